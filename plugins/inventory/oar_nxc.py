@@ -1,0 +1,259 @@
+# Copyright: (c) 2026, the oar-nxc developers
+# MIT License (see pyproject.toml)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: oar_nxc
+short_description: OAR nodefiles and NixOS-Compose deployment files as an inventory
+version_added: "0.1.0"
+description:
+  - Reads an OAR nodefile (C($OAR_NODEFILE), one line per reserved core), the C(OAR.<jobid>.stdout)
+    that C(nxc helper g5k_script) writes (one line per host), an nxc deployment file
+    (C(<envdir>/deploy/<composition>::<flavour>[::<tag>].json), every flavour of nixos-compose 0.7.11),
+    or a YAML configuration file whose C(plugin) key is C(oar_nxc).
+  - The kind of a file passed with C(-i) is detected from its content, so
+    C(ansible-playbook deploy.yml -i $OAR_NODEFILE) works from the repository root.
+  - "Nodefile hosts are named exactly as written, in first-seen order. Host variables: C(oar_cores) (lines of
+    that host), C(oar_nodefile), C(oar_job_id) (from C(OAR.<id>.stdout), C(/var/lib/oar/<id>), the
+    O(job_id) option or C($OAR_JOB_ID)), and C(g5k_cluster)/C(g5k_site) for Grid'5000 names
+    C(<cluster>-<n>[-kavlan-<k>][-<iface>].<site>.grid5000.fr). Groups: C(oar_nodes), C(cluster_<cluster>),
+    C(site_<site>) and C(oar_job_<id>)."
+  - "Deployed hosts are named by their nxc host name (C(frontend), C(node1), ...). Host variables: C(nxc_role),
+    C(nxc_flavour), C(nxc_composition), C(nxc_tag) (when set), C(nxc_address), C(nxc_deployment_file),
+    C(ansible_user=root) and the NixOS Python interpreter. Groups: C(nxc_nodes) and C(role_<role>)
+    (never equal to a host name: the master composition has a role C(server) and a host C(server))."
+  - "Connection by flavour: g5k-* and nspawn flavours use C(ansible_host=<IP>); vm and vm-ramdisk use
+    C(ansible_host=127.0.0.1) and C(ansible_port=22021+vm_id); docker uses the C(community.docker.docker)
+    connection to container C(<project>-<host>-1) (see C(collections/requirements.yml)).
+    Relaxed host-key checking (freshly booted images) is set on these hosts only, through
+    C(ansible_ssh_common_args); the global setting is left alone."
+  - With both O(nodefile) and O(deployment), each deployed host also gets C(oar_machine), the reserved machine
+    whose address (resolved as nxc resolves machine files) is the host's IP.
+  - Bad input (empty or binary file, a line that is not a host name or IPv4 address, JSON without a
+    C(deployment) map, an entry without C(role), a missing file) is an error that names the file and the line
+    or key. The project's C(ansible.cfg) leaves the C(ini) plugin out so that such a file is never re-read
+    silently as an INI inventory.
+author:
+  - oar-nxc developers
+extends_documentation_fragment:
+  - constructed
+  - inventory_cache
+options:
+  plugin:
+    description: Marks a YAML file as a configuration of this plugin.
+    type: str
+    choices: [oar_nxc]
+  nodefile:
+    description:
+      - OAR nodefile or C(OAR.<id>.stdout) to read (configuration file form only; relative to that file).
+      - Defaults to C($OAR_NODEFILE).
+    type: str
+    env:
+      - name: OAR_NODEFILE
+  deployment:
+    description:
+      - nxc deployment file, or an nxc envdir (its newest C(deploy/*::*.json), by ctime, as nxc picks it).
+      - Configuration file form only; relative to that file.
+    type: str
+  tag:
+    description: With an envdir in O(deployment), take the newest deployment file with this C(-a/--tag).
+    type: str
+  flavour:
+    description: nxc flavour of the deployment file, when its name does not carry one.
+    type: str
+    choices: [docker, g5k-image, g5k-nfs-store, g5k-ramdisk, nspawn, vm, vm-ramdisk]
+  job_id:
+    description: OAR job id, used when the nodefile's name carries none.
+    type: str
+    env:
+      - name: OAR_JOB_ID
+  nodes:
+    description: Keep only the first N distinct hosts (after O(exclude)); asking for more than remain is an error.
+    type: int
+    env:
+      - name: OAR_NXC_NODES
+  exclude:
+    description:
+      - Shell-style host patterns to leave out (matched against host names), for example C(dahu-7*).
+      - From the environment, a comma-separated list.
+    type: list
+    elements: str
+    default: []
+    env:
+      - name: OAR_NXC_EXCLUDE
+  relax_host_key_checking:
+    description: Set C(StrictHostKeyChecking=no) and a throw-away known_hosts for deployed hosts only.
+    type: bool
+    default: true
+    env:
+      - name: OAR_NXC_RELAX_HOST_KEY_CHECKING
+  private_key_file:
+    description: Private key matching the deployment's C(ssh_key.pub), set as C(ansible_ssh_private_key_file).
+    type: path
+    env:
+      - name: OAR_NXC_PRIVATE_KEY_FILE
+  python_interpreter:
+    description: C(ansible_python_interpreter) of deployed NixOS hosts.
+    type: str
+    default: /run/current-system/sw/bin/python3
+"""
+
+EXAMPLES = r"""
+# Straight from an OAR job, from the repository root (ansible.cfg enables this plugin first):
+#   ansible-inventory -i $OAR_NODEFILE --graph
+#   ansible-playbook deploy.yml -i OAR.$OAR_JOB_ID.stdout
+#   ansible-inventory -i compositions/master/deploy/composition::g5k-nfs-store.json --list
+#   OAR_NXC_NODES=2 ansible-playbook redeploy.yml -i $OAR_NODEFILE
+
+# inventories/oar.oar_nxc.yml: the reserved machines and what nxc deployed on them
+plugin: oar_nxc
+nodefile: /home/alice/OAR.1894417.stdout
+deployment: ../compositions/master        # an envdir: its newest deploy/*.json
+exclude:
+  - dahu-7.grenoble.grid5000.fr
+keyed_groups:
+  - key: g5k_cluster
+    prefix: by_cluster
+compose:
+  oar_big: oar_cores | int >= 32
+---
+# Only the first 3 machines of $OAR_NODEFILE
+plugin: oar_nxc
+nodes: 3
+"""
+
+import os
+import sys
+from typing import Any
+
+from ansible.errors import AnsibleParserError
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+
+def _import_core() -> tuple[Any, Exception | None]:
+    """Import the oar_nxc core: installed, or from this repository's src/ directory."""
+    try:
+        from oar_nxc import sources as plugin_support
+    except ImportError as first:
+        src = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "src")
+        if not os.path.isdir(os.path.join(src, "oar_nxc")):
+            return None, first
+        sys.path.insert(0, src)
+        try:
+            from oar_nxc import sources as plugin_support
+        except ImportError as second:
+            return None, second
+    return plugin_support, None
+
+
+_CORE, _CORE_IMPORT_ERROR = _import_core()
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+    """OAR nodefiles, OAR.<id>.stdout files, nxc deployment files and oar_nxc YAML configs."""
+
+    NAME = "oar_nxc"
+
+    def verify_file(self, path: str) -> bool:
+        """Claim a file by its content; cheap, and never raises."""
+        try:
+            return _CORE is not None and _CORE.sniff(path) is not None
+        except Exception:  # noqa: BLE001 - verify_file must never raise
+            return False
+
+    def parse(self, inventory: Any, loader: Any, path: str, cache: bool = True) -> None:
+        super().parse(inventory, loader, path, cache)
+        if _CORE is None:
+            raise AnsibleParserError(f"oar_nxc: cannot import the oar_nxc package: {_CORE_IMPORT_ERROR}")
+        kind = _CORE.sniff(path)
+        if kind == "config":
+            config = self._read_config_data(path)
+            self._check_config_keys(config, path)
+            request = self._request_from_config(path)
+        else:
+            self.set_options()
+            request = self._request_from_file(path, kind)
+        try:
+            spec = self._cached_describe(path, request, cache)
+        except _CORE.OarNxcError as exc:
+            raise AnsibleParserError(f"oar_nxc: {exc}") from None
+        self._populate(spec)
+
+    # -- options -> request ---------------------------------------------------------------------------
+    def _check_config_keys(self, config: Any, path: str) -> None:
+        try:
+            _CORE.check_config_keys(config, path, set(self._options) | {"plugin"})
+        except _CORE.OarNxcError as exc:
+            raise AnsibleParserError(f"oar_nxc: {exc}") from None
+
+    def _common(self) -> dict[str, Any]:
+        return {
+            "job_id": self.get_option("job_id"),
+            "nodes": self.get_option("nodes"),
+            "exclude": self.get_option("exclude"),
+            "relax_host_key_checking": self.get_option("relax_host_key_checking"),
+            "private_key_file": self.get_option("private_key_file"),
+            "python_interpreter": self.get_option("python_interpreter"),
+            "flavour": self.get_option("flavour"),
+        }
+
+    def _request_from_file(self, path: str, kind: str | None) -> Any:
+        try:
+            return _CORE.Request.for_file(path, kind, **self._common())
+        except _CORE.OarNxcError as exc:
+            raise AnsibleParserError(f"oar_nxc: {exc}") from None
+
+    def _request_from_config(self, path: str) -> Any:
+        try:
+            return _CORE.Request.for_config(
+                path,
+                nodefile=self.get_option("nodefile"),
+                deployment=self.get_option("deployment"),
+                tag=self.get_option("tag"),
+                **self._common(),
+            )
+        except _CORE.OarNxcError as exc:
+            raise AnsibleParserError(f"oar_nxc: {exc}") from None
+
+    # -- cache ----------------------------------------------------------------------------------------
+    def _cached_describe(self, path: str, request: Any, cache: bool) -> Any:
+        use_cache = bool(self.get_option("cache"))
+        cache_key = self.get_cache_key(path)
+        signature = request.signature()
+        if use_cache and cache:
+            try:
+                cached = self._cache[cache_key]
+            except KeyError:
+                cached = None
+            if isinstance(cached, dict) and cached.get("signature") == signature:
+                return _CORE.InventorySpec(hosts=cached["hosts"], groups=cached["groups"])
+        spec = request.describe()
+        if use_cache:
+            self._cache[cache_key] = {"signature": signature, "hosts": spec.hosts, "groups": spec.groups}
+        return spec
+
+    # -- spec -> InventoryData ------------------------------------------------------------------------
+    def _populate(self, spec: Any) -> None:
+        inventory = self.inventory
+        for group in spec.groups:
+            inventory.add_group(group)
+        for host, variables in spec.hosts.items():
+            inventory.add_host(host)
+            for key, value in variables.items():
+                inventory.set_variable(host, key, value)
+        for group, members in spec.groups.items():
+            for host in members:
+                inventory.add_child(group, host)
+
+        compose = self.get_option("compose")
+        groups = self.get_option("groups")
+        keyed_groups = self.get_option("keyed_groups")
+        if not (compose or groups or keyed_groups):
+            return
+        strict = self.get_option("strict")
+        for host in spec.hosts:
+            hostvars = inventory.get_host(host).get_vars()
+            self._set_composite_vars(compose, hostvars, host, strict=strict)
+            hostvars = inventory.get_host(host).get_vars()
+            self._add_host_to_composed_groups(groups, hostvars, host, strict=strict)
+            self._add_host_to_keyed_groups(keyed_groups, hostvars, host, strict=strict)

@@ -1,0 +1,195 @@
+"""nxc deployment files: ``<envdir>/deploy/<composition>::<flavour>[::<tag>].json``.
+
+nixos-compose 0.7.11 writes two shapes:
+
+* IP-keyed (vm, vm-ramdisk, g5k-ramdisk, g5k-nfs-store, g5k-image, nspawn):
+  ``deployment`` maps an IPv4 address to ``{role, host, toplevel|init[, vm_id]}``;
+* docker: ``deployment`` maps the host name to ``{role}``, with ``nodes`` and
+  ``docker-compose-file`` beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from oar_nxc.errors import SourceError
+from oar_nxc.names import host_name_problem, is_ipv4
+from oar_nxc.nodefile import decode
+
+FLAVOURS = ("docker", "g5k-image", "g5k-nfs-store", "g5k-ramdisk", "nspawn", "vm", "vm-ramdisk")
+VM_FLAVOURS = ("vm", "vm-ramdisk")
+G5K_FLAVOURS = ("g5k-image", "g5k-nfs-store", "g5k-ramdisk")
+VM_SSH_BASE_PORT = 22021
+_ROLE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One deployed host, named by its nxc host name."""
+
+    host: str
+    role: str
+    address: str
+    connection: str  # "ssh" or "docker"
+    ssh_host: str | None = None
+    ssh_port: int | None = None
+    vm_id: int | None = None
+    container: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """A parsed deployment file."""
+
+    path: str
+    composition: str | None
+    flavour: str | None
+    tag: str | None
+    nodes: tuple[Node, ...]
+    user: str | None = None
+    ssh_key_pub: str | None = None
+    compose_file: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def roles(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for node in self.nodes:
+            out.setdefault(node.role, []).append(node.host)
+        return out
+
+
+def split_name(path: str) -> tuple[str | None, str | None, str | None]:
+    """``deploy/<composition>::<flavour>[::<tag>].json`` -> (composition, flavour, tag)."""
+    base = os.path.basename(path)
+    if base.endswith(".json"):
+        base = base[: -len(".json")]
+    parts = base.split("::")
+    if len(parts) in (2, 3) and all(parts):
+        tag = parts[2] if len(parts) == 3 else None
+        return parts[0], parts[1], tag
+    return None, None, None
+
+
+def _obj(value: Any, source: str, key: str, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise SourceError(source, f"{what} must be a JSON object, not {type(value).__name__}", key=key)
+    return value
+
+
+def _str(entry: dict[str, Any], name: str, source: str, key: str) -> str:
+    value = entry.get(name)
+    if value is None:
+        raise SourceError(source, f"missing '{name}' in deployment entry", key=f"{key}.{name}")
+    if not isinstance(value, str) or not value:
+        raise SourceError(source, f"'{name}' must be a non-empty string", key=f"{key}.{name}")
+    return value
+
+
+def _role(entry: dict[str, Any], source: str, key: str) -> str:
+    role = _str(entry, "role", source, key)
+    if not _ROLE_RE.match(role):
+        raise SourceError(source, f"role '{role}' is not a valid role name", key=f"{key}.role")
+    return role
+
+
+def _host(value: str, source: str, key: str) -> str:
+    problem = host_name_problem(value)
+    if problem is not None:
+        raise SourceError(source, problem, key=key)
+    return value
+
+
+def parse_data(data: Any, source: str, *, flavour: str | None = None) -> Deployment:
+    """Build a Deployment from decoded JSON. ``flavour`` overrides the file name's."""
+    top = _obj(data, source, "(top level)", "a deployment file")
+    composition, name_flavour, tag = split_name(source)
+    flavour = flavour or name_flavour
+    if "deployment" not in top:
+        raise SourceError(source, "missing 'deployment' map: not an nxc deployment file", key="deployment")
+    entries = _obj(top["deployment"], source, "deployment", "'deployment'")
+    if not entries:
+        raise SourceError(source, "'deployment' is empty: no host was deployed", key="deployment")
+
+    compose_file = top.get("docker-compose-file")
+    docker = flavour == "docker" or (flavour is None and compose_file is not None)
+    if docker:
+        flavour = flavour or "docker"
+    elif flavour is None and any(isinstance(e, dict) and "vm_id" in e for e in entries.values()):
+        flavour = "vm"
+    project = os.path.basename(os.path.dirname(compose_file)) if isinstance(compose_file, str) else "docker"
+
+    nodes: list[Node] = []
+    seen: dict[str, str] = {}
+    for address, raw in entries.items():
+        key = f"deployment.{address}"
+        entry = _obj(raw, source, key, "a deployment entry")
+        role = _role(entry, source, key)
+        if docker:
+            host = _host(address, source, key)
+            node = Node(host=host, role=role, address=host, connection="docker",
+                        container=f"{project}-{host}-1")
+        else:
+            if not is_ipv4(address):
+                raise SourceError(source, f"'{address}' is not an IPv4 address (this flavour keys hosts by IP)",
+                                  key=key)
+            host = _host(_str(entry, "host", source, key), source, f"{key}.host")
+            if flavour in VM_FLAVOURS:
+                vm_id = entry.get("vm_id")
+                if not isinstance(vm_id, int) or isinstance(vm_id, bool) or vm_id < 0:
+                    raise SourceError(source, "a vm entry needs an integer 'vm_id'", key=f"{key}.vm_id")
+                node = Node(host=host, role=role, address=address, connection="ssh", ssh_host="127.0.0.1",
+                            ssh_port=VM_SSH_BASE_PORT + vm_id, vm_id=vm_id)
+            else:
+                node = Node(host=host, role=role, address=address, connection="ssh", ssh_host=address)
+        if host in seen:
+            raise SourceError(source, f"host '{host}' appears twice (also at {seen[host]})", key=key)
+        seen[host] = address
+        nodes.append(node)
+
+    user = top.get("user") if isinstance(top.get("user"), str) else None
+    pub = top.get("ssh_key.pub") if isinstance(top.get("ssh_key.pub"), str) else None
+    if composition is None and isinstance(top.get("composition"), str):
+        composition = top["composition"]
+    params = top.get("parameters") if isinstance(top.get("parameters"), dict) else {}
+    return Deployment(path=source, composition=composition, flavour=flavour, tag=tag, nodes=tuple(nodes),
+                      user=user, ssh_key_pub=pub, compose_file=compose_file if docker else None,
+                      parameters=params)
+
+
+def parse_text(text: str, source: str, *, flavour: str | None = None) -> Deployment:
+    """Parse deployment JSON text; syntax errors name the line."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceError(source, f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from None
+    return parse_data(data, source, flavour=flavour)
+
+
+def load(path: str | os.PathLike[str], *, flavour: str | None = None) -> Deployment:
+    source = os.fspath(path)
+    try:
+        data = Path(source).read_bytes()
+    except OSError as exc:
+        raise SourceError(source, f"cannot read deployment file: {exc.strerror or exc}") from None
+    return parse_text(decode(data, source), source, flavour=flavour)
+
+
+def find(envdir: str | os.PathLike[str], *, tag: str | None = None) -> str:
+    """The newest ``deploy/*::*.json`` of an nxc envdir (by ctime, as nxc picks it), optionally by tag."""
+    root = os.fspath(envdir)
+    deploy_dir = Path(root) / "deploy"
+    if not deploy_dir.is_dir():
+        raise SourceError(root, "no 'deploy' directory: nothing was deployed from this nxc envdir yet")
+    candidates = [p for p in deploy_dir.glob("*::*.json") if p.is_file()]
+    if tag is not None:
+        candidates = [p for p in candidates if split_name(str(p))[2] == tag]
+    if not candidates:
+        what = f"with tag '{tag}' " if tag is not None else ""
+        raise SourceError(str(deploy_dir), f"no deployment file {what}(<composition>::<flavour>[::<tag>].json)")
+    return str(max(candidates, key=lambda p: (p.stat().st_ctime, p.name)))

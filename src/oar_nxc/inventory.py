@@ -1,0 +1,161 @@
+"""One naming policy: machines and deployed nodes -> hosts, groups and variables.
+
+The inventory plugin and the roles both call :func:`describe`, so the same sources
+always give the same names, groups and variables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from oar_nxc.deployment import Deployment, Node
+from oar_nxc.errors import ConfigError
+from oar_nxc.names import resolve_ipv4
+from oar_nxc.nodefile import Machine, Nodefile
+from oar_nxc.selection import matches, select
+
+NIXOS_PYTHON = "/run/current-system/sw/bin/python3"
+RELAXED_SSH_ARGS = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
+ALL_MACHINES_GROUP = "oar_nodes"
+ALL_DEPLOYED_GROUP = "nxc_nodes"
+_UNSAFE_GROUP_CHARS = re.compile(r"[^A-Za-z0-9_]")
+
+
+def group_name(prefix: str, value: str | int) -> str:
+    """``cluster_dahu``, ``site_grenoble``, ``role_server``, ``oar_job_42``."""
+    return f"{prefix}_{_UNSAFE_GROUP_CHARS.sub('_', str(value))}"
+
+
+@dataclass(slots=True)
+class InventorySpec:
+    """Plain hosts, groups and variables, in insertion order."""
+
+    hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    groups: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, host: str, variables: dict[str, Any], groups: Sequence[str]) -> None:
+        self.hosts.setdefault(host, {}).update(variables)
+        for group in groups:
+            members = self.groups.setdefault(group, [])
+            if host not in members:
+                members.append(host)
+
+    def check_names(self) -> None:
+        clash = sorted(set(self.hosts) & set(self.groups))
+        if clash:
+            raise ConfigError(f"group name(s) {clash} would equal host name(s); rename the host or the role")
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What the faces may choose. ``job_id`` is used when the nodefile's name carries none."""
+
+    nodes: int | None = None
+    exclude: tuple[str, ...] = ()
+    job_id: int | None = None
+    relax_host_key_checking: bool = True
+    private_key_file: str | None = None
+    python_interpreter: str = NIXOS_PYTHON
+
+
+def _machine_vars(machine: Machine, nodefile: Nodefile, job_id: int | None) -> dict[str, Any]:
+    variables: dict[str, Any] = {"oar_cores": machine.cores, "oar_nodefile": os.path.abspath(nodefile.path)}
+    if job_id is not None:
+        variables["oar_job_id"] = job_id
+    if machine.g5k is not None:
+        variables["g5k_cluster"] = machine.g5k.cluster
+        variables["g5k_site"] = machine.g5k.site
+    return variables
+
+
+def _machine_groups(machine: Machine, job_id: int | None) -> list[str]:
+    groups = [ALL_MACHINES_GROUP]
+    if machine.g5k is not None:
+        groups += [group_name("cluster", machine.g5k.cluster), group_name("site", machine.g5k.site)]
+    if job_id is not None:
+        groups.append(group_name("oar_job", job_id))
+    return groups
+
+
+def _node_vars(node: Node, deployment: Deployment, options: Options) -> dict[str, Any]:
+    variables: dict[str, Any] = {
+        "nxc_role": node.role,
+        "nxc_flavour": deployment.flavour,
+        "nxc_composition": deployment.composition,
+        "nxc_address": node.address,
+        "nxc_deployment_file": os.path.abspath(deployment.path),
+        "ansible_user": "root",
+        "ansible_python_interpreter": options.python_interpreter,
+    }
+    if deployment.tag is not None:
+        variables["nxc_tag"] = deployment.tag
+    if node.connection == "docker":
+        variables["ansible_connection"] = "community.docker.docker"
+        variables["ansible_host"] = node.container
+        variables["nxc_docker_compose_file"] = deployment.compose_file
+        return variables
+    variables["ansible_host"] = node.ssh_host
+    if node.ssh_port is not None:
+        variables["ansible_port"] = node.ssh_port
+    if node.vm_id is not None:
+        variables["nxc_vm_id"] = node.vm_id
+    if options.relax_host_key_checking:
+        variables["ansible_ssh_common_args"] = RELAXED_SSH_ARGS
+    if options.private_key_file:
+        variables["ansible_ssh_private_key_file"] = options.private_key_file
+    return variables
+
+
+def describe(nodefile: Nodefile | None = None, deployment: Deployment | None = None,
+             options: Options | None = None,
+             resolve: Callable[[str], str | None] = resolve_ipv4) -> InventorySpec:
+    """Describe the inventory of a nodefile, a deployment, or both.
+
+    With both, each deployed host gets ``oar_machine``: the reserved machine whose
+    address (resolved as nxc resolves machine files) is the host's IP key.
+    """
+    if nodefile is None and deployment is None:
+        raise ConfigError("nothing to describe: give a nodefile, a deployment file, or both")
+    options = options or Options()
+    spec = InventorySpec()
+    machines: list[Machine] = []
+    job_id = None
+    if nodefile is not None:
+        job_id = nodefile.job_id if nodefile.job_id is not None else options.job_id
+        machines = select(nodefile.machines, nodefile.names, nodes=options.nodes, exclude=options.exclude)
+        for machine in machines:
+            spec.add(machine.name, _machine_vars(machine, nodefile, job_id), _machine_groups(machine, job_id))
+
+    if deployment is not None:
+        by_ip: dict[str, Machine] = {}
+        for machine in machines:
+            address = resolve(machine.name)
+            if address is not None:
+                by_ip.setdefault(address, machine)
+        nodes = list(deployment.nodes)
+        if nodefile is None:
+            nodes = select(nodes, [n.host for n in nodes], nodes=options.nodes, exclude=options.exclude)
+        for node in nodes:
+            machine = by_ip.get(node.address)
+            if nodefile is not None and matches(node.host, options.exclude):
+                continue
+            if node.host in spec.hosts:
+                raise ConfigError(
+                    f"host '{node.host}' is both a reserved machine of {nodefile.path if nodefile else '?'} "
+                    f"and an nxc host of {deployment.path}; the names must differ")
+            variables = _node_vars(node, deployment, options)
+            groups = [ALL_DEPLOYED_GROUP, group_name("role", node.role)]
+            if machine is not None:
+                variables["oar_machine"] = machine.name
+                if job_id is not None:
+                    variables["oar_job_id"] = job_id
+                if machine.g5k is not None:
+                    variables["g5k_cluster"] = machine.g5k.cluster
+                    variables["g5k_site"] = machine.g5k.site
+            spec.add(node.host, variables, groups)
+    spec.check_names()
+    return spec
