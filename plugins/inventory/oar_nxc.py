@@ -158,7 +158,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         """Claim a file by its content; cheap, and never raises."""
         try:
             return _CORE is not None and _CORE.sniff(path) is not None
-        except Exception:  # noqa: BLE001 - verify_file must never raise
+        except Exception:  # verify_file must never raise
             return False
 
     def parse(self, inventory: Any, loader: Any, path: str, cache: bool = True) -> None:
@@ -172,6 +172,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             request = self._request_from_config(path)
         else:
             self.set_options()
+            self.load_cache_plugin()  # _read_config_data does this for configuration files
             request = self._request_from_file(path, kind)
         try:
             spec = self._cached_describe(path, request, cache)

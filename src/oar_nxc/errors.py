@@ -19,7 +19,7 @@ class SourceError(OarNxcError):
     ``key`` is a dotted key path inside a structured file.
     """
 
-    def __init__(self, source: str, message: str, *, line: int | None = None, key: str | None = None):
+    def __init__(self, source: str, message: str, *, line: int | None = None, key: str | None = None) -> None:
         self.source = source
         self.line = line
         self.key = key

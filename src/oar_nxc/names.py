@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 # RFC 1123 labels; OAR network_address values and nxc host names follow it.
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 _HOSTNAME_RE = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*\.?$")
 _IPV4_SHAPE_RE = re.compile(r"^[0-9.]+$")
 
@@ -50,7 +50,7 @@ def host_name_problem(value: str) -> str | None:
     if len(value) > 253:
         return f"host name of {len(value)} characters is longer than 253"
     if not _HOSTNAME_RE.match(value):
-        bad = sorted({c for c in value if not (c.isascii() and (c.isalnum() or c in "-."))})
+        bad = sorted({c for c in value if not (c.isascii() and (c.isalnum() or c in "-._"))})
         if bad:
             shown = ", ".join(repr(c) for c in bad)
             return f"'{value}' is not a valid host name or IPv4 address (forbidden character {shown})"

@@ -1,0 +1,31 @@
+# oar-nxc: the README's commands. Every target does its own set-up.
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: setup test lint unit integration bench clean
+
+setup:
+	@scripts/setup-dev.sh
+
+## test: lint, then every test (unit, integration, testbed when root)
+test: setup lint
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check src plugins tests bench
+	$(BIN)/yamllint -s .
+	$(BIN)/ansible-lint -q --offline
+
+unit: setup
+	$(BIN)/pytest tests/unit
+
+integration: setup
+	$(BIN)/pytest tests/integration
+
+## bench: parse and ansible-inventory timings on a 10,000 x 32 nodefile
+bench: setup
+	$(BIN)/python bench/bench_inventory.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache bench/out

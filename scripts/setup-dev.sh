@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Set up everything the tests and the demo need on a fresh Debian 12 machine.
+#  - as root: the Debian packages (apt), installed only when missing;
+#  - always: the project's virtual environment in .venv, built from Debian's
+#    /usr/bin/python3 so that non-root users (OAR jobs) can run it too.
+# Idempotent: a second run installs nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+APT_PACKAGES=(python3-venv)
+
+log() { printf '[setup %(%T)T] %s\n' -1 "$*"; }
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}" ${EXTRA_APT_PACKAGES:-}; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages: ${missing[*]} (run this script as root to install them)" >&2
+    exit 1
+  fi
+  log "apt-get install ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+stamp="$VENV/.oar-nxc-installed"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  log "virtual environment $VENV"
+  [ -x "$VENV/bin/python" ] || /usr/bin/python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -e '.[dev]'
+  touch "$stamp"
+fi
+log "ready: $("$VENV/bin/ansible" --version | head -1), $("$VENV/bin/nxc" --version 2>/dev/null)"

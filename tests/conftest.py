@@ -1,0 +1,59 @@
+"""Shared test helpers: the repository root, a clean environment, and CLI runners."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
+BIN = Path(sys.executable).parent
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment minus anything that would change what Ansible or the plugin reads."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ANSIBLE_", "OAR_")) and k not in ("PYTHONPATH",)}
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["ANSIBLE_NOCOLOR"] = "1"
+    env["ANSIBLE_FORCE_COLOR"] = "0"
+    env.update(extra)
+    return env
+
+
+def run(argv: list[str], *, cwd: Path = REPO, env: dict[str, str] | None = None,
+        timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, cwd=cwd, env=env or clean_env(), capture_output=True, text=True,
+                          timeout=timeout, check=False)
+
+
+def unwrap(value: Any) -> Any:
+    """Drop ansible-core 2.19's ``{"__ansible_unsafe": ...}`` wrappers from --list output."""
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return unwrap(value["__ansible_unsafe"])
+        return {k: unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value
+
+
+def inventory_list(source: Path | str, *, cwd: Path = REPO, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """``ansible-inventory -i SOURCE --list`` from ``cwd``, parsed and unwrapped."""
+    result = run([str(BIN / "ansible-inventory"), "-i", str(source), "--list"], cwd=cwd, env=env)
+    assert result.returncode == 0, result.stderr
+    return unwrap(json.loads(result.stdout))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No OAR_* or ANSIBLE_* variable of the developer's shell leaks into a test."""
+    for key in list(os.environ):
+        if key.startswith(("ANSIBLE_", "OAR_")):
+            monkeypatch.delenv(key)
