@@ -129,24 +129,27 @@ from typing import Any
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
+_CORE_IMPORT_ERROR: Exception | None = None
 
-def _import_core() -> tuple[Any, Exception | None]:
+
+def _import_core() -> Any:
     """Import the oar_nxc core: installed, or from this repository's src/ directory."""
+    global _CORE_IMPORT_ERROR
     try:
-        from oar_nxc import sources as plugin_support
-    except ImportError as first:
+        from oar_nxc import sources
+    except ImportError:
         src = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "src")
-        if not os.path.isdir(os.path.join(src, "oar_nxc")):
-            return None, first
-        sys.path.insert(0, src)
+        if os.path.isdir(os.path.join(src, "oar_nxc")):
+            sys.path.insert(0, src)
         try:
-            from oar_nxc import sources as plugin_support
-        except ImportError as second:
-            return None, second
-    return plugin_support, None
+            from oar_nxc import sources
+        except ImportError as exc:
+            _CORE_IMPORT_ERROR = exc
+            return None
+    return sources
 
 
-_CORE, _CORE_IMPORT_ERROR = _import_core()
+_CORE = _import_core()
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):

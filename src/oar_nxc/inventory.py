@@ -36,13 +36,14 @@ class InventorySpec:
 
     hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)
+    _seen: set[tuple[str, str]] = field(default_factory=set, repr=False, compare=False)
 
     def add(self, host: str, variables: dict[str, Any], groups: Sequence[str]) -> None:
         self.hosts.setdefault(host, {}).update(variables)
         for group in groups:
-            members = self.groups.setdefault(group, [])
-            if host not in members:
-                members.append(host)
+            if (group, host) not in self._seen:
+                self._seen.add((group, host))
+                self.groups.setdefault(group, []).append(host)
 
     def check_names(self) -> None:
         clash = sorted(set(self.hosts) & set(self.groups))
@@ -62,8 +63,8 @@ class Options:
     python_interpreter: str = NIXOS_PYTHON
 
 
-def _machine_vars(machine: Machine, nodefile: Nodefile, job_id: int | None) -> dict[str, Any]:
-    variables: dict[str, Any] = {"oar_cores": machine.cores, "oar_nodefile": os.path.abspath(nodefile.path)}
+def _machine_vars(machine: Machine, nodefile_path: str, job_id: int | None) -> dict[str, Any]:
+    variables: dict[str, Any] = {"oar_cores": machine.cores, "oar_nodefile": nodefile_path}
     if job_id is not None:
         variables["oar_job_id"] = job_id
     if machine.g5k is not None:
@@ -127,8 +128,9 @@ def describe(nodefile: Nodefile | None = None, deployment: Deployment | None = N
     if nodefile is not None:
         job_id = nodefile.job_id if nodefile.job_id is not None else options.job_id
         machines = select(nodefile.machines, nodefile.names, nodes=options.nodes, exclude=options.exclude)
+        nodefile_path = os.path.abspath(nodefile.path)
         for machine in machines:
-            spec.add(machine.name, _machine_vars(machine, nodefile, job_id), _machine_groups(machine, job_id))
+            spec.add(machine.name, _machine_vars(machine, nodefile_path, job_id), _machine_groups(machine, job_id))
 
     if deployment is not None:
         by_ip: dict[str, Machine] = {}

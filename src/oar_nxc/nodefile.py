@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,27 +56,39 @@ def decode(data: bytes, source: str) -> str:
 
 
 def parse_text(text: str, source: str, *, job_id: int | None = None) -> Nodefile:
-    """Parse nodefile text. ``source`` names the file in error messages."""
+    """Parse nodefile text. ``source`` names the file in error messages.
+
+    Counting runs over the raw lines at C speed (``Counter`` keeps first-seen order);
+    only the distinct lines are stripped and validated, so 320,000 per-core lines of
+    10,000 hosts cost about as much as 10,000 lines.
+    """
+    raw_counts = Counter(text.split("\n"))
     counts: dict[str, int] = {}
     lines = 0
-    for number, raw in enumerate(text.split("\n"), start=1):
+    for raw, count in raw_counts.items():
         name = raw.strip()
         if not name:
             continue
-        lines += 1
-        seen = counts.get(name)
-        if seen is not None:
-            counts[name] = seen + 1
+        lines += count
+        if name in counts:
+            counts[name] += count
             continue
         problem = host_name_problem(name)
         if problem is not None:
             raise SourceError(source, f"{problem}; a nodefile holds one host name or IPv4 address per line",
-                              line=number)
-        counts[name] = 1
+                              line=_first_line_of(text, raw))
+        counts[name] = count
     if not counts:
         raise SourceError(source, "empty nodefile: no host name in it (is the OAR job started?)")
     machines = tuple(Machine(name, cores, parse_g5k_name(name)) for name, cores in counts.items())
     return Nodefile(path=source, machines=machines, lines=lines, job_id=job_id)
+
+
+def _first_line_of(text: str, raw: str) -> int:
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line == raw:
+            return number
+    return 0
 
 
 def job_id_from_path(path: str) -> int | None:

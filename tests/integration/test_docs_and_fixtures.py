@@ -1,0 +1,38 @@
+"""The plugin's documentation renders, and the deployment fixtures are what the real nxc writes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import BIN, FIXTURES, REPO, run
+
+
+def test_ansible_doc_renders_from_the_repository_root() -> None:
+    result = run([str(BIN / "ansible-doc"), "-t", "inventory", "oar_nxc"])
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "Reads an OAR nodefile" in text
+    assert "ansible-playbook deploy.yml -i $OAR_NODEFILE" in text.replace("`", "").replace("'", "")
+    for option in ("nodefile", "deployment", "nodes", "exclude", "keyed_groups", "cache_plugin"):
+        assert f"{option}" in text
+
+
+def test_plugin_listed_by_ansible_doc() -> None:
+    result = run([str(BIN / "ansible-doc"), "-t", "inventory", "-l"])
+    assert result.returncode == 0
+    listed = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    assert "OAR nodefiles and NixOS-Compose" in listed["ansible.legacy.oar_nxc"]
+
+
+def test_deployment_fixtures_match_the_real_nxc(tmp_path: Path) -> None:
+    """Regenerate every deployment fixture with nixos-compose 0.7.11 and compare."""
+    result = subprocess.run([sys.executable, str(FIXTURES / "deployments/generate.py"), str(tmp_path)],
+                            cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr + result.stdout
+    names = sorted(p.name for p in tmp_path.glob("*.json"))
+    assert names == sorted(p.name for p in (FIXTURES / "deployments").glob("*.json"))
+    for name in names:
+        assert json.loads((tmp_path / name).read_text()) == json.loads((FIXTURES / "deployments" / name).read_text())
