@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+import warnings
+
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
@@ -62,7 +64,9 @@ def plugin_parse(path: Path) -> None:
     from ansible.parsing.dataloader import DataLoader
     from ansible.plugins.loader import init_plugin_loader, inventory_loader
 
-    init_plugin_loader()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the collection finder, set up again on each call
+        init_plugin_loader()
     inventory_loader.add_directory(str(REPO / "plugins" / "inventory"))
     plugin = inventory_loader.get("oar_nxc")
     plugin.parse(InventoryData(), DataLoader(), str(path), cache=False)
