@@ -16,9 +16,8 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
-
 import warnings
+from pathlib import Path
 
 import yaml
 

@@ -18,7 +18,8 @@ CASES = {
     "backquote": "{p}:3: '`id`' is not a valid host name or IPv4 address (forbidden character '`')",
     "pipe": "{p}:1: 'node1|cat' is not a valid host name or IPv4 address (forbidden character '|')",
     "composition::g5k-ramdisk.json": "{p}: key 'deployment': missing 'deployment' map: not an nxc deployment file",
-    "norole/composition::g5k-nfs-store.json": "{p}: key 'deployment.10.16.0.8.role': missing 'role' in deployment entry",
+    "norole/composition::g5k-nfs-store.json":
+        "{p}: key 'deployment.10.16.0.8.role': missing 'role' in deployment entry",
     "missing.oar_nxc.yml": "{p}: key 'nodefile': nodefile file '" + str(BAD / "does-not-exist/OAR.42.stdout")
                            + "' does not exist",
     "ini-like": "{p}:1: looks like an INI inventory, not an OAR nodefile (line 1: '[nodes]')",

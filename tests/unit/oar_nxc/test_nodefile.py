@@ -31,10 +31,11 @@ def test_g5k_names_are_analysed() -> None:
     [
         ("", None, "nf: empty nodefile: no host name in it (is the OAR job started?)"),
         ("\n \r\n", None, "nf: empty nodefile: no host name in it (is the OAR job started?)"),
-        ("node1\nnode 2\n", 2, "nf:2: 'node 2' is not a valid host name or IPv4 address (forbidden character ' '); "
-                               "a nodefile holds one host name or IPv4 address per line"),
-        ("node1\n\nnode1;rm\n", 3, "nf:3: 'node1;rm' is not a valid host name or IPv4 address "
-                                   "(forbidden character ';'); a nodefile holds one host name or IPv4 address per line"),
+        ("node1\nnode 2\n", 2, "nf:2: 'node 2' is not a valid host name or IPv4 address "
+                               "(forbidden character ' '); a nodefile holds one host name or IPv4 address per line"),
+        ("node1\n\nnode1;rm\n", 3,
+         "nf:3: 'node1;rm' is not a valid host name or IPv4 address "
+         "(forbidden character ';'); a nodefile holds one host name or IPv4 address per line"),
     ],
 )
 def test_bad_text(text: str, line: int | None, message: str) -> None:

@@ -15,7 +15,8 @@ def test_exclude_then_first_n() -> None:
 
 
 def test_too_many_nodes_is_an_error() -> None:
-    with pytest.raises(ConfigError, match=r"^nodes: 4 hosts requested but only 3 available after exclude \['troll\*'\]$"):
+    message = r"^nodes: 4 hosts requested but only 3 available after exclude \['troll\*'\]$"
+    with pytest.raises(ConfigError, match=message):
         select(NAMES, NAMES, nodes=4, exclude=["troll*"])
     with pytest.raises(ConfigError, match=r"^nodes: 0 is not a positive number of hosts$"):
         select(NAMES, NAMES, nodes=0)

@@ -76,7 +76,7 @@ def test_nodefile_two_clusters(plugin_class: Any) -> None:
 def test_job_id_from_environment(plugin_class: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OAR_JOB_ID", "4242")
     _, inventory = parse(plugin_class, FIXTURES / "nodefiles" / "g5k-two-clusters")
-    assert [h.name for h in inventory.groups["oar_job_4242"].get_hosts()][0] == "dahu-12.grenoble.grid5000.fr"
+    assert next(h.name for h in inventory.groups["oar_job_4242"].get_hosts()) == "dahu-12.grenoble.grid5000.fr"
     assert inventory.get_host("dahu-3.grenoble.grid5000.fr").vars["oar_job_id"] == 4242
 
 
