@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup test lint unit integration bench clean
+.PHONY: setup test lint unit integration bench clean demo testbed testbed-down
 
 setup:
 	@scripts/setup-dev.sh
@@ -22,6 +22,16 @@ unit: setup
 
 integration: setup
 	$(BIN)/pytest tests/integration
+
+## demo: the local OAR testbed, a real reservation, the oar_nxc inventory of its nodefile, ping
+demo:
+	@scripts/demo.sh
+
+testbed:
+	@tests/testbed/testbed.sh up
+
+testbed-down:
+	@tests/testbed/testbed.sh down
 
 ## bench: parse and ansible-inventory timings on a 10,000 x 32 nodefile
 bench: setup

@@ -26,6 +26,7 @@ CASES = {
     "deployment-docker": "deployments/composition::docker.json",
     "config-both": "configs/both.oar_nxc.yml",
     "config-subset": "configs/subset.oar_nxc.yml",
+    "nodefile-testbed-job": "nodefiles/testbed/2",
 }
 
 

@@ -1,0 +1,123 @@
+"""On the local OAR testbed (real OAR 2.5, PostgreSQL, sshd in network namespaces). Root only."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BIN, REPO, clean_env, inventory_list, run
+from tests.testbed import oar_testbed as tb
+
+pytestmark = [
+    pytest.mark.testbed,
+    pytest.mark.skipif(os.geteuid() != 0, reason="the testbed needs root (network namespaces, sshd, PostgreSQL)"),
+]
+SCRIPT = REPO / "tests" / "testbed" / "testbed.sh"
+NODES = ["oarnode1", "oarnode2", "oarnode3", "oarnode4"]
+
+
+def run_testbed(action: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SCRIPT), action], capture_output=True, text=True, timeout=600, check=False,
+                          env={**os.environ, "TESTBED_NODES": "4"})
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[None]:
+    was_up = (tb.STATE / "nodes").exists()
+    result = run_testbed("up")
+    assert result.returncode == 0, result.stdout + result.stderr
+    yield
+    if not was_up:
+        run_testbed("down")
+
+
+def ssh(host: str, command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["ssh", "-o", "BatchMode=yes", "-i", str(tb.STATE / "id_ed25519"), "-o",
+                           f"UserKnownHostsFile={tb.STATE / 'known_hosts'}", f"root@{host}", command],
+                          capture_output=True, text=True, timeout=30, check=False)
+
+
+def test_up_again_changes_nothing(cluster: None) -> None:
+    hosts_before = Path("/etc/hosts").read_bytes()
+    known_before = (tb.STATE / "known_hosts").read_bytes()
+    result = run_testbed("up")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].endswith("up: 4 nodes, 8 resources Alive")
+    assert Path("/etc/hosts").read_bytes() == hosts_before
+    assert (tb.STATE / "known_hosts").read_bytes() == known_before
+    assert sorted(line.split()[0] for line in subprocess.run(["ip", "netns", "list"], capture_output=True,
+                                                             text=True, check=True).stdout.splitlines()) == NODES
+
+
+def test_traffic_cannot_leave_the_machine(cluster: None) -> None:
+    assert Path("/proc/sys/net/ipv4/ip_forward").read_text().strip() == "0"
+    for node in NODES:
+        routes = subprocess.run(["ip", "-n", node, "route"], capture_output=True, text=True, check=True).stdout
+        assert "default" not in routes
+        assert routes.split()[0] == "10.213.0.0/24"
+
+
+def test_each_node_has_its_hostname_and_private_nxc_dir(cluster: None) -> None:
+    assert ssh("oarnode2", "hostname").stdout == "oarnode2\n"
+    assert ssh("oarnode1", "echo node1-only > /etc/nxc/probe").returncode == 0
+    assert ssh("oarnode1", "cat /etc/nxc/probe").stdout == "node1-only\n"
+    assert ssh("oarnode2", "cat /etc/nxc/probe").returncode != 0
+    assert not Path("/etc/nxc/probe").exists()
+    assert Path("/etc/netns/oarnode1/nxc/probe").read_text() == "node1-only\n"
+    Path("/etc/netns/oarnode1/nxc/probe").unlink()
+
+
+def test_reserve_three_of_four_nodes_then_inventory_and_ping(cluster: None, tmp_path: Path) -> None:
+    reservation = tb.reserve(3, walltime="0:10:00", out=tmp_path)
+    try:
+        assert reservation.hosts == NODES[:3]
+        data = inventory_list(reservation.nodefile)
+        assert data["oar_nodes"]["hosts"] == NODES[:3]
+        assert data[f"oar_job_{reservation.job_id}"]["hosts"] == NODES[:3]
+        assert {h: v["oar_cores"] for h, v in data["_meta"]["hostvars"].items()} == dict.fromkeys(NODES[:3], 2)
+        stdout_data = inventory_list(reservation.stdout)
+        assert {h: v["oar_cores"] for h, v in stdout_data["_meta"]["hostvars"].items()} == dict.fromkeys(NODES[:3], 1)
+
+        result = run([str(BIN / "ansible"), "all", "-i", reservation.nodefile, "-m", "ansible.builtin.ping",
+                      "-o"], env=clean_env(**tb.ssh_env()))
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert sorted(line.split(" | ")[0] for line in result.stdout.splitlines()) == NODES[:3]
+        assert all(' | SUCCESS => {"changed": false,"ping": "pong"}' in line for line in result.stdout.splitlines())
+    finally:
+        assert tb.release(reservation.job_id) in ("Error", "Terminated")
+    assert tb.state(reservation.job_id) == "Error"  # oardel of a running job
+
+
+def test_batch_job_reaches_terminated_with_its_output(cluster: None) -> None:
+    job_id = tb.submit("nodes=2,walltime=0:05:00", "hostname; cat $OAR_NODEFILE")
+    assert tb.wait_state(job_id, tb.FINAL_STATES, timeout=90) == "Terminated"
+    info = tb.details(job_id)
+    assert info["exit_code"] == 0
+    hosts = info["assigned_network_address"]
+    assert len(hosts) == 2
+    expected = f"{hosts[0]}\n" + "".join(f"{h}\n{h}\n" for h in sorted(hosts))
+    assert (tb.HOME / f"OAR.{job_id}.stdout").read_text() == expected
+
+
+def test_failing_job_is_terminated_with_its_exit_status(cluster: None) -> None:
+    job_id = tb.submit("nodes=1,walltime=0:05:00", "exit 3")
+    assert tb.wait_state(job_id, tb.FINAL_STATES, timeout=90) == "Terminated"
+    assert tb.details(job_id)["exit_code"] >> 8 == 3
+
+
+def test_down_removes_everything_then_up_again(cluster: None) -> None:
+    before = (tb.STATE / "hosts.orig").read_bytes()
+    result = run_testbed("down")
+    assert result.returncode == 0, result.stderr
+    assert subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout == ""
+    assert Path("/etc/hosts").read_bytes() == before
+    assert not tb.STATE.exists()
+    assert subprocess.run(["ip", "link", "show", "oarbr0"], capture_output=True, check=False).returncode != 0
+    assert subprocess.run(["id", tb.USER], capture_output=True, check=False).returncode != 0
+    result = run_testbed("up")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].endswith("up: 4 nodes, 8 resources Alive")

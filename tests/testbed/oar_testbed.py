@@ -1,0 +1,146 @@
+"""Drive the local OAR testbed as a Grid'5000 user would: reserve, release, run batch jobs.
+
+    python tests/testbed/oar_testbed.py reserve 3 [--walltime 0:30:00] [--out DIR]  -> JSON
+    python tests/testbed/oar_testbed.py release JOB_ID
+
+Every OAR command is the real one (Debian's OAR 2.5); jobs are submitted as the normal user
+``oartest`` (OAR refuses root). Must run as root, like the testbed itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+STATE = Path("/run/oar-testbed")
+USER = "oartest"
+HOME = Path("/home") / USER
+RUNTIME = Path("/var/lib/oar")
+JOB_ID_RE = re.compile(r"^OAR_JOB_ID=(-?\d+)$", re.MULTILINE)
+FINAL_STATES = ("Terminated", "Error")
+
+
+class TestbedError(RuntimeError):
+    """The testbed or OAR did not do what was asked."""
+
+
+@dataclass(frozen=True)
+class Reservation:
+    job_id: int
+    nodefile: str  # a copy of the real $OAR_NODEFILE, named by the job id
+    stdout: str  # the job's OAR.<id>.stdout (unique host list)
+    hosts: list[str]
+
+
+def ssh_env() -> dict[str, str]:
+    """ANSIBLE_* settings that reach the testbed nodes as root, host keys checked."""
+    return {
+        "ANSIBLE_REMOTE_USER": "root",
+        "ANSIBLE_PRIVATE_KEY_FILE": str(STATE / "id_ed25519"),
+        "ANSIBLE_SSH_COMMON_ARGS": f"-o UserKnownHostsFile={STATE / 'known_hosts'}",
+        "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3",
+    }
+
+
+def as_user(command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["su", "-", USER, "-c", command], capture_output=True, text=True, timeout=timeout,
+                          check=False)
+
+
+def submit(resources: str, command: str) -> int:
+    """``oarsub -l RESOURCES COMMAND`` as the test user, from its home; returns the job id."""
+    result = as_user(f"cd && oarsub -l {shlex.quote(resources)} {shlex.quote(command)}")
+    match = JOB_ID_RE.search(result.stdout)
+    if result.returncode != 0 or match is None or int(match.group(1)) < 0:
+        raise TestbedError(f"oarsub -l {resources} failed (rc {result.returncode}): {result.stdout}{result.stderr}")
+    return int(match.group(1))
+
+
+def state(job_id: int) -> str | None:
+    out = subprocess.run(["oarstat", "-s", "-j", str(job_id), "-J"], capture_output=True, text=True, check=True,
+                         timeout=30).stdout
+    return json.loads(out or "{}").get(str(job_id))
+
+
+def wait_state(job_id: int, wanted: tuple[str, ...], timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    current = None
+    while time.monotonic() < deadline:
+        current = state(job_id)
+        if current in wanted:
+            return current
+        if current in FINAL_STATES:
+            raise TestbedError(f"job {job_id} ended as {current} while waiting for {'/'.join(wanted)}")
+        time.sleep(0.3)
+    raise TestbedError(f"job {job_id} still {current} after {timeout:.0f} s (waiting for {'/'.join(wanted)})")
+
+
+def details(job_id: int) -> dict:
+    out = subprocess.run(["oarstat", "-f", "-j", str(job_id), "-J"], capture_output=True, text=True, check=True,
+                         timeout=30).stdout
+    return json.loads(out)[str(job_id)]
+
+
+def reserve(nodes: int, *, walltime: str = "0:30:00", out: Path | None = None, timeout: float = 60) -> Reservation:
+    """Reserve NODES nodes with the job script, as `oarsub -l nodes=K,walltime=...` on Grid'5000."""
+    script = HOME / "oar-nxc-job.sh"
+    shutil.copyfile(HERE / "job-script.sh", script)
+    script.chmod(0o755)
+    job_id = submit(f"nodes={nodes},walltime={walltime}", "./oar-nxc-job.sh")
+    wait_state(job_id, ("Running",), timeout)
+    stdout = HOME / f"OAR.{job_id}.stdout"
+    nodefile = RUNTIME / str(job_id)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:  # the stdout appears once the script has written the host list
+        if stdout.exists() and len(stdout.read_text().split()) == nodes and nodefile.exists():
+            break
+        time.sleep(0.2)
+    else:
+        raise TestbedError(f"job {job_id}: {stdout} did not list {nodes} hosts within {timeout:.0f} s")
+    target_dir = (out or STATE / "jobs") / "nodefiles"
+    target_dir.mkdir(parents=True, exist_ok=True)
+    copy = target_dir / str(job_id)
+    shutil.copyfile(nodefile, copy)
+    return Reservation(job_id=job_id, nodefile=str(copy), stdout=str(stdout), hosts=stdout.read_text().split())
+
+
+def release(job_id: int, timeout: float = 60) -> str:
+    """``oardel`` the job as its owner and wait until OAR has ended it."""
+    result = as_user(f"oardel {int(job_id)}")
+    if result.returncode not in (0, 6):  # 6: already being killed
+        raise TestbedError(f"oardel {job_id} failed (rc {result.returncode}): {result.stdout}{result.stderr}")
+    return wait_state(job_id, FINAL_STATES, timeout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    res = sub.add_parser("reserve")
+    res.add_argument("nodes", type=int)
+    res.add_argument("--walltime", default="0:30:00")
+    res.add_argument("--out", type=Path)
+    rel = sub.add_parser("release")
+    rel.add_argument("job_id", type=int)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "reserve":
+            print(json.dumps(asdict(reserve(args.nodes, walltime=args.walltime, out=args.out)), indent=2))
+        else:
+            print(json.dumps({"job_id": args.job_id, "state": release(args.job_id)}))
+    except (TestbedError, subprocess.SubprocessError, OSError) as exc:
+        print(f"oar_testbed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# The local OAR testbed: a real OAR 2.5 cluster (Debian packages) on one machine.
+#
+#   tests/testbed/testbed.sh up      # install what is missing, then bring everything up (idempotent)
+#   tests/testbed/testbed.sh down    # remove everything `up` added, restore the files it edited
+#   tests/testbed/testbed.sh status
+#
+# Layout (N nodes, default 4, TESTBED_NODES=N to change, up to 200):
+#   bridge oarbr0 10.213.0.1/24 in the root namespace = the OAR server, PostgreSQL and the
+#   frontend (sshd on 10.213.0.1:22, names oar-server / oar-frontend);
+#   oarnode1..N = network namespaces at 10.213.0.(10+i), each with its own hostname (UTS
+#   namespace), a private /etc/nxc (/etc/netns/oarnodeI/nxc bound over it), a root sshd on :22
+#   and OAR's node sshd on :6667.
+# No default route in the nodes and net.ipv4.ip_forward is never touched: nothing leaves the machine.
+# Root logs in with the testbed's own key ($ST/id_ed25519), known_hosts is $ST/known_hosts.
+# The normal user `oartest` submits jobs. Needs root; no systemd: daemons are started directly.
+set -euo pipefail
+
+N=${TESTBED_NODES:-4}
+NET=10.213.0
+BR=oarbr0
+PREFIX=oarnode
+ST=/run/oar-testbed                # state: keys, known_hosts, pidfiles, backups
+LOG=${TESTBED_LOG:-/tmp/oar-testbed}
+USER_NAME=oartest
+OAR_CONF=/etc/oar/oar.conf
+PGC=/etc/postgresql/15/main
+PACKAGES=(openssh-server postgresql oar-server oar-server-pgsql oar-user oar-user-pgsql oar-node nmap)
+MARK="# oar-testbed"
+
+t0=${EPOCHREALTIME/./}
+log() { local us=$(( ${EPOCHREALTIME/./} - t0 )); printf '[testbed %3d.%02ds] %s\n' $((us / 1000000)) $((us % 1000000 / 10000)) "$*"; }
+die() { echo "testbed: $*" >&2; exit 1; }
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+node_ip() { echo "$NET.$((10 + $1))"; }
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces, sshd, PostgreSQL)"
+[[ "$N" =~ ^[0-9]+$ ]] && [ "$N" -ge 1 ] && [ "$N" -le 200 ] || die "TESTBED_NODES must be 1..200, not '$N'"
+
+install_packages() {
+  local missing=() pkg
+  for pkg in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  ((${#missing[@]})) || return 0
+  log "apt-get install ${missing[*]}"
+  local policy_added=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then   # never let a package start a daemon
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; policy_added=1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ $policy_added = 1 ] && rm -f /usr/sbin/policy-rc.d
+  return 0
+}
+
+write_sshd_config() { # file ip hostkey pidfile
+  printf '%s\n' "Port 22" "ListenAddress $2" "HostKey $3" "PidFile $4" \
+    "PermitRootLogin prohibit-password" "AuthorizedKeysFile .ssh/authorized_keys $ST/authorized_keys" \
+    "PasswordAuthentication no" "KbdInteractiveAuthentication no" "UsePAM no" "PrintMotd no" \
+    "PrintLastLog no" "UseDNS no" "AcceptEnv LANG LC_*" "Subsystem sftp /usr/lib/openssh/sftp-server" > "$1"
+}
+
+host_key() { # dir name -> known_hosts line tail
+  [ -f "$1/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -f "$1/ssh_host_ed25519_key" -C "$2"
+  cut -d' ' -f1-2 "$1/ssh_host_ed25519_key.pub"
+}
+
+up() {
+  install_packages
+  mkdir -p "$ST" "$LOG" /run/sshd
+  chmod 755 "$ST"
+  echo "$N" > "$ST/nodes"
+
+  log "1. bridge and $N node namespaces"
+  if ! ip link show "$BR" >/dev/null 2>&1; then
+    ip link add "$BR" type bridge; ip addr add "$NET.1/24" dev "$BR"; ip link set "$BR" up
+  fi
+  [ -d /etc/nxc ] || { mkdir -p /etc/nxc; touch "$ST/created-etc-nxc"; }
+  local i ns
+  for i in $(seq 1 "$N"); do
+    ns=$PREFIX$i
+    mkdir -p "/etc/netns/$ns/nxc"
+    ip netns list | grep -qw "^$ns" && continue
+    ip link del "veth-$ns" 2>/dev/null || true
+    ip netns add "$ns"
+    ip link add "veth-$ns" type veth peer name eth0 netns "$ns"
+    ip link set "veth-$ns" master "$BR" up
+    ip -n "$ns" addr add "$(node_ip "$i")/24" dev eth0
+    ip -n "$ns" link set lo up; ip -n "$ns" link set eth0 up
+  done
+
+  log "2. /etc/hosts"
+  [ -f "$ST/hosts.orig" ] || cp -a /etc/hosts "$ST/hosts.orig"
+  local block
+  block=$({ echo "$MARK-begin"; echo "$NET.1 oar-server oar-frontend"
+            for i in $(seq 1 "$N"); do echo "$(node_ip "$i") $PREFIX$i"; done; echo "$MARK-end"; })
+  if [ "$(sed -n "/^$MARK-begin/,/^$MARK-end/p" /etc/hosts)" != "$block" ]; then
+    sed -i "/^$MARK-begin/,/^$MARK-end/d" /etc/hosts
+    printf '%s\n' "$block" >> /etc/hosts
+  fi
+
+  log "3. keys, known_hosts and sshd (root :22, OAR :6667)"
+  [ -f "$ST/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -f "$ST/id_ed25519" -C oar-testbed
+  chmod 600 "$ST/id_ed25519"
+  cp "$ST/id_ed25519.pub" "$ST/authorized_keys"; chmod 644 "$ST/authorized_keys"
+  local kh="$ST/known_hosts.new" key d ip
+  : > "$kh"
+  d=$ST/frontend; mkdir -p "$d"; key=$(host_key "$d" oar-server)
+  write_sshd_config "$d/sshd_config" "$NET.1" "$d/ssh_host_ed25519_key" "$ST/sshd-frontend.pid"
+  alive "$ST/sshd-frontend.pid" || /usr/sbin/sshd -f "$d/sshd_config" -E "$LOG/sshd-frontend.log"
+  echo "oar-server,oar-frontend,$NET.1 $key" >> "$kh"
+  for i in $(seq 1 "$N"); do
+    ns=$PREFIX$i; ip=$(node_ip "$i"); d=$ST/$ns; mkdir -p "$d"
+    key=$(host_key "$d" "$ns")
+    write_sshd_config "$d/sshd_config" "$ip" "$d/ssh_host_ed25519_key" "$ST/sshd-$ns.pid"
+    alive "$ST/sshd-$ns.pid" || ip netns exec "$ns" unshare --uts sh -c \
+      "hostname $ns; exec /usr/sbin/sshd -f '$d/sshd_config' -E '$LOG/sshd-$ns.log'"
+    alive "$ST/oar-sshd-$ns.pid" || ip netns exec "$ns" unshare --uts sh -c \
+      "hostname $ns; exec /usr/sbin/sshd -f /etc/oar/sshd_config -o PidFile=$ST/oar-sshd-$ns.pid -o ListenAddress=$ip -E '$LOG/oar-sshd-$ns.log'"
+    echo "$ns,$ip $key" >> "$kh"
+  done
+  mv "$kh" "$ST/known_hosts"; chmod 644 "$ST/known_hosts"
+
+  log "4. oar.conf"
+  [ -f "$OAR_CONF.testbed-orig" ] || cp -a "$OAR_CONF" "$OAR_CONF.testbed-orig"
+  sed -i -e 's/^DB_HOSTNAME=.*/DB_HOSTNAME="oar-server"/' \
+         -e 's/^DB_BASE_PASSWD=.*/DB_BASE_PASSWD="oar"/' \
+         -e 's/^DB_BASE_PASSWD_RO=.*/DB_BASE_PASSWD_RO="oar_ro"/' \
+         -e 's/^SERVER_HOSTNAME=.*/SERVER_HOSTNAME="oar-server"/' \
+         -e 's/^CPUSET_PATH=/#&/' "$OAR_CONF"   # no cgroups: every node shares one kernel
+  grep -q '^SCHEDULER_MIN_TIME_BETWEEN_2_CALLS=' "$OAR_CONF" || \
+    echo 'SCHEDULER_MIN_TIME_BETWEEN_2_CALLS="1"' >> "$OAR_CONF"
+
+  log "5. PostgreSQL"
+  grep -q "$MARK" "$PGC/postgresql.conf" || echo "listen_addresses = 'localhost,$NET.1'  $MARK" >> "$PGC/postgresql.conf"
+  grep -q "$MARK" "$PGC/pg_hba.conf" || echo "host oar oar,oar_ro $NET.0/24 scram-sha-256  $MARK" >> "$PGC/pg_hba.conf"
+  if ! pg_ctlcluster 15 main status >/dev/null 2>&1; then
+    pg_ctlcluster 15 main start; touch "$ST/started-postgresql"
+  elif ! ss -ltn | grep -q "$NET.1:5432"; then
+    pg_ctlcluster 15 main restart
+  fi
+
+  log "6. OAR database and resources ($N nodes x 2 cores)"
+  if ! oar-database --check >/dev/null 2>&1; then
+    oar-database --create --db-is-local -y > "$LOG/oar-database.log" 2>&1
+    /usr/lib/oar/oar_resources_add -H "$N" -C 1 -c 2 --host-prefix "$PREFIX" --host0 1 > "$ST/resources.sh"
+    bash "$ST/resources.sh" > "$LOG/resources.log" 2>&1
+  fi
+
+  log "7. OAR server (Almighty)"
+  alive /var/run/oar-server.pid || /usr/sbin/oar-server
+  local k
+  for k in $(seq 1 50); do ss -ltn | grep -q ':6666 ' && break; sleep 0.2; done
+
+  log "8. user $USER_NAME"
+  if ! id "$USER_NAME" >/dev/null 2>&1; then
+    useradd -m -s /bin/bash "$USER_NAME"; touch "$ST/created-user"
+  fi
+  for i in $(seq 1 "$N"); do
+    for k in $(seq 1 50); do
+      ip netns exec "$PREFIX$i" bash -c "exec 3<>/dev/tcp/$(node_ip "$i")/22" 2>/dev/null && break; sleep 0.1
+    done
+  done
+  log "up: $N nodes, $(oarnodes -s | grep -c Alive) resources Alive"
+}
+
+down() {
+  local n i ns f
+  n=$(cat "$ST/nodes" 2>/dev/null || echo "$N")
+  if [ -f /var/run/oar-server.pid ]; then
+    local pid pgid
+    pid=$(cat /var/run/oar-server.pid); pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ')
+    [ -n "$pgid" ] && kill -TERM -- "-$pgid" 2>/dev/null || true
+    rm -f /var/run/oar-server.pid
+  fi
+  for i in $(seq 1 "$n"); do
+    ns=$PREFIX$i
+    for f in "$ST/sshd-$ns.pid" "$ST/oar-sshd-$ns.pid"; do
+      [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"
+    done
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true   # jobs, sessions
+    ip netns del "$ns" 2>/dev/null || true
+    ip link del "veth-$ns" 2>/dev/null || true
+    rm -rf "/etc/netns/$ns"
+  done
+  if [ -f "$ST/sshd-frontend.pid" ]; then
+    f=$(cat "$ST/sshd-frontend.pid")
+    ps -o pid= --ppid "$f" | xargs -r kill 2>/dev/null || true
+    kill "$f" 2>/dev/null || true; rm -f "$ST/sshd-frontend.pid"
+  fi
+  ip link del "$BR" 2>/dev/null || true
+  if [ -f "$ST/hosts.orig" ]; then
+    if [ "$(sed "/^$MARK-begin/,/^$MARK-end/d" /etc/hosts)" = "$(cat "$ST/hosts.orig")" ]; then
+      cat "$ST/hosts.orig" > /etc/hosts        # byte-identical to before `up`
+    else
+      sed -i "/^$MARK-begin/,/^$MARK-end/d" /etc/hosts
+      echo "testbed: /etc/hosts changed outside the testbed block; only the block was removed" >&2
+    fi
+  fi
+  if pg_ctlcluster 15 main status >/dev/null 2>&1 || pg_ctlcluster 15 main start >/dev/null 2>&1; then
+    oar-database --drop --db-is-local -y >/dev/null 2>&1 || true
+  fi
+  sed -i "/$MARK\$/d" "$PGC/postgresql.conf" "$PGC/pg_hba.conf" 2>/dev/null || true
+  if [ -f "$ST/started-postgresql" ]; then
+    pg_ctlcluster 15 main stop 2>/dev/null || true
+  else
+    pg_ctlcluster 15 main restart 2>/dev/null || true   # it ran before `up`: back to its own config
+  fi
+  [ -f "$OAR_CONF.testbed-orig" ] && mv "$OAR_CONF.testbed-orig" "$OAR_CONF"
+  if [ -f "$ST/created-user" ]; then
+    pkill -u "$USER_NAME" 2>/dev/null || true
+    userdel -r "$USER_NAME" 2>/dev/null || true
+  fi
+  [ -f "$ST/created-etc-nxc" ] && rmdir /etc/nxc 2>/dev/null
+  rmdir /etc/netns 2>/dev/null || true
+  rm -rf "$ST"
+  echo "testbed: down"
+}
+
+status() {
+  local n i
+  n=$(cat "$ST/nodes" 2>/dev/null || echo 0)
+  echo "namespaces: $(ip netns list | grep -c "^$PREFIX" || true) (expected $n)"
+  alive /var/run/oar-server.pid && echo "oar-server: running" || echo "oar-server: stopped"
+  for i in $(seq 1 "$n"); do
+    printf '%s: sshd %s, oar-sshd %s\n' "$PREFIX$i" \
+      "$(alive "$ST/sshd-$PREFIX$i.pid" && echo up || echo down)" \
+      "$(alive "$ST/oar-sshd-$PREFIX$i.pid" && echo up || echo down)"
+  done
+  oarnodes -s 2>/dev/null | grep -c Alive | sed 's/^/resources Alive: /' || true
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac
