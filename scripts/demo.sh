@@ -18,8 +18,7 @@ cat "$nodefile"
 step "ansible-inventory -i $nodefile --graph --vars"
 .venv/bin/ansible-inventory -i "$nodefile" --graph --vars
 step "ansible all -i $nodefile -m ping"
-export ANSIBLE_REMOTE_USER=root ANSIBLE_PRIVATE_KEY_FILE=/run/oar-testbed/id_ed25519 \
-  ANSIBLE_SSH_COMMON_ARGS="-o UserKnownHostsFile=/run/oar-testbed/known_hosts" ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3
+eval "$(.venv/bin/python tests/testbed/oar_testbed.py ssh-env)"
 .venv/bin/ansible all -i "$nodefile" -m ansible.builtin.ping
 step "oardel $job"
 .venv/bin/python tests/testbed/oar_testbed.py release "$job"

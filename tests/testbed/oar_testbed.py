@@ -2,6 +2,7 @@
 
     python tests/testbed/oar_testbed.py reserve 3 [--walltime 0:30:00] [--out DIR]  -> JSON
     python tests/testbed/oar_testbed.py release JOB_ID
+    eval "$(python tests/testbed/oar_testbed.py ssh-env)"   # ANSIBLE_* to reach the nodes
 
 Every OAR command is the real one (Debian's OAR 2.5); jobs are submitted as the normal user
 ``oartest`` (OAR refuses root). Must run as root, like the testbed itself.
@@ -130,7 +131,11 @@ def main(argv: list[str] | None = None) -> int:
     res.add_argument("--out", type=Path)
     rel = sub.add_parser("release")
     rel.add_argument("job_id", type=int)
+    sub.add_parser("ssh-env", help="print `export` lines of the ANSIBLE_* settings that reach the nodes")
     args = parser.parse_args(argv)
+    if args.command == "ssh-env":
+        print("\n".join(f"export {key}={shlex.quote(value)}" for key, value in ssh_env().items()))
+        return 0
     try:
         if args.command == "reserve":
             print(json.dumps(asdict(reserve(args.nodes, walltime=args.walltime, out=args.out)), indent=2))
