@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
-APT_PACKAGES=(python3-venv)
+APT_PACKAGES=(python3-venv nix-bin)   # nix-bin: nix-instantiate for the composition checks
 
 log() { printf '[setup %(%T)T] %s\n' -1 "$*"; }
 
