@@ -101,11 +101,22 @@ class Composition:
         return sum(len(names) for names in self.hosts(overrides).values())
 
     def to_dict(self, overrides: Distribution | None = None) -> dict[str, Any]:
+        """Everything above, plus ``hosts``, ``required_hosts`` and ``role_args`` (for nxc start)."""
         data = asdict(self)
         data["test_script"] = self.test_script is not None  # the text is long; say whether there is one
         data["hosts"] = self.hosts(overrides)
         data["required_hosts"] = self.required_hosts(overrides)
+        data["role_args"] = role_args(overrides or {})
         return data
+
+
+def role_args(overrides: Distribution) -> list[str]:
+    """``nxc start -r`` arguments: ``{"node": 3}`` -> ``["-r", "node=3"]``; lists become ``a,b``."""
+    args: list[str] = []
+    for role, spec in overrides.items():
+        value = ",".join(str(n) for n in spec) if isinstance(spec, list) else str(spec)
+        args += ["-r", f"{role}={value}"]
+    return args
 
 
 def nxc_nix_dir() -> Path | None:
@@ -153,14 +164,18 @@ def files(path: str | Path) -> tuple[Path, Path | None, dict[str, Any]]:
 
 def load(path: str | Path, *, setup: str | None = None, params: dict[str, Any] | None = None,
          flavour: str | None = None) -> Composition:
-    """Evaluate the composition in ``path`` for setup variant ``setup`` and build ``params``."""
+    """Evaluate the composition in ``path`` for setup variant ``setup`` and build ``params``.
+
+    ``setup`` None means what ``nix build`` sees: the variant the file selects, if any;
+    ``""`` means no variant. ``params`` None keeps the file's ``[override-params]``.
+    """
     comp_file, setup_file, nxc_json = files(path)
     resolved: dict[str, Any] = {}
     variants: list[str] = []
     if setup_file is not None:
         data = nxcsetup.load(setup_file)
         variants = nxcsetup.variants(data)
-        resolved = nxcsetup.resolve(data, setup if setup is not None else "", params, source=str(setup_file))
+        resolved = nxcsetup.resolve(data, setup, params, source=str(setup_file))
     elif setup or params:
         raise SourceError(str(path), "has no setup.toml, so no setup variant or parameter applies")
     default_flavour = nxc_json.get("default_flavour")
@@ -209,6 +224,16 @@ def parse_assignments(items: list[str], what: str, *, names: bool = False) -> di
     return out
 
 
+def _json_mapping(text: str, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{what}: not JSON: {exc.msg}") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{what}: must be a JSON object, not {type(value).__name__}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m oar_nxc.composition", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -216,11 +241,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-s", "--setup", help="setup variant (nxc build -s)")
     parser.add_argument("-p", "--param", action="append", default=[], help="setup parameter k=v (nxc build -p)")
     parser.add_argument("-r", "--role", action="append", default=[], help="role=N or role=a,b (nxc start -r)")
+    parser.add_argument("--roles-json", help='role overrides as JSON: {"node": 3} or {"node": ["a", "b"]}')
+    parser.add_argument("--params-json", help='setup parameters as JSON: {"nb_nodes": 3}')
     parser.add_argument("-f", "--flavour")
     args = parser.parse_args(argv)
     try:
         params = parse_assignments(args.param, "-p") or None
         overrides = parse_assignments(args.role, "-r", names=True)
+        if args.roles_json:
+            overrides.update(_json_mapping(args.roles_json, "--roles-json"))
+        if args.params_json:
+            params = {**(params or {}), **_json_mapping(args.params_json, "--params-json")} or None
         comp = load(args.path, setup=args.setup, params=params, flavour=args.flavour)
         print(json.dumps(comp.to_dict(overrides), indent=2, sort_keys=True))
     except OarNxcError as exc:

@@ -57,9 +57,10 @@ def as_user(command: str, timeout: float = 60) -> subprocess.CompletedProcess[st
                           check=False)
 
 
-def submit(resources: str, command: str) -> int:
-    """``oarsub -l RESOURCES COMMAND`` as the test user, from its home; returns the job id."""
-    result = as_user(f"cd && oarsub -l {shlex.quote(resources)} {shlex.quote(command)}")
+def submit(resources: str, command: str, types: tuple[str, ...] = ()) -> int:
+    """``oarsub [-t TYPE...] -l RESOURCES COMMAND`` as the test user, from its home; returns the job id."""
+    type_args = "".join(f"-t {shlex.quote(t)} " for t in types)
+    result = as_user(f"cd && oarsub {type_args}-l {shlex.quote(resources)} {shlex.quote(command)}")
     match = JOB_ID_RE.search(result.stdout)
     if result.returncode != 0 or match is None or int(match.group(1)) < 0:
         raise TestbedError(f"oarsub -l {resources} failed (rc {result.returncode}): {result.stdout}{result.stderr}")
@@ -91,12 +92,18 @@ def details(job_id: int) -> dict:
     return json.loads(out)[str(job_id)]
 
 
+# The reservation shares its nodes with other timesharing jobs: on the testbed the OAR that
+# the smoke tests hit (inside the "deployed" composition) is the testbed's own OAR, whose
+# nodes the reservation holds. On Grid'5000 the composition runs its own OAR.
+SHARED = ("timesharing=*,*",)
+
+
 def reserve(nodes: int, *, walltime: str = "0:30:00", out: Path | None = None, timeout: float = 60) -> Reservation:
     """Reserve NODES nodes with the job script, as `oarsub -l nodes=K,walltime=...` on Grid'5000."""
     script = HOME / "oar-nxc-job.sh"
     shutil.copyfile(HERE / "job-script.sh", script)
     script.chmod(0o755)
-    job_id = submit(f"nodes={nodes},walltime={walltime}", "./oar-nxc-job.sh")
+    job_id = submit(f"nodes={nodes},walltime={walltime}", "./oar-nxc-job.sh", SHARED)
     wait_state(job_id, ("Running",), timeout)
     stdout = HOME / f"OAR.{job_id}.stdout"
     nodefile = RUNTIME / str(job_id)

@@ -1,0 +1,123 @@
+"""What the OAR commands print, for OAR 2.5 (Perl) and OAR 3 (Python) alike.
+
+* ``oarsub``: any lines, then ``OAR_JOB_ID=<n>``; only that line counts.
+* ``oarstat -s -j N -J``: ``{"N": "Terminated"}`` in both versions.
+* ``oarstat -f -j N -J``: ``{"N": {...}}``; 2.5 has ``assigned_network_address``, OAR 3 does
+  not (oar3 #158); ``exit_code`` is the raw wait status (exit status = ``exit_code >> 8``).
+* ``oarnodes -s -J``: 2.5 ``{"node1": {"1": "Alive"}}``, OAR 3 ``[{"node1": [{"1": "Alive"}]}]``.
+* ``oarsub -V``: ``OAR version : 2.5.9 (Canicule)``; OAR 3 prints its version too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from oar_nxc.errors import SourceError
+
+JOB_ID_RE = re.compile(r"^OAR_JOB_ID=(\d+)\s*$", re.MULTILINE)
+VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
+FINAL_STATES = ("Terminated", "Error")
+
+
+def _json(text: str, source: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceError(source, f"not JSON: {exc.msg}", line=exc.lineno) from None
+
+
+def job_id(stdout: str, source: str = "oarsub") -> int:
+    """The job id in oarsub's output; a clear error when there is none (admission refused...)."""
+    match = JOB_ID_RE.search(stdout)
+    if match is None:
+        last = next((ln.strip() for ln in reversed(stdout.splitlines()) if ln.strip()), "no output")
+        raise SourceError(source, f"no OAR_JOB_ID= line (last line: {last})")
+    return int(match.group(1))
+
+
+def node_states(text: str, source: str = "oarnodes -s -J") -> dict[str, list[str]]:
+    """Host -> the states of its resources, from either JSON shape."""
+    data = _json(text, source)
+    pairs: list[tuple[str, Any]]
+    if isinstance(data, dict):
+        pairs = list(data.items())
+    elif isinstance(data, list) and all(isinstance(item, dict) for item in data):
+        pairs = [pair for item in data for pair in item.items()]
+    else:
+        raise SourceError(source, "neither the OAR 2.5 object nor the OAR 3 list of objects")
+    out: dict[str, list[str]] = {}
+    for host, resources in pairs:
+        if isinstance(resources, dict):
+            states = [str(s) for s in resources.values()]
+        elif isinstance(resources, list) and all(isinstance(r, dict) for r in resources):
+            states = [str(s) for r in resources for s in r.values()]
+        else:
+            raise SourceError(source, "resources must be an object or a list of objects", key=str(host))
+        out.setdefault(str(host), []).extend(states)
+    return out
+
+
+def not_alive(states: dict[str, list[str]], addresses: list[str]) -> list[str]:
+    """Problems of the wanted hosts: ``node2: no resource``, ``node3: Alive/Suspected``."""
+    problems = []
+    for address in addresses:
+        found = states.get(address, [])
+        if not found:
+            problems.append(f"{address}: no resource")
+        elif any(state != "Alive" for state in found):
+            problems.append(f"{address}: {'/'.join(found)}")
+    return problems
+
+
+def job_state(text: str, job: int, source: str = "oarstat -s -J") -> str | None:
+    data = _json(text, source)
+    if not isinstance(data, dict):
+        raise SourceError(source, "must be a JSON object")
+    value = data.get(str(job))
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    job_id: int
+    state: str
+    exit_code: int | None  # raw wait status
+    exit_status: int | None  # exit_code >> 8
+    signal: int | None  # exit_code & 127
+    network_addresses: list[str] | None  # None on OAR 3 (not in its JSON)
+    launching_directory: str | None
+    stdout_file: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def job_info(text: str, job: int, source: str = "oarstat -f -J") -> JobInfo:
+    data = _json(text, source)
+    if not isinstance(data, dict) or not isinstance(data.get(str(job)), dict):
+        raise SourceError(source, f"no job {job} in the output")
+    raw = data[str(job)]
+    code = raw.get("exit_code")
+    code = int(code) if code is not None and str(code).lstrip("-").isdigit() else None
+    addresses = raw.get("assigned_network_address")
+    return JobInfo(
+        job_id=job,
+        state=str(raw.get("state", "")),
+        exit_code=code,
+        exit_status=None if code is None else code >> 8,
+        signal=None if code is None else code & 127,
+        network_addresses=[str(a) for a in addresses] if isinstance(addresses, list) else None,
+        launching_directory=raw.get("launchingDirectory", raw.get("launching_directory")),
+        stdout_file=raw.get("stdout_file"),
+    )
+
+
+def version(text: str) -> tuple[int, int, int] | None:
+    """(major, minor, patch) from ``oarsub -V``, or None."""
+    match = VERSION_RE.search(text)
+    if match is None:
+        return None
+    return int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
