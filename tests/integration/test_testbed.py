@@ -4,41 +4,19 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, REPO, clean_env, inventory_list, run
+from tests.conftest import BIN, clean_env, inventory_list, run
+from tests.integration.conftest import run_testbed, ssh
 from tests.testbed import oar_testbed as tb
 
 pytestmark = [
     pytest.mark.testbed,
     pytest.mark.skipif(os.geteuid() != 0, reason="the testbed needs root (network namespaces, sshd, PostgreSQL)"),
 ]
-SCRIPT = REPO / "tests" / "testbed" / "testbed.sh"
 NODES = ["oarnode1", "oarnode2", "oarnode3", "oarnode4"]
-
-
-def run_testbed(action: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(SCRIPT), action], capture_output=True, text=True, timeout=600, check=False,
-                          env={**os.environ, "TESTBED_NODES": "4"})
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[None]:
-    was_up = (tb.STATE / "nodes").exists()
-    result = run_testbed("up")
-    assert result.returncode == 0, result.stdout + result.stderr
-    yield
-    if not was_up:
-        run_testbed("down")
-
-
-def ssh(host: str, command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["ssh", "-o", "BatchMode=yes", "-i", str(tb.STATE / "id_ed25519"), "-o",
-                           f"UserKnownHostsFile={tb.STATE / 'known_hosts'}", f"root@{host}", command],
-                          capture_output=True, text=True, timeout=30, check=False)
 
 
 def test_up_again_changes_nothing(cluster: None) -> None:

@@ -1,0 +1,152 @@
+"""deploy.yml end to end on the local testbed, from a real reservation's nodefile.
+
+Real: Ansible, ssh, nixos-compose 0.7.11 (build, machine file, role assignment, deployment
+file, its nmap wait), Debian's nix (nix-instantiate evaluates the composition), OAR 2.5
+(oarsub, oarstat, oarnodes, oardel as a normal user). Stood in for: the image build and the
+reboot into the image (tests/testbed/standin/). Root only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run
+from tests.integration.conftest import run_testbed
+from tests.integration.pipeline import Run, copy_compositions, netns_state, oar_jobs, playbook
+from tests.testbed import oar_testbed as tb
+
+pytestmark = [
+    pytest.mark.testbed,
+    pytest.mark.skipif(os.geteuid() != 0, reason="the testbed needs root (network namespaces, sshd, PostgreSQL)"),
+]
+
+CHECKS = ["node_sshd", "resources_alive", "batch_job", "failing_job", "oardel", "reservation", "rest_api"]
+PLAYS = ["Check the controller and the inventory", "Install nixos-compose and nix", "Build the composition",
+         "Start the composition with nxc", "Smoke-test OAR on the deployed composition"]
+
+
+class Deployed:
+    def __init__(self, reservation: tb.Reservation, compositions: Path, first: Run) -> None:
+        self.reservation = reservation
+        self.compositions = compositions
+        self.first = first
+
+    @property
+    def master(self) -> Path:
+        return self.compositions / "master"
+
+    def report(self) -> dict:
+        return json.loads((self.master / ".oar-nxc/reports/report.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def deployed(cluster: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
+    for job in oar_jobs():  # a clean OAR: no job left by an earlier run
+        tb.as_user(f"oardel {int(job)}")
+    reservation = tb.reserve(4, walltime="0:30:00")
+    compositions = copy_compositions(tmp_path_factory.mktemp("pipeline"))
+    try:
+        first = playbook("deploy.yml", inventory=reservation.nodefile, compositions=compositions)
+        yield Deployed(reservation, compositions, first)
+    finally:
+        tb.release(reservation.job_id)
+
+
+def test_deploy_end_to_end(deployed: Deployed) -> None:
+    first = deployed.first
+    assert first.rc == 0, first.explain()
+    assert first.plays() == PLAYS
+    # nxc gave the machines (nodefile order) to the roles in alphabetical order
+    deploy_file = deployed.master / "deploy/composition::g5k-nfs-store.json"
+    deployment = json.loads(deploy_file.read_text())["deployment"]
+    assert {ip: (e["role"], e["host"]) for ip, e in deployment.items()} == {
+        "10.213.0.11": ("frontend", "frontend"), "10.213.0.12": ("node", "node1"),
+        "10.213.0.13": ("node", "node2"), "10.213.0.14": ("server", "server")}
+    assert [netns_state(f"oarnode{i}") for i in range(1, 5)] == [
+        {"role": "frontend", "hostname": "frontend", "ip_addr": "10.213.0.11"},
+        {"role": "node", "hostname": "node1", "ip_addr": "10.213.0.12"},
+        {"role": "node", "hostname": "node2", "ip_addr": "10.213.0.13"},
+        {"role": "server", "hostname": "server", "ip_addr": "10.213.0.14"}]
+    assert (deployed.master / ".oar-nxc/machines-g5k-nfs-store").read_text() == \
+        "oarnode1\noarnode2\noarnode3\noarnode4\n"
+
+
+def test_smoke_report_and_junit(deployed: Deployed) -> None:
+    report = deployed.report()
+    assert [(c["name"], c["status"]) for c in report["checks"]] == [
+        ("node_sshd", "passed"), ("resources_alive", "passed"), ("batch_job", "passed"), ("failing_job", "passed"),
+        ("oardel", "passed"), ("reservation", "passed"), ("rest_api", "skipped")]
+    assert report["summary"] == {"passed": 6, "failed": 0, "skipped": 1}
+    assert report["submit_host"] == "frontend"
+    assert report["user"] == "oartest"
+    assert report["nodes"] == ["node1", "node2"]
+    assert report["addresses"] == ["oarnode2", "oarnode3"]
+    messages = {c["name"]: c["message"] for c in report["checks"]}
+    assert messages["batch_job"].endswith("Terminated, exit status 0, output names oarnode2, oarnode3")
+    assert "(exit status 3)" in messages["failing_job"]
+    assert messages["oardel"].endswith(": Running, oardel, then Error")
+    assert "Reservation valid" in messages["reservation"]
+    assert messages["rest_api"].startswith("skipped: OAR version : 2.5.9")
+    junit = ET.parse(deployed.master / ".oar-nxc/reports/junit.xml").getroot()
+    suite = junit.find("testsuite")
+    assert suite is not None
+    assert [case.get("name") for case in suite.iter("testcase")] == CHECKS
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("7", "0", "1")
+    assert len(suite.findall("testcase/skipped")) == 1
+
+
+def test_tree_is_left_clean(deployed: Deployed) -> None:
+    # nxc build and start rewrite setup.toml; the roles put it back byte for byte
+    for name in ("master", "nfs-home"):
+        assert (deployed.compositions / name / "setup.toml").read_bytes() == \
+            (REPO / "compositions" / name / "setup.toml").read_bytes()
+    status = run(["git", "status", "--porcelain", "--untracked-files=all", "compositions"])
+    assert status.stdout == ""
+
+
+def test_rerun_changes_nothing(deployed: Deployed) -> None:
+    again = playbook("deploy.yml", inventory=deployed.reservation.nodefile, compositions=deployed.compositions)
+    assert again.rc == 0, again.explain()
+    assert again.changed_in("Install nixos-compose and nix") == []
+    assert again.changed_in("Build the composition") == []
+    assert again.changed_in("Start the composition with nxc") == []
+    words = " ".join(again.stdout.split())  # the yaml result format folds long messages
+    assert "composition::g5k-nfs-store is up to date" in words
+    assert ("This build is already deployed on oarnode1, oarnode2, oarnode3, oarnode4: nxc start skipped"
+            in words)
+    assert deployed.report()["summary"] == {"passed": 6, "failed": 0, "skipped": 1}
+
+
+@pytest.mark.parametrize("name", ["deploy.yml", "redeploy.yml", "install_nix.yml", "build.yml", "smoke.yml",
+                                  "teardown.yml"])
+def test_check_mode(deployed: Deployed, name: str) -> None:
+    result = playbook(name, "--check", inventory=deployed.reservation.nodefile, compositions=deployed.compositions)
+    assert result.rc == 0, result.explain()
+    assert result.failures() == []
+
+
+def test_smoke_fails_fast_naming_a_broken_node(deployed: Deployed) -> None:
+    pidfile = tb.STATE / "oar-sshd-oarnode2.pid"
+    os.kill(int(pidfile.read_text()), 15)
+    try:
+        broken = playbook("smoke.yml", inventory=deployed.reservation.nodefile, compositions=deployed.compositions)
+    finally:
+        assert run_testbed("up").returncode == 0  # restarts the OAR sshd
+    assert broken.rc == 2
+    assert broken.seconds < 60
+    failures = broken.failures()  # the check's own assertion (rescued), then the verdict
+    assert [f.split(" @ ")[0] for f in failures] == ["oar_smoke : Check that every compute node's OAR sshd answers",
+                                                     "oar_smoke : Check that no smoke check failed"]
+    assert ("OAR smoke: 1 of 7 checks failed: node_sshd: OAR's node sshd (port 6667) does not answer within 10 s "
+            "on node1 (machine oarnode2, 10.213.0.12)") in failures[1]
+    report = deployed.report()
+    assert [(c["name"], c["status"]) for c in report["checks"]] == [
+        ("node_sshd", "failed"), ("resources_alive", "passed"), ("batch_job", "skipped"), ("failing_job", "skipped"),
+        ("oardel", "skipped"), ("reservation", "skipped"), ("rest_api", "skipped")]
+    assert report["checks"][2]["message"] == "not run: node_sshd failed"
