@@ -36,22 +36,22 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_play_start(self, play: Any) -> None:
         self.plays.append({"play": {"name": play.get_name()}, "tasks": []})
 
-    def v2_playbook_on_task_start(self, task: Any, is_conditional: bool) -> None:  # noqa: FBT001
+    def v2_playbook_on_task_start(self, task: Any, is_conditional: bool) -> None:
         if self.plays:
             self.plays[-1]["tasks"].append({"task": {"name": task.get_name()}, "hosts": {}})
 
     def _record(self, result: Any, **extra: Any) -> None:
         if not self.plays or not self.plays[-1]["tasks"]:
             return
-        data = dict(result._result)  # noqa: SLF001
+        data = dict(result._result)
         data.update(extra)
-        self.plays[-1]["tasks"][-1]["hosts"][result._host.get_name()] = json.loads(  # noqa: SLF001
+        self.plays[-1]["tasks"][-1]["hosts"][result._host.get_name()] = json.loads(
             json.dumps(data, default=str))
 
     def v2_runner_on_ok(self, result: Any) -> None:
         self._record(result)
 
-    def v2_runner_on_failed(self, result: Any, ignore_errors: bool = False) -> None:  # noqa: FBT001, FBT002
+    def v2_runner_on_failed(self, result: Any, ignore_errors: bool = False) -> None:
         self._record(result, failed=True, ignore_errors=ignore_errors)
 
     def v2_runner_on_unreachable(self, result: Any) -> None:
