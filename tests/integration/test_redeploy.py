@@ -1,0 +1,75 @@
+"""Redeploy onto 2 of 3 reserved nodes, with no new reservation and no rebuild. Root only."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.pipeline import copy_compositions, netns_state, oar_jobs, playbook
+from tests.testbed import oar_testbed as tb
+
+pytestmark = [
+    pytest.mark.testbed,
+    pytest.mark.skipif(os.geteuid() != 0, reason="the testbed needs root (network namespaces, sshd, PostgreSQL)"),
+]
+
+
+@pytest.fixture(scope="module")
+def three(cluster: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[tb.Reservation, Path]]:
+    for job in oar_jobs():
+        tb.as_user(f"oardel {int(job)}")
+    reservation = tb.reserve(3, walltime="0:30:00")
+    try:
+        yield reservation, copy_compositions(tmp_path_factory.mktemp("redeploy"))
+    finally:
+        tb.release(reservation.job_id)
+
+
+def deployment(compositions: Path) -> dict[str, tuple[str, str]]:
+    data = json.loads((compositions / "master/deploy/composition::g5k-nfs-store.json").read_text())
+    return {ip: (e["role"], e["host"]) for ip, e in data["deployment"].items()}
+
+
+def test_redeploy_onto_two_of_three(three: tuple[tb.Reservation, Path]) -> None:
+    reservation, compositions = three
+    first = playbook("deploy.yml", "-e", '{"oar_nxc_roles": {"node": 1}}', inventory=reservation.nodefile,
+                     compositions=compositions)
+    assert first.rc == 0, first.explain()
+    assert deployment(compositions) == {"10.213.0.11": ("frontend", "frontend"), "10.213.0.12": ("node", "node1"),
+                                        "10.213.0.13": ("server", "server")}
+
+    again = playbook("redeploy.yml", "-l", "oar_nodes[1:2]", "-e", '{"oar_nxc_roles": {"frontend": 0, "node": 1}}',
+                     inventory=reservation.nodefile, compositions=compositions)
+    assert again.rc == 0, again.explain()
+    # no build, no nix: only nxc start, on the two selected machines, then the smoke tests
+    assert again.plays() == ["Check the controller and the inventory", "Start the composition with nxc",
+                             "Smoke-test OAR on the deployed composition"]
+    assert (compositions / "master/.oar-nxc/machines-g5k-nfs-store").read_text() == "oarnode2\noarnode3\n"
+    assert deployment(compositions) == {"10.213.0.12": ("node", "node1"), "10.213.0.13": ("server", "server")}
+    assert netns_state("oarnode2")["role"] == "node"
+    assert netns_state("oarnode3")["role"] == "server"
+    assert netns_state("oarnode1")["role"] == "frontend"  # left out: nxc does not touch it
+    # the same reservation, and nothing else, still holds the nodes
+    assert oar_jobs() == {str(reservation.job_id): "Running"}
+    report = json.loads((compositions / "master/.oar-nxc/reports/report.json").read_text())
+    assert report["submit_host"] == "server"  # no frontend in this deployment: oarsub runs on the server
+    assert report["addresses"] == ["oarnode2"]
+    assert report["summary"] == {"passed": 6, "failed": 0, "skipped": 1}
+
+
+def test_too_few_machines_is_refused_before_deploying(three: tuple[tb.Reservation, Path]) -> None:
+    reservation, compositions = three
+    before = (compositions / "master/deploy/composition::g5k-nfs-store.json").read_bytes()
+    refused = playbook("redeploy.yml", "-l", "oar_nodes[0:1]", inventory=reservation.nodefile,
+                       compositions=compositions)
+    assert refused.rc == 2
+    assert refused.failures() == [
+        "nxc_deploy : Check that enough machines are selected @ oarnode1: master needs 4 hosts (frontend, node1, "
+        "node2, server) but the play selected 2: oarnode1, oarnode2. Reserve more nodes, select more of them "
+        "(--limit, the plugin's nodes/exclude), or give fewer hosts to a role with oar_nxc_roles (role variable "
+        'nxc_deploy_roles), e.g. {"node": 1}.']
+    assert (compositions / "master/deploy/composition::g5k-nfs-store.json").read_bytes() == before
