@@ -1,4 +1,4 @@
-"""Filters for OAR command output (OAR 2.5 and OAR 3 shapes), over the oar_nxc core."""
+"""Filters for OAR and nxc command output (OAR 2.5 and OAR 3 shapes), over the oar_nxc core."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from typing import Any
 from ansible.errors import AnsibleFilterError
 
 try:
-    from oar_nxc import oarjson
+    from oar_nxc import nxcoutput, oarjson
     from oar_nxc.errors import OarNxcError
 except ImportError:  # not installed: this repository's src/
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                                     "src"))
-    from oar_nxc import oarjson
+    from oar_nxc import nxcoutput, oarjson
     from oar_nxc.errors import OarNxcError
 
 
@@ -61,9 +61,14 @@ def oar_version(text: str) -> list[int] | None:
     return list(found) if found else None
 
 
+def nxc_error(stderr: str) -> str:
+    """nxc's stderr -> the line that says why it failed (``Error: ...``)."""
+    return nxcoutput.error_line(str(stderr))
+
+
 class FilterModule:
     """OAR output filters."""
 
     def filters(self) -> dict[str, Any]:
         return {f.__name__: _wrap(f) for f in (oar_job_id, oar_node_states, oar_not_alive, oar_job_state, oar_job_info,
-                                                    oar_version)}
+                                                    oar_version, nxc_error)}
