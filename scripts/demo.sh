@@ -1,26 +1,45 @@
 #!/usr/bin/env bash
-# The demo: bring up the local OAR testbed, reserve 3 of its 4 nodes as a Grid'5000 user
-# would, show the inventory that oar_nxc makes from the real $OAR_NODEFILE, ping the nodes
-# through it, and release the job. Needs root. (The full nix/nxc/OAR pipeline joins later.)
+# The demo, on the local testbed (needs root): bring up a real OAR 2.5 cluster in network
+# namespaces, reserve its 4 nodes with oarsub as a normal user (as on Grid'5000), run
+# `ansible-playbook deploy.yml -i <the job's real $OAR_NODEFILE>` (nix, nxc build, nxc start,
+# OAR smoke tests), print the smoke report, release the job.
+# Testbed mode (tests/testbed/testbed-vars.yml): only the NixOS image build and the reboot
+# into the image are stood in for; nxc, nix, ssh and OAR are real.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-dev.sh
 tests/testbed/testbed.sh up
 step() { printf '\n=== %s\n' "$*"; }
-step "oarsub -l nodes=3 (as the normal user oartest)"
-res=$(.venv/bin/python tests/testbed/oar_testbed.py reserve 3 --walltime 0:15:00)
+py=.venv/bin/python
+
+step "oarsub -l nodes=4 (as the normal user oartest)"
+res=$($py tests/testbed/oar_testbed.py reserve 4 --walltime 0:30:00)
 echo "$res"
-job=$(printf '%s' "$res" | .venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["job_id"])')
-nodefile=$(printf '%s' "$res" | .venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["nodefile"])')
-trap '.venv/bin/python tests/testbed/oar_testbed.py release "$job" >/dev/null || true' EXIT
-step "the real \$OAR_NODEFILE ($nodefile)"
+job=$(printf '%s' "$res" | $py -c 'import json,sys; print(json.load(sys.stdin)["job_id"])')
+nodefile=$(printf '%s' "$res" | $py -c 'import json,sys; print(json.load(sys.stdin)["nodefile"])')
+trap '$py tests/testbed/oar_testbed.py release "$job" >/dev/null || true' EXIT
+
+step "the real \$OAR_NODEFILE ($nodefile): one line per reserved core"
 cat "$nodefile"
-step "ansible-inventory -i $nodefile --graph --vars"
-.venv/bin/ansible-inventory -i "$nodefile" --graph --vars
-step "ansible all -i $nodefile -m ping"
-eval "$(.venv/bin/python tests/testbed/oar_testbed.py ssh-env)"
-.venv/bin/ansible all -i "$nodefile" -m ansible.builtin.ping
+
+step "ansible-playbook deploy.yml -i $nodefile -e @tests/testbed/testbed-vars.yml"
+start=$(date +%s)
+.venv/bin/ansible-playbook deploy.yml -i "$nodefile" -e @tests/testbed/testbed-vars.yml
+echo "deploy.yml: $(( $(date +%s) - start )) s"
+
+report=compositions/master/.oar-nxc/reports/report.json
+step "smoke report ($report, junit.xml beside it)"
+$py - "$report" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+print(f"submit host {report['submit_host']} as {report['user']}, nodes {', '.join(report['nodes'])}")
+for check in report["checks"]:
+    print(f"  {check['status']:<8} {check['name']:<16} {check['seconds']:>5.1f}s  {check['message']}")
+s = report["summary"]
+print(f"oar-smoke: {s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped")
+PY
+
 step "oardel $job"
-.venv/bin/python tests/testbed/oar_testbed.py release "$job"
+$py tests/testbed/oar_testbed.py release "$job"
 trap - EXIT
 echo "demo: done (tests/testbed/testbed.sh down removes the testbed)"
