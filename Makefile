@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup test lint unit integration bench clean demo testbed testbed-down
+.PHONY: setup test lint unit integration bench bench-pipeline clean demo testbed testbed-down
 
 setup:
 	@scripts/setup-dev.sh
@@ -36,6 +36,10 @@ testbed-down:
 ## bench: parse and ansible-inventory timings on a 10,000 x 32 nodefile
 bench: setup
 	$(BIN)/python bench/bench_inventory.py
+
+## bench-pipeline: deploy.yml / no-op rerun / smoke.yml wall times and Ansible's overhead (root, testbed)
+bench-pipeline: setup testbed
+	$(BIN)/python bench/bench_pipeline.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache bench/out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import Any
 
 from ansible.plugins.callback import CallbackBase
@@ -38,13 +39,15 @@ class CallbackModule(CallbackBase):
 
     def v2_playbook_on_task_start(self, task: Any, is_conditional: bool) -> None:
         if self.plays:
-            self.plays[-1]["tasks"].append({"task": {"name": task.get_name()}, "hosts": {}})
+            self.plays[-1]["tasks"].append({"task": {"name": task.get_name(), "action": task.action,
+                                                     "delay": task.delay, "started": time.time()}, "hosts": {}})
 
     def _record(self, result: Any, **extra: Any) -> None:
         if not self.plays or not self.plays[-1]["tasks"]:
             return
         data = dict(result._result)
         data.update(extra)
+        data["_ended"] = time.time()
         self.plays[-1]["tasks"][-1]["hosts"][result._host.get_name()] = json.loads(
             json.dumps(data, default=str))
 

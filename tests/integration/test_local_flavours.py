@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import BIN, inventory_list
-from tests.integration.pipeline import copy_compositions, playbook
+from tests.integration.pipeline import Run, copy_compositions, playbook
 
 NXC = str(BIN / "nxc")
 
@@ -25,7 +25,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Pa
     yield copy_compositions(base), key
 
 
-def local(name: str, flavour: str, workdir: tuple[Path, Path]):  # noqa: ANN201
+def local(name: str, flavour: str, workdir: tuple[Path, Path]) -> Run:
     compositions, key = workdir
     return playbook(name, "-e", f"oar_nxc_flavour={flavour}", "-e", f"oar_nxc_public_key={key}.pub", "-e",
                     "oar_nxc_deploy_timeout=600", compositions=compositions)
