@@ -1,0 +1,139 @@
+"""oar-nxc: deploy and test OAR compositions built with NixOS-Compose, on reserved nodes.
+
+  oar-nxc deploy   [--nodefile F] [--flavour F] [--composition C] [--setup V] [--nodes N] [--exclude P]
+  oar-nxc redeploy [same]              nxc start again on the machines you hold (no rebuild)
+  oar-nxc smoke    [same]              the OAR smoke tests on the current deployment
+  oar-nxc plan     [same]              the commands each step would run, without running them
+  oar-nxc teardown [same] [--release]  stop the composition (and oardel the job)
+  oar-nxc inventory FILE               the groups and hosts a nodefile or deployment file gives
+
+Exit codes: 0 success, 1 internal error, 2 bad input, 3 failed hosts, 4 unreachable hosts,
+5 smoke checks failed, 130 interrupted (Ctrl-C; run the same command again to resume: built
+and deployed steps are skipped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any, TextIO
+
+from oar_nxc import api
+from oar_nxc.errors import OarNxcError
+from oar_nxc.inventory import InventorySpec
+
+RUN_COMMANDS = ("deploy", "redeploy", "smoke", "plan", "teardown")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="oar-nxc", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--nodefile", default=os.environ.get("OAR_NODEFILE"),
+                        help="OAR nodefile or OAR.<id>.stdout (default: $OAR_NODEFILE); none for docker and vm")
+    common.add_argument("--flavour", default="g5k-nfs-store",
+                        choices=["g5k-nfs-store", "g5k-ramdisk", "g5k-image", "docker", "vm"])
+    common.add_argument("--composition", default="master", help="a directory of compositions/, or a path")
+    common.add_argument("--setup", default="", help="setup variant of setup.toml (nxc build -s)")
+    common.add_argument("--nodes", type=int, help="use only the first N reserved machines")
+    common.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                        help="leave out the machines matching PATTERN (fnmatch; repeatable)")
+    common.add_argument("--roles", action="append", default=[], metavar="ROLE=N",
+                        help="hosts per role for nxc start -r: node=3 or node=a,b (repeatable)")
+    common.add_argument("--limit", "-l", help="Ansible --limit on the reserved machines")
+    common.add_argument("-e", "--extra-vars", action="append", default=[], metavar="VARS",
+                        help="passed to ansible-playbook -e (k=v, JSON, @file)")
+    common.add_argument("--run-dir", help="where to keep events, reports and files (default ./oar-nxc-runs/<time>-<cmd>)")
+    common.add_argument("-v", "--verbose", action="store_true", help="show Ansible's own output instead of progress")
+    common.add_argument("--json", action="store_true", help="print the result as JSON at the end")
+    for name, text in (("deploy", "nix, nxc build, nxc start and the OAR smoke tests"),
+                       ("redeploy", "nxc start again on the selected machines: no new reservation, no rebuild"),
+                       ("smoke", "the OAR smoke tests on the current deployment"),
+                       ("plan", "print the commands each step would run, without running them"),
+                       ("teardown", "stop the composition")):
+        cmd = sub.add_parser(name, parents=[common], help=text, description=text)
+        if name == "teardown":
+            cmd.add_argument("--release", action="store_true", help="also oardel the job of the reserved machines")
+    inv = sub.add_parser("inventory", help="the groups and hosts of a nodefile or deployment file")
+    inv.add_argument("file")
+    inv.add_argument("--nodes", type=int)
+    inv.add_argument("--exclude", action="append", default=[])
+    return parser
+
+
+def tree(spec: InventorySpec) -> str:
+    """Groups and their hosts, with cores and roles."""
+    lines = [f"@all: {len(spec.hosts)} hosts"]
+    for group in sorted(spec.groups):
+        hosts = spec.groups[group]
+        lines.append(f"  @{group} ({len(hosts)})")
+        for host in hosts:
+            hv = spec.hosts[host]
+            facts = []
+            if "oar_cores" in hv:
+                facts.append(f"{hv['oar_cores']} cores")
+            if "nxc_role" in hv:
+                facts.append(f"role {hv['nxc_role']}")
+            if "ansible_host" in hv and hv["ansible_host"] != host:
+                facts.append(f"{hv['ansible_host']}" + (f":{hv['ansible_port']}" if "ansible_port" in hv else ""))
+            if "oar_machine" in hv:
+                facts.append(f"on {hv['oar_machine']}")
+            lines.append(f"    {host}" + (f"  ({', '.join(facts)})" if facts else ""))
+    return "\n".join(lines)
+
+
+def summary(result: api.RunResult) -> str:
+    lines = [f"oar-nxc {result.command}: {result.meaning} (exit {result.exit_code}) in {result.elapsed:.1f}s"]
+    if result.hosts:
+        width = max(len(h) for h in result.hosts)
+        lines.append(f"  {'host':<{width}}  ok  changed  failed  unreachable  skipped")
+        for host, c in sorted(result.hosts.items()):
+            lines.append(f"  {host:<{width}}  {c['ok']:>2}  {c['changed']:>7}  {c['failures']:>6}  {c['dark']:>11}  "
+                         f"{c['skipped']:>7}")
+    if result.checks:
+        lines.append("  smoke checks:")
+        for check in result.checks:
+            lines.append(f"    {check['status']:<8} {check['name']:<16} {check['message']}")
+    for command in result.commands:
+        lines.append(f"  {command['oar_nxc_step']}: {command['command']}" + (
+            "" if command.get("run", True) else f"   (would be skipped: {command.get('why', '')})"))
+    for failure in result.failures[:5]:
+        lines.append(f"  failed: {failure}")
+    lines.append(f"  run directory: {result.run_dir}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None, tty: bool | None = None) -> int:
+    out = out or sys.stdout
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "inventory":
+            print(tree(api.inventory(args.file, nodes=args.nodes, exclude=args.exclude)), file=out)
+            return api.OK
+        options = api.Options(nodefile=args.nodefile, flavour=args.flavour, composition=args.composition,
+                              setup=args.setup, nodes=args.nodes, exclude=args.exclude,
+                              roles=api.parse_roles(args.roles), limit=args.limit, extra_vars=args.extra_vars,
+                              run_dir=args.run_dir, verbose=args.verbose)
+        if options.flavour not in api.LOCAL_FLAVOURS and not options.nodefile:
+            raise api.ConfigError(f"--flavour {options.flavour} deploys on reserved machines: give --nodefile "
+                                  "(or set $OAR_NODEFILE)")
+        kwargs: dict[str, Any] = {"out": out, "tty": tty}
+        if args.command == "teardown":
+            result = api.teardown(options, release=args.release, **kwargs)
+        else:
+            result = getattr(api, args.command)(options, **kwargs)
+    except OarNxcError as exc:
+        print(f"oar-nxc: {exc}", file=sys.stderr)
+        return api.BAD_INPUT
+    print(summary(result), file=out)
+    if args.json:
+        import json
+
+        print(json.dumps(result.as_dict(), indent=1), file=out)
+    return result.exit_code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
