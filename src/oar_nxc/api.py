@@ -155,14 +155,18 @@ def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[s
         events.append(event)
         return progress(event)
 
-    os.environ.update(envvars)  # the inventory plugin reads OAR_NXC_* from the environment
+    # the inventory plugin reads OAR_NXC_* from the environment; the ansible-playbook of this
+    # Python environment comes first on PATH
+    saved_path = os.environ.get("PATH", "")
+    os.environ.update(envvars)
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{saved_path}"
     started = time.monotonic()
     try:
         runner = ansible_runner.run(
             private_data_dir=str(run_dir), project_dir=str(project), playbook=playbook,
             inventory=str(Path(options.nodefile).resolve()) if options.nodefile else None,
             extravars=extravars, cmdline=_cmdline(options, cmdline or []), envvars=envvars,
-            binary=str(Path(sys.executable).parent / "ansible-playbook"), event_handler=handler,
+            event_handler=handler,
             cancel_callback=lambda: interrupted["flag"], quiet=True, suppress_env_files=True,
             ident="run", rotate_artifacts=0,
         )
@@ -171,6 +175,7 @@ def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[s
             signal.signal(sig, old)
         for key in envvars:
             os.environ.pop(key, None)
+        os.environ["PATH"] = saved_path
         progress.finish()
     elapsed = time.monotonic() - started
     _scrub(run_dir)

@@ -96,9 +96,13 @@ def summary(result: api.RunResult) -> str:
         lines.append("  smoke checks:")
         for check in result.checks:
             lines.append(f"    {check['status']:<8} {check['name']:<16} {check['message']}")
-    for command in result.commands:
-        lines.append(f"  {command['oar_nxc_step']}: {command['command']}" + (
-            "" if command.get("run", True) else f"   (would be skipped: {command.get('why', '')})"))
+    if result.command == "plan":
+        lines.append("  plan (nothing was run):")
+    for command in result.commands if result.command == "plan" else []:
+        verdict = "RUN " if command.get("run", True) else "SKIP"
+        lines.append(f"    {command['oar_nxc_step']:<7} {verdict}  {command['command']}")
+        if not command.get("run", True) and command.get("why"):
+            lines.append(f"    {'':<7}       {command['why']}")
     for failure in result.failures[:5]:
         lines.append(f"  failed: {failure}")
     lines.append(f"  run directory: {result.run_dir}")
