@@ -1,0 +1,212 @@
+"""The oar-nxc command line on the testbed: deploy end to end, plan, the run directory, the
+progress output (terminal and plain) and every exit code from a real situation. Root only."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import re
+import select
+import signal
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BIN, FIXTURES, clean_env
+from tests.integration.conftest import run_testbed
+from tests.integration.pipeline import TESTBED_VARS, copy_compositions, oar_jobs
+from tests.testbed import oar_testbed as tb
+
+pytestmark = [
+    pytest.mark.testbed,
+    pytest.mark.skipif(os.geteuid() != 0, reason="the testbed needs root (network namespaces, sshd, PostgreSQL)"),
+]
+CLI = str(BIN / "oar-nxc")
+SECRET = "oar-nxc-test-secret-4f1c"  # noqa: S105 (a marker that must not reach the run directory)
+PROGRESS_LINE = re.compile(r"^\[\s*\d+\.\ds\] \d/\d .+ \| hosts ok \d+, failed \d+, unreachable \d+ \| \d+\.\ds$")
+
+
+class Setup:
+    def __init__(self, reservation: tb.Reservation, master: Path, base: Path) -> None:
+        self.reservation = reservation
+        self.master = master
+        self.base = base
+        self.deployed: subprocess.CompletedProcess[str] | None = None
+
+    def args(self, command: str, run_dir: str, *more: str) -> list[str]:
+        return [CLI, command, "--nodefile", self.reservation.nodefile, "--composition", str(self.master),
+                "-e", f"@{TESTBED_VARS}", "--run-dir", str(self.base / run_dir), *more]
+
+
+def cli(argv: list[str], *, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False,
+                          env=clean_env(OAR_NXC_TEST_SECRET=SECRET), cwd="/tmp")
+
+
+@pytest.fixture(scope="module")
+def setup(cluster: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
+    for job in oar_jobs():
+        tb.as_user(f"oardel {int(job)}")
+    reservation = tb.reserve(4, walltime="0:30:00")
+    base = tmp_path_factory.mktemp("cli")
+    try:
+        setup = Setup(reservation, copy_compositions(base) / "master", base)
+        setup.deployed = cli(setup.args("deploy", "deploy"))  # every test below starts from this deployment
+        yield setup
+    finally:
+        tb.release(reservation.job_id)
+
+
+def test_deploy_end_to_end_with_plain_progress(setup: Setup) -> None:
+    result = setup.deployed
+    assert result is not None
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    out = result.stdout
+    assert "\r" not in out
+    progress = [line for line in out.splitlines() if line.startswith("[")]
+    assert len(progress) > 50
+    assert all(PROGRESS_LINE.match(line) for line in progress), [p for p in progress if not PROGRESS_LINE.match(p)][:3]
+    assert any(" 1/5 Check the controller and the inventory: " in line for line in progress)
+    assert any(" 5/5 Smoke-test OAR on the deployed composition: " in line for line in progress)
+    assert re.search(r"^oar-nxc deploy: success \(exit 0\) in \d+\.\ds$", out, re.MULTILINE)
+    assert re.search(r"^    passed   batch_job +job \d+ on 2 nodes: Terminated, exit status 0, output names "
+                     r"oarnode2, oarnode3$", out, re.MULTILINE)
+    assert re.search(r"^  oarnode1 +\d+ +\d+ +0 +0 +\d+$", out, re.MULTILINE)  # the per-host table
+    run_dir = setup.base / "deploy"
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert (summary["exit_code"], summary["meaning"], summary["status"]) == (0, "success", "successful")
+    assert [c["name"] for c in summary["checks"]] == ["node_sshd", "resources_alive", "batch_job", "failing_job",
+                                                      "oardel", "reservation", "rest_api"]
+    events = sorted((run_dir / "artifacts/run/job_events").glob("*.json"))
+    assert len(events) > 100
+    kinds = {json.loads(e.read_text())["event"] for e in events}
+    assert {"playbook_on_start", "playbook_on_play_start", "runner_on_ok", "playbook_on_stats"} <= kinds
+    junit = ET.parse(run_dir / "junit.xml").getroot()  # noqa: S314 (our own report)
+    assert [c.get("name") for c in junit.iter("testcase")] == [c["name"] for c in summary["checks"]]
+    assert (run_dir / "deployment.json").read_text() == \
+        (setup.master / "deploy/composition::g5k-nfs-store.json").read_text()
+    assert (run_dir / "machines").read_text() == "oarnode1\noarnode2\noarnode3\noarnode4\n"
+
+
+def test_run_directory_holds_no_environment(setup: Setup) -> None:
+    run_dir = setup.base / "deploy"
+    command = json.loads((run_dir / "artifacts/run/command").read_text())
+    assert set(command) == {"command", "cwd"}
+    assert not (run_dir / "env").exists()
+    leaked = [str(p) for p in run_dir.rglob("*") if p.is_file() and SECRET in p.read_text(errors="replace")]
+    assert leaked == []
+
+
+def test_plan_prints_the_commands_and_runs_nothing(setup: Setup) -> None:
+    record = setup.master / ".oar-nxc/start-g5k-nfs-store.json"
+    before = (record.stat().st_mtime_ns, oar_jobs(("Running", "Waiting", "Terminated", "Error")))
+    result = cli(setup.args("plan", "plan"))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    nxc = str(BIN / "nxc")
+    lines = result.stdout.splitlines()
+    assert "  plan (nothing was run):" in lines
+    assert "    nix     SKIP  apt-get install nix-bin" in lines
+    assert f"    build   SKIP  timeout -k 30 7200 {nxc} build -f g5k-nfs-store" in lines
+    assert (f"    deploy  SKIP  timeout -k 10 120 {nxc} start -f g5k-nfs-store -i /run/oar-testbed/id_ed25519.pub "
+            f"-m {setup.master}/.oar-nxc/machines-g5k-nfs-store") in lines
+    assert ("    smoke   SKIP  node_sshd, resources_alive, batch_job, failing_job, oardel, reservation, rest_api: "
+            "OAR jobs as oartest from the frontend") in lines
+    assert (record.stat().st_mtime_ns, oar_jobs(("Running", "Waiting", "Terminated", "Error"))) == before
+
+
+def test_progress_on_a_terminal(setup: Setup) -> None:
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(setup.args("smoke", "smoke-tty"), stdin=follower, stdout=follower, stderr=follower,
+                            env=clean_env(COLUMNS="200"), cwd="/tmp")
+    os.close(follower)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([leader], [], [], 1)
+        if ready:
+            try:
+                data = os.read(leader, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        elif proc.poll() is not None:
+            break
+    proc.wait(timeout=60)
+    os.close(leader)
+    out = b"".join(chunks).decode(errors="replace")
+    assert proc.returncode == 0, out[-3000:]
+    frames = [f for f in out.split("\r") if f.startswith("[")]
+    assert len(frames) > 20
+    assert re.match(r"^\[[#-]{24}\] 1/1 Smoke-test OAR on the deployed composition: ", frames[0])
+    assert any(f.startswith("[" + "#" * 24 + "]") for f in frames)
+    assert not any(PROGRESS_LINE.match(line) for line in out.replace("\r", "\n").splitlines())
+
+
+def test_exit_code_bad_input(setup: Setup, tmp_path: Path) -> None:
+    result = cli([CLI, "deploy", "--nodefile", str(FIXTURES / "bad/space"), "--run-dir",
+                  str(tmp_path / "r")])
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"oar-nxc: {FIXTURES / 'bad/space'}:")
+    assert not (tmp_path / "r").exists()
+    assert cli([CLI, "deploy", "--run-dir", str(tmp_path / "r")]).stderr == (
+        "oar-nxc: --flavour g5k-nfs-store deploys on reserved machines: give --nodefile (or set $OAR_NODEFILE)\n")
+
+
+def test_exit_code_failed_hosts(setup: Setup) -> None:
+    result = cli(setup.args("redeploy", "too-few", "--nodes", "2"))
+    assert result.returncode == 3, result.stdout[-2000:]
+    assert "oar-nxc redeploy: failed hosts (exit 3)" in result.stdout
+    assert "master needs 4 hosts (frontend, node1, node2, server) but the play selected 2: oarnode1, oarnode2" \
+        in result.stdout
+
+
+def test_exit_code_smoke_failed(setup: Setup) -> None:
+    os.kill(int((tb.STATE / "oar-sshd-oarnode3.pid").read_text()), signal.SIGTERM)
+    try:
+        result = cli(setup.args("smoke", "smoke-broken"))
+    finally:
+        assert run_testbed("up").returncode == 0
+    assert result.returncode == 5, result.stdout[-2000:]
+    assert "oar-nxc smoke: smoke checks failed (exit 5)" in result.stdout
+    assert re.search(r"^    failed   node_sshd +OAR's node sshd \(port 6667\) does not answer within 10 s on node2 "
+                     r"\(machine oarnode3, 10\.213\.0\.13\)$", result.stdout, re.MULTILINE)
+
+
+def test_exit_code_unreachable(setup: Setup) -> None:
+    # the frontend's root sshd and its sessions (Ansible keeps ssh master connections open)
+    pids = subprocess.run(["ip", "netns", "pids", "oarnode1"], capture_output=True, text=True, check=True).stdout
+    listener = int((tb.STATE / "sshd-oarnode1.pid").read_text())
+    for pid in map(int, pids.split()):
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        if pid == listener or cmdline.startswith("sshd: root@"):
+            os.kill(pid, signal.SIGTERM)
+    try:
+        result = cli(setup.args("smoke", "smoke-unreachable"))
+    finally:
+        assert run_testbed("up").returncode == 0
+    assert result.returncode == 4, result.stdout[-2000:]
+    assert "oar-nxc smoke: unreachable hosts (exit 4)" in result.stdout
+
+
+def test_exit_code_interrupted_then_resume(setup: Setup) -> None:
+    proc = subprocess.Popen(setup.args("redeploy", "interrupted"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=clean_env(), cwd="/tmp")
+    time.sleep(12)  # inside nxc start (its fixed 10 s wait)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out[-2000:]
+    assert "oar-nxc redeploy: interrupted (exit 130)" in out
+    resumed = cli(setup.args("deploy", "resumed"))
+    assert resumed.returncode == 0, resumed.stdout[-3000:]
+    events = [json.loads(p.read_text()) for p in (setup.base / "resumed/artifacts/run/job_events").glob("*.json")]
+    steps = {e["event_data"]["res"]["msg"]["oar_nxc_step"]: e["event_data"]["res"]["msg"] for e in events
+             if e["event"] == "runner_on_ok" and isinstance(e["event_data"].get("res", {}).get("msg"), dict)
+             and "oar_nxc_step" in e["event_data"]["res"]["msg"]}
+    assert steps["build"]["run"] is False  # already built: skipped
+    assert steps["nix"]["run"] is False
