@@ -145,7 +145,7 @@ def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[s
     progress = Progress(out or sys.stdout, plays(project / playbook), tty=tty, verbose=options.verbose)
     interrupted = {"flag": False}
 
-    def on_signal(signum: int, frame: Any) -> None:  # noqa: ARG001
+    def on_signal(signum: int, frame: Any) -> None:
         interrupted["flag"] = True
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}

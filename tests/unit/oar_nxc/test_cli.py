@@ -1,0 +1,53 @@
+"""The oar-nxc command line without Ansible: arguments, inventory tree, bad input, summary."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from tests.conftest import FIXTURES
+
+from oar_nxc import api, cli
+
+
+def test_inventory_tree() -> None:
+    out = io.StringIO()
+    assert cli.main(["inventory", str(FIXTURES / "nodefiles/testbed/2")], out=out) == 0
+    assert out.getvalue() == (
+        "@all: 3 hosts\n  @oar_job_2 (3)\n    oarnode1  (2 cores)\n    oarnode2  (2 cores)\n    oarnode3  (2 cores)\n"
+        "  @oar_nodes (3)\n    oarnode1  (2 cores)\n    oarnode2  (2 cores)\n    oarnode3  (2 cores)\n")
+
+
+def test_inventory_tree_of_a_deployment() -> None:
+    out = io.StringIO()
+    assert cli.main(["inventory", str(FIXTURES / "deployments/composition::vm.json")], out=out) == 0
+    assert "  @role_node (2)\n    node1  (role node, 127.0.0.1:22023)\n    node2  (role node, 127.0.0.1:22024)\n" \
+        in out.getvalue()
+
+
+def test_bad_input_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["inventory", str(FIXTURES / "bad/space")]) == api.BAD_INPUT
+    assert capsys.readouterr().err.startswith(f"oar-nxc: {FIXTURES / 'bad/space'}:3: 'dahu 3' is not a valid host")
+    assert cli.main(["deploy", "--nodefile", str(FIXTURES / "bad/empty")]) == api.BAD_INPUT
+    assert capsys.readouterr().err.startswith(f"oar-nxc: {FIXTURES / 'bad/empty'}")
+    assert cli.main(["redeploy", "--roles", "node"]) == api.BAD_INPUT
+    assert capsys.readouterr().err == "oar-nxc: --roles 'node': expected NAME=VALUE\n"
+
+
+def test_exit_codes_are_distinct() -> None:
+    codes = [api.OK, api.ERROR, api.BAD_INPUT, api.FAILED_HOSTS, api.UNREACHABLE, api.SMOKE_FAILED, api.INTERRUPTED]
+    assert len(set(codes)) == 7
+    assert set(api.EXIT_CODES) == set(codes)
+    for code in codes:
+        assert f"{code} {api.EXIT_CODES[code]}" in cli.__doc__.replace("\n", " ")
+
+
+def test_summary_of_a_plan() -> None:
+    result = api.RunResult(command="plan", exit_code=0, status="successful", rc=0, run_dir="/r", elapsed=1.25,
+                           hosts={}, failures=[], checks=[], deployment_file=None, machine_file=None,
+                           commands=[{"oar_nxc_step": "build", "command": "nxc build -f vm", "run": True, "why": ""},
+                                     {"oar_nxc_step": "deploy", "command": "nxc start -f vm", "run": False,
+                                      "why": "already deployed"}])
+    assert cli.summary(result) == (
+        "oar-nxc plan: success (exit 0) in 1.2s\n  plan (nothing was run):\n    build   RUN   nxc build -f vm\n"
+        "    deploy  SKIP  nxc start -f vm\n                  already deployed\n  run directory: /r")
