@@ -30,8 +30,11 @@ def work_seconds(run: Run) -> float:
     total = 0.0
     for play in (run.result or {}).get("plays", []):
         for task in play["tasks"]:
-            delay = float(task["task"].get("delay") or 0)
             for res in task["hosts"].values():
+                try:
+                    delay = float(res.get("_delay") or 0)
+                except (TypeError, ValueError):
+                    delay = 0.0
                 items = res["results"] if isinstance(res.get("results"), list) else [res]
                 for item in items:
                     if not isinstance(item, dict):

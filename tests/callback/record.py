@@ -48,6 +48,7 @@ class CallbackModule(CallbackBase):
         data = dict(result._result)
         data.update(extra)
         data["_ended"] = time.time()
+        data["_delay"] = getattr(result._task, "delay", None)  # templated, unlike at task start
         self.plays[-1]["tasks"][-1]["hosts"][result._host.get_name()] = json.loads(
             json.dumps(data, default=str))
 
