@@ -1,11 +1,11 @@
-# oar-nxc `nfs-home`: the `master` cluster (same roles and OAR settings, from
-# ../master/oar.nix) plus /home exported by the server over NFS and mounted on the
-# frontend and every node, as on Grid'5000: job scripts written on the frontend run as
-# they are on the nodes, and OAR.<id>.stdout is readable from the frontend.
+# oar-nxc `nfs-home`: the `master` cluster (its roles, OAR settings and testScript, imported
+# from ../master) plus /home exported by the server over NFS and mounted on the frontend and
+# every node, as on Grid'5000: job scripts written on the frontend run as they are on the
+# nodes, and OAR.<id>.stdout is readable from the frontend.
 # Flavours: vm and the g5k ones (docker containers cannot mount NFS).
-{ pkgs, modulesPath, nur, setup, ... }:
+{ pkgs, modulesPath, nur, setup, ... }@args:
 let
-  oar = import ../master/oar.nix { inherit pkgs modulesPath nur; };
+  master = import ../master/composition.nix args;
   sharedHome = { ... }: {
     fileSystems."/home" = {
       device = "server:/home";
@@ -15,17 +15,11 @@ let
   };
 in
 {
-  roles = {
-    frontend = { ... }: {
-      imports = [ oar sharedHome ];
-      services.oar.client.enable = true;
-    };
-
+  roles = master.roles // {
+    frontend = { ... }: { imports = [ master.roles.frontend sharedHome ]; };
+    node = { ... }: { imports = [ master.roles.node sharedHome ]; };
     server = { ... }: {
-      imports = [ oar ];
-      services.oar.server.enable = true;
-      services.oar.dbserver.enable = true;
-      services.oar.web.enable = true;
+      imports = [ master.roles.server ];
       services.nfs.server = {
         enable = true;
         exports = ''
@@ -33,15 +27,10 @@ in
         '';
       };
     };
-
-    node = { ... }: {
-      imports = [ oar sharedHome ];
-      services.oar.node.enable = true;
-    };
   };
 
   rolesDistribution = { node = setup.params.nb_nodes; };
 
   # master's checks, then the shared-home ones
-  testScript = builtins.readFile ../master/test_script.py + builtins.readFile ./test_shared_home.py;
+  testScript = master.testScript + builtins.readFile ./test_shared_home.py;
 }

@@ -166,12 +166,18 @@ def test_exit_code_failed_hosts(setup: Setup) -> None:
         in result.stdout
 
 
-def test_exit_code_smoke_failed(setup: Setup) -> None:
-    os.kill(int((tb.STATE / "oar-sshd-oarnode3.pid").read_text()), signal.SIGTERM)
+def smoke_with_broken(setup: Setup, run_dir: str, pids: list[int]) -> subprocess.CompletedProcess[str]:
+    """Kill PIDS, run `oar-nxc smoke`, then bring the testbed back whatever happened."""
+    for pid in pids:
+        os.kill(pid, signal.SIGTERM)
     try:
-        result = cli(setup.args("smoke", "smoke-broken"))
+        return cli(setup.args("smoke", run_dir))
     finally:
         assert run_testbed("up").returncode == 0
+
+
+def test_exit_code_smoke_failed(setup: Setup) -> None:
+    result = smoke_with_broken(setup, "smoke-broken", [int((tb.STATE / "oar-sshd-oarnode3.pid").read_text())])
     assert result.returncode == 5, result.stdout[-2000:]
     assert "oar-nxc smoke: smoke checks failed (exit 5)" in result.stdout
     assert re.search(r"^    failed   node_sshd +OAR's node sshd \(port 6667\) does not answer within 10 s on node2 "
@@ -180,16 +186,11 @@ def test_exit_code_smoke_failed(setup: Setup) -> None:
 
 def test_exit_code_unreachable(setup: Setup) -> None:
     # the frontend's root sshd and its sessions (Ansible keeps ssh master connections open)
-    pids = subprocess.run(["ip", "netns", "pids", "oarnode1"], capture_output=True, text=True, check=True).stdout
     listener = int((tb.STATE / "sshd-oarnode1.pid").read_text())
-    for pid in map(int, pids.split()):
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        if pid == listener or cmdline.startswith("sshd: root@"):
-            os.kill(pid, signal.SIGTERM)
-    try:
-        result = cli(setup.args("smoke", "smoke-unreachable"))
-    finally:
-        assert run_testbed("up").returncode == 0
+    in_node = subprocess.run(["ip", "netns", "pids", "oarnode1"], capture_output=True, text=True, check=True).stdout
+    sessions = [pid for pid in map(int, in_node.split())
+                if Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"sshd: root@")]
+    result = smoke_with_broken(setup, "smoke-unreachable", [listener, *sessions])
     assert result.returncode == 4, result.stdout[-2000:]
     assert "oar-nxc smoke: unreachable hosts (exit 4)" in result.stdout
 
