@@ -158,6 +158,7 @@ def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[s
     # the inventory plugin reads OAR_NXC_* from the environment; the ansible-playbook of this
     # Python environment comes first on PATH
     saved_path = os.environ.get("PATH", "")
+    saved = {key: os.environ.get(key) for key in envvars}
     os.environ.update(envvars)
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{saved_path}"
     started = time.monotonic()
@@ -173,8 +174,11 @@ def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[s
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
-        for key in envvars:
-            os.environ.pop(key, None)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         os.environ["PATH"] = saved_path
         progress.finish()
     elapsed = time.monotonic() - started

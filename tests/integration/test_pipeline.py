@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run
+from tests.conftest import REPO, inventory_list, run
 from tests.integration.conftest import run_testbed
 from tests.integration.pipeline import Run, copy_compositions, netns_state, oar_jobs, playbook
 from tests.testbed import oar_testbed as tb
@@ -55,7 +55,8 @@ def deployed(cluster: None, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         first = playbook("deploy.yml", inventory=reservation.nodefile, compositions=compositions)
         yield Deployed(reservation, compositions, first)
     finally:
-        tb.release(reservation.job_id)
+        if tb.state(reservation.job_id) not in tb.FINAL_STATES:  # teardown may have released it
+            tb.release(reservation.job_id)
 
 
 def test_deploy_end_to_end(deployed: Deployed) -> None:
@@ -75,6 +76,31 @@ def test_deploy_end_to_end(deployed: Deployed) -> None:
         {"role": "server", "hostname": "server", "ip_addr": "10.213.0.14"}]
     assert (deployed.master / ".oar-nxc/machines-g5k-nfs-store").read_text() == \
         "oarnode1\noarnode2\noarnode3\noarnode4\n"
+
+
+def test_deployed_hosts_get_the_plugins_groups_and_variables(deployed: Deployed) -> None:
+    """What nxc_deploy add_host's in memory is what the oar_nxc plugin makes of the same files."""
+    added = {}
+    for play in deployed.first.result["plays"]:
+        for task in play["tasks"]:
+            if task["task"]["name"] == "Add the deployed hosts to the inventory":
+                for res in task["hosts"].values():
+                    for item in res["results"]:
+                        added[item["add_host"]["host_name"]] = item["add_host"]
+    config = deployed.master / "both.oar_nxc.yml"
+    config.write_text(f"plugin: oar_nxc\nnodefile: {deployed.reservation.nodefile}\n"
+                      f"deployment: {deployed.master / 'deploy/composition::g5k-nfs-store.json'}\n"
+                      "python_interpreter: /usr/bin/python3\n")
+    plugin = inventory_list(config)
+    assert sorted(added) == ["frontend", "node1", "node2", "server"]
+    for host, entry in added.items():
+        groups = sorted(g for g, data in plugin.items() if host in data.get("hosts", []))
+        assert sorted(entry["groups"]) == groups
+        expected = plugin["_meta"]["hostvars"][host]
+        for key in ("ansible_host", "ansible_user", "ansible_python_interpreter", "nxc_role", "nxc_flavour",
+                    "oar_machine", "oar_job_id"):
+            assert entry["host_vars"][key] == expected[key], (host, key)
+    assert added["node1"]["host_vars"]["oar_machine"] == "oarnode2"
 
 
 def test_smoke_report_and_junit(deployed: Deployed) -> None:
@@ -150,3 +176,13 @@ def test_smoke_fails_fast_naming_a_broken_node(deployed: Deployed) -> None:
         ("node_sshd", "failed"), ("resources_alive", "passed"), ("batch_job", "skipped"), ("failing_job", "skipped"),
         ("oardel", "skipped"), ("reservation", "skipped"), ("rest_api", "skipped")]
     assert report["checks"][2]["message"] == "not run: node_sshd failed"
+
+
+def test_teardown_releases_the_reservation(deployed: Deployed) -> None:
+    result = playbook("teardown.yml", "-e", "oar_nxc_teardown_release=true", inventory=deployed.reservation.nodefile,
+                      compositions=deployed.compositions)
+    assert result.rc == 0, result.explain()
+    assert result.changed_in("Tear the composition down") == [
+        "Forget the deployment record @ oarnode1", "Release the OAR job of the reserved machines @ oarnode1"]
+    assert tb.wait_state(deployed.reservation.job_id, tb.FINAL_STATES) in tb.FINAL_STATES
+    assert not (deployed.master / ".oar-nxc/deployed-g5k-nfs-store.json").exists()

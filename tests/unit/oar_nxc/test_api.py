@@ -1,0 +1,48 @@
+"""How a run's events become an exit code (the real situations are in tests/integration/test_cli.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from oar_nxc import api
+
+
+def failed(play: str, task: str, host: str = "oarnode1") -> dict:
+    return {"event": "runner_on_failed", "event_data": {"play": play, "task": task, "host": host, "res": {"msg": "x"}}}
+
+
+@pytest.mark.parametrize(
+    ("status", "rc", "events", "report", "interrupted", "code"),
+    [
+        ("successful", 0, [], None, False, api.OK),
+        ("failed", 2, [failed(api.PREFLIGHT_PLAY, "Assert reserved machines")], None, False, api.BAD_INPUT),
+        ("failed", 4, [{"event": "runner_on_unreachable", "event_data": {"host": "frontend", "res": {}}}], None,
+         False, api.UNREACHABLE),
+        ("failed", 2, [failed("Smoke-test OAR", api.SMOKE_VERDICT)], {"checks": [{"status": "failed"}]}, False,
+         api.SMOKE_FAILED),
+        ("failed", 2, [failed("Start the composition with nxc", "Check that enough machines are selected")], None,
+         False, api.FAILED_HOSTS),
+        ("canceled", 254, [], None, True, api.INTERRUPTED),
+        ("failed", 0, [], None, False, api.ERROR),
+    ],
+)
+def test_exit_code(tmp_path: Path, status: str, rc: int, events: list, report: dict | None, interrupted: bool,
+                   code: int) -> None:
+    if report is not None:
+        (tmp_path / "report.json").write_text(json.dumps(report))
+    result = api._collect("deploy", SimpleNamespace(status=status, rc=rc), events, tmp_path, tmp_path / "comp",
+                          api.Options(), 1.0, interrupted)
+    assert result.exit_code == code
+    assert json.loads(json.dumps(result.as_dict()))["meaning"] == api.EXIT_CODES[code]
+
+
+def test_ignored_failures_do_not_count(tmp_path: Path) -> None:
+    event = failed("Start", "Probe")
+    event["event_data"]["ignore_errors"] = True
+    result = api._collect("deploy", SimpleNamespace(status="successful", rc=0), [event], tmp_path,
+                          tmp_path / "comp", api.Options(), 1.0, False)
+    assert (result.exit_code, result.failures) == (api.OK, [])
