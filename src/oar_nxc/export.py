@@ -4,7 +4,7 @@ The nxc_deploy role calls this after ``nxc start`` so that the hosts it adds in 
 exactly the names, groups and variables the oar_nxc inventory plugin would give them:
 
     python -m oar_nxc.export --deployment DIR_OR_FILE [--tag T] [--nodefile MACHINES]
-        [--python-interpreter P] [--private-key KEY] [--not-older-than EPOCH]
+        [--job-id ID] [--python-interpreter P] [--private-key KEY] [--not-older-than EPOCH]
 
 Output: ``{"deployment": path, "hosts": [{"name", "groups", "vars"}], "roles": {role: [hosts]}}``.
 Exit 2 with one line on stderr for bad input.
@@ -22,6 +22,7 @@ from oar_nxc import deployment as deployment_mod
 from oar_nxc import nodefile as nodefile_mod
 from oar_nxc.errors import OarNxcError, SourceError
 from oar_nxc.inventory import ALL_DEPLOYED_GROUP, NIXOS_PYTHON, Options, describe
+from oar_nxc.nodefile import job_id_from_value
 
 
 def deployed_hosts(deployment_path: str, *, nodefile_path: str | None = None, tag: str | None = None,
@@ -56,14 +57,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deployment", required=True, help="a deploy/*.json file, or an nxc envdir")
     parser.add_argument("--tag")
     parser.add_argument("--nodefile", help="the machine file given to nxc start (sets oar_machine)")
+    parser.add_argument("--job-id", help="the OAR job of the machines (when the machine file's name has none)")
     parser.add_argument("--python-interpreter", default=NIXOS_PYTHON)
     parser.add_argument("--private-key")
     parser.add_argument("--strict-host-keys", action="store_true", help="do not relax host-key checking")
     parser.add_argument("--not-older-than", type=float, help="epoch seconds: refuse an older deployment file")
     args = parser.parse_args(argv)
-    options = Options(python_interpreter=args.python_interpreter, private_key_file=args.private_key,
-                      relax_host_key_checking=not args.strict_host_keys)
     try:
+        options = Options(python_interpreter=args.python_interpreter, private_key_file=args.private_key,
+                          relax_host_key_checking=not args.strict_host_keys,
+                          job_id=job_id_from_value(args.job_id, "--job-id"))
         result = deployed_hosts(args.deployment, nodefile_path=args.nodefile, tag=args.tag, options=options,
                                 not_older_than=args.not_older_than)
     except (OarNxcError, OSError) as exc:

@@ -83,11 +83,11 @@ def test_deployed_hosts_get_the_plugins_groups_and_variables(deployed: Deployed)
     added = {}
     for play in deployed.first.result["plays"]:
         for task in play["tasks"]:
-            if task["task"]["name"] == "Add the deployed hosts to the inventory":
+            if task["task"]["name"] == "nxc_deploy : Add the deployed hosts to the inventory":
                 for res in task["hosts"].values():
                     for item in res["results"]:
                         added[item["add_host"]["host_name"]] = item["add_host"]
-    config = deployed.master / "both.oar_nxc.yml"
+    config = deployed.compositions.parent / "both.oar_nxc.yml"  # not in the composition: it is a build input
     config.write_text(f"plugin: oar_nxc\nnodefile: {deployed.reservation.nodefile}\n"
                       f"deployment: {deployed.master / 'deploy/composition::g5k-nfs-store.json'}\n"
                       "python_interpreter: /usr/bin/python3\n")

@@ -46,5 +46,12 @@ def test_stale_file_is_refused(tmp_path: Path) -> None:
 def test_cli(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert export.main(["--deployment", str(RAMDISK)]) == 0
     assert [h["name"] for h in json.loads(capsys.readouterr().out)["hosts"]] == ["frontend", "node1", "node2", "server"]
+    machines = tmp_path / "machines"
+    machines.write_text("10.16.0.7\n10.16.0.8\n10.16.0.9\n10.16.0.10\n")
+    assert export.main(["--deployment", str(RAMDISK), "--nodefile", str(machines), "--job-id", "42"]) == 0
+    assert {h["vars"]["oar_job_id"] for h in json.loads(capsys.readouterr().out)["hosts"]} == {42}
+    assert export.main(["--deployment", str(RAMDISK), "--job-id", "4x"]) == 2
+    assert capsys.readouterr().err == (
+        "oar_nxc.export: --job-id: '4x' is not an OAR job id (a positive integer is expected)\n")
     assert export.main(["--deployment", str(tmp_path / "none.json")]) == 2
     assert capsys.readouterr().err.startswith(f"oar_nxc.export: {tmp_path / 'none.json'}: cannot read")
