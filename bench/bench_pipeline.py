@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.integration.pipeline import Run, copy_compositions, oar_jobs, playbook
+from tests.integration.pipeline import Run, clear_jobs, copy_compositions, playbook
 from tests.testbed import oar_testbed as tb
 
 
@@ -50,8 +50,7 @@ def work_seconds(run: Run) -> float:
 
 
 def main() -> int:
-    for job in oar_jobs():
-        tb.as_user(f"oardel {int(job)}")
+    clear_jobs()
     reservation = tb.reserve(4)
     rows = []
     try:

@@ -1,7 +1,7 @@
 """The oar-nxc operations as Python functions, on ansible-runner.
 
     from oar_nxc import api
-    result = api.deploy("OAR.1894417.stdout", flavour="g5k-nfs-store")
+    result = api.deploy(api.Options(nodefile="OAR.1894417.stdout", flavour="g5k-nfs-store"))
     print(result.exit_code, result.checks, result.deployment_file)
 
 Every function runs the project's playbook with the project's ansible.cfg (whatever the
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import sys
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from oar_nxc import nodefile as nodefile_mod
+from oar_nxc.deployment import G5K_FLAVOURS
 from oar_nxc.errors import ConfigError, OarNxcError
 from oar_nxc.inventory import InventorySpec
 from oar_nxc.progress import Progress
@@ -42,7 +44,6 @@ EXIT_CODES = {OK: "success", ERROR: "internal error", BAD_INPUT: "bad input", FA
 
 PREFLIGHT_PLAY = "Check the controller and the inventory"
 SMOKE_VERDICT = "Check that no smoke check failed"
-LOCAL_FLAVOURS = ("docker", "vm", "vm-ramdisk")
 
 
 @dataclass
@@ -105,8 +106,6 @@ def _extravars(options: Options, extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cmdline(options: Options, more: list[str]) -> str:
-    import shlex
-
     args = list(more)
     for value in options.extra_vars:
         args += ["-e", value]
@@ -225,7 +224,7 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
     if deployment.is_file():
         kept_deployment = str(run_dir / "deployment.json")
         shutil.copyfile(deployment, kept_deployment)
-    if machines.is_file() and options.flavour not in LOCAL_FLAVOURS:
+    if machines.is_file() and options.flavour in G5K_FLAVOURS:
         kept_machines = str(run_dir / "machines")
         shutil.copyfile(machines, kept_machines)
     (run_dir / "stdout.txt").write_text("\n".join(e["stdout"] for e in events if e.get("stdout")) + "\n")
@@ -270,10 +269,9 @@ def teardown(options: Options, *, release: bool = False, **kwargs: Any) -> RunRe
     return run_playbook("teardown", "teardown.yml", options, extra={"oar_nxc_teardown_release": release}, **kwargs)
 
 
-def plan(options: Options, *, redeploy_: bool = False, **kwargs: Any) -> RunResult:
-    """The commands each step would run, from a --check run of the playbook: nothing is run."""
-    playbook = "redeploy.yml" if redeploy_ else "deploy.yml"
-    return run_playbook("plan", playbook, options, cmdline=["--check"], **kwargs)
+def plan(options: Options, **kwargs: Any) -> RunResult:
+    """The commands each step of deploy.yml would run, from a --check run: nothing is run."""
+    return run_playbook("plan", "deploy.yml", options, cmdline=["--check"], **kwargs)
 
 
 def inventory(path: str, *, nodes: int | None = None, exclude: list[str] | None = None) -> InventorySpec:
@@ -293,6 +291,6 @@ def parse_roles(items: list[str]) -> dict[str, Any]:
     return parse_assignments(items, "--roles", names=True)
 
 
-__all__ = ["BAD_INPUT", "ERROR", "EXIT_CODES", "FAILED_HOSTS", "INTERRUPTED", "OK", "SMOKE_FAILED", "UNREACHABLE",
-           "ConfigError", "OarNxcError", "Options", "RunResult", "deploy", "inventory", "parse_roles", "plan",
-           "redeploy", "run_playbook", "smoke", "teardown"]
+__all__ = ["BAD_INPUT", "ERROR", "EXIT_CODES", "FAILED_HOSTS", "G5K_FLAVOURS", "INTERRUPTED", "OK", "SMOKE_FAILED",
+           "UNREACHABLE", "ConfigError", "OarNxcError", "Options", "RunResult", "deploy", "inventory", "parse_roles",
+           "plan", "redeploy", "run_playbook", "smoke", "teardown"]

@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, tty: bool | N
                               setup=args.setup, nodes=args.nodes, exclude=args.exclude,
                               roles=api.parse_roles(args.roles), limit=args.limit, extra_vars=args.extra_vars,
                               run_dir=args.run_dir, verbose=args.verbose)
-        if options.flavour not in api.LOCAL_FLAVOURS and not options.nodefile:
+        if options.flavour in api.G5K_FLAVOURS and not options.nodefile:
             raise api.ConfigError(f"--flavour {options.flavour} deploys on reserved machines: give --nodefile "
                                   "(or set $OAR_NODEFILE)")
         kwargs: dict[str, Any] = {"out": out, "tty": tty}

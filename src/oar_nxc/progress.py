@@ -42,7 +42,7 @@ class Progress:
             return True
         self._track(kind, data)
         if kind in ("playbook_on_play_start", "playbook_on_task_start") or kind.startswith("runner_on_"):
-            self.draw(line=kind != "runner_on_ok" and not kind.startswith("runner_on_"))
+            self.draw(line=not kind.startswith("runner_on_"))  # plain mode: a line per play and task
         return True
 
     def _track(self, kind: str, data: dict[str, Any]) -> None:

@@ -94,6 +94,14 @@ def netns_state(machine: str) -> dict[str, str]:
             if (area / name).exists()}
 
 
+def clear_jobs() -> None:
+    """A clean OAR: no job left by an earlier run."""
+    from tests.testbed import oar_testbed as tb
+
+    for job in oar_jobs():
+        tb.as_user(f"oardel {int(job)}")
+
+
 def oar_jobs(states: tuple[str, ...] = ("Running", "Waiting", "Launching", "toLaunch")) -> dict[str, str]:
     out = subprocess.run(["oarstat", "-J"], capture_output=True, text=True, check=True, timeout=30).stdout
     data = json.loads(out or "{}")

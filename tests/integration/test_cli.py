@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import BIN, FIXTURES, clean_env
 from tests.integration.conftest import run_testbed
-from tests.integration.pipeline import TESTBED_VARS, copy_compositions, oar_jobs
+from tests.integration.pipeline import TESTBED_VARS, clear_jobs, copy_compositions, oar_jobs
 from tests.testbed import oar_testbed as tb
 
 pytestmark = [
@@ -50,8 +50,7 @@ def cli(argv: list[str], *, timeout: float = 600) -> subprocess.CompletedProcess
 
 @pytest.fixture(scope="module")
 def setup(cluster: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
-    for job in oar_jobs():
-        tb.as_user(f"oardel {int(job)}")
+    clear_jobs()
     reservation = tb.reserve(4, walltime="0:30:00")
     base = tmp_path_factory.mktemp("cli")
     try:

@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import REPO, inventory_list, run
 from tests.integration.conftest import run_testbed
-from tests.integration.pipeline import Run, copy_compositions, netns_state, oar_jobs, playbook
+from tests.integration.pipeline import Run, clear_jobs, copy_compositions, netns_state, playbook
 from tests.testbed import oar_testbed as tb
 
 pytestmark = [
@@ -47,8 +47,7 @@ class Deployed:
 
 @pytest.fixture(scope="module")
 def deployed(cluster: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
-    for job in oar_jobs():  # a clean OAR: no job left by an earlier run
-        tb.as_user(f"oardel {int(job)}")
+    clear_jobs()
     reservation = tb.reserve(4, walltime="0:30:00")
     compositions = copy_compositions(tmp_path_factory.mktemp("pipeline"))
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.pipeline import copy_compositions, netns_state, oar_jobs, playbook
+from tests.integration.pipeline import clear_jobs, copy_compositions, netns_state, oar_jobs, playbook
 from tests.testbed import oar_testbed as tb
 
 pytestmark = [
@@ -20,8 +20,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def three(cluster: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[tb.Reservation, Path]]:
-    for job in oar_jobs():
-        tb.as_user(f"oardel {int(job)}")
+    clear_jobs()
     reservation = tb.reserve(3, walltime="0:30:00")
     try:
         yield reservation, copy_compositions(tmp_path_factory.mktemp("redeploy"))
