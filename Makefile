@@ -14,6 +14,7 @@ test: setup lint
 
 lint: setup
 	$(BIN)/ruff check src plugins tests bench
+	$(BIN)/mypy
 	$(BIN)/yamllint -s .
 	$(BIN)/ansible-lint -q --offline
 

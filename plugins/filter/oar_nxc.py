@@ -1,25 +1,33 @@
-"""Filters for OAR and nxc command output (OAR 2.5 and OAR 3 shapes), over the oar_nxc core."""
+# Copyright: (c) 2026, the oar-nxc developers
+# MIT License (see LICENSE)
+"""oar.nxc filters: OAR and nxc command output (OAR 2.5 and OAR 3 shapes), over the oar_nxc core,
+and the controller checks of the preflight. Each filter is documented in plugins/filter/<name>.yml."""
 
 from __future__ import annotations
 
-import os
-import sys
+import importlib.util
+from pathlib import Path
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.oar.nxc.plugins.plugin_utils.core import missing
 
-try:
+_MISSING = missing()
+if _MISSING is None:
     from oar_nxc import nxcoutput, oarjson
     from oar_nxc.errors import OarNxcError
-except ImportError:  # not installed: this repository's src/
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                                    "src"))
-    from oar_nxc import nxcoutput, oarjson
-    from oar_nxc.errors import OarNxcError
+else:  # the filters raise the install hint when used
+    class OarNxcError(Exception):  # type: ignore[no-redef]
+        """Stands for the core's error class when the core is missing."""
+
+# this collection's meta/runtime.yml (plugins/filter/oar_nxc.py -> the collection root)
+RUNTIME = Path(__file__).resolve().parents[2] / "meta" / "runtime.yml"
 
 
-def _wrap(func: Any) -> Any:
+def _wrap(func: Any, needs_core: bool = True) -> Any:
     def filter_(*args: Any, **kwargs: Any) -> Any:
+        if needs_core and _MISSING is not None:
+            raise AnsibleFilterError(_MISSING)
         try:
             return func(*args, **kwargs)
         except OarNxcError as exc:
@@ -66,9 +74,41 @@ def nxc_error(stderr: str) -> str:
     return nxcoutput.error_line(str(stderr))
 
 
+def ansible_unsupported(version: str, runtime: str | None = None) -> str:
+    """ansible-core's version -> '' when meta/runtime.yml's requires_ansible admits it, else why not."""
+    import yaml
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    path = Path(runtime) if runtime else RUNTIME
+    try:
+        spec = str((yaml.safe_load(path.read_text()) or {})["requires_ansible"])
+        allowed = SpecifierSet(spec)
+        ok = Version(str(version).split()[0]) in allowed
+    except (OSError, KeyError, TypeError, yaml.YAMLError, InvalidSpecifier, InvalidVersion) as exc:
+        raise AnsibleFilterError(f"cannot check ansible-core {version} against {path}: {exc}") from None
+    if ok:
+        return ""
+    return f"ansible-core {version} is not supported by oar.nxc: it requires ansible-core {spec} ({path})"
+
+
+def missing_collections(names: list[str]) -> list[str]:
+    """Collection names (namespace.name) -> those this Ansible cannot load."""
+    out = []
+    for name in names:
+        try:
+            found = importlib.util.find_spec(f"ansible_collections.{name}") is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            out.append(str(name))
+    return out
+
+
 class FilterModule:
-    """OAR output filters."""
+    """oar.nxc filters."""
 
     def filters(self) -> dict[str, Any]:
-        return {f.__name__: _wrap(f) for f in (oar_job_id, oar_node_states, oar_not_alive, oar_job_state, oar_job_info,
-                                                    oar_version, nxc_error)}
+        core = (oar_job_id, oar_node_states, oar_not_alive, oar_job_state, oar_job_info, oar_version, nxc_error)
+        own = (ansible_unsupported, missing_collections)
+        return {**{f.__name__: _wrap(f) for f in core}, **{f.__name__: _wrap(f, needs_core=False) for f in own}}

@@ -1,5 +1,5 @@
 # Copyright: (c) 2026, the oar-nxc developers
-# MIT License (see pyproject.toml)
+# MIT License (see LICENSE)
 from __future__ import annotations
 
 DOCUMENTATION = r"""
@@ -10,7 +10,7 @@ description:
   - Reads an OAR nodefile (C($OAR_NODEFILE), one line per reserved core), the C(OAR.<jobid>.stdout)
     that C(nxc helper g5k_script) writes (one line per host), an nxc deployment file
     (C(<envdir>/deploy/<composition>::<flavour>[::<tag>].json), every flavour of nixos-compose 0.7.11),
-    or a YAML configuration file whose C(plugin) key is C(oar_nxc).
+    or a YAML configuration file whose C(plugin) key is C(oar.nxc.oar_nxc) (or the short C(oar_nxc)).
   - The kind of a file passed with C(-i) is detected from its content, so
     C(ansible-playbook deploy.yml -i $OAR_NODEFILE) works from the repository root.
   - "Nodefile hosts are named exactly as written, in first-seen order. Host variables: C(oar_cores) (lines of
@@ -40,9 +40,9 @@ extends_documentation_fragment:
   - inventory_cache
 options:
   plugin:
-    description: Marks a YAML file as a configuration of this plugin.
+    description: Marks a YAML file as a configuration of this plugin (the short name C(oar_nxc) is accepted too).
     type: str
-    choices: [oar_nxc]
+    choices: [oar.nxc.oar_nxc, oar_nxc]
   nodefile:
     description:
       - OAR nodefile or C(OAR.<id>.stdout) to read (configuration file form only; relative to that file).
@@ -99,14 +99,14 @@ options:
 """
 
 EXAMPLES = r"""
-# Straight from an OAR job, from the repository root (ansible.cfg enables this plugin first):
+# Straight from an OAR job (ansible.cfg: [inventory] enable_plugins = oar.nxc.oar_nxc, auto, yaml):
 #   ansible-inventory -i $OAR_NODEFILE --graph
 #   ansible-playbook deploy.yml -i OAR.$OAR_JOB_ID.stdout
 #   ansible-inventory -i compositions/master/deploy/composition::g5k-nfs-store.json --list
 #   OAR_NXC_NODES=2 ansible-playbook redeploy.yml -i $OAR_NODEFILE
 
 # inventories/oar.oar_nxc.yml: the reserved machines and what nxc deployed on them
-plugin: oar_nxc
+plugin: oar.nxc.oar_nxc
 nodefile: /home/alice/OAR.1894417.stdout
 deployment: ../compositions/master        # an envdir: its newest deploy/*.json
 exclude:
@@ -118,44 +118,30 @@ compose:
   oar_big: oar_cores | int >= 32
 ---
 # Only the first 3 machines of $OAR_NODEFILE
-plugin: oar_nxc
+plugin: oar.nxc.oar_nxc
 nodes: 3
 """
 
-import os
-import sys
 from typing import Any
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible_collections.oar.nxc.plugins.plugin_utils.core import missing
 
-_CORE_IMPORT_ERROR: Exception | None = None
+_MISSING = missing()
+if _MISSING is None:
+    from oar_nxc import sources as _CORE
+else:
+    _CORE = None
 
-
-def _import_core() -> Any:
-    """Import the oar_nxc core: installed, or from this repository's src/ directory."""
-    global _CORE_IMPORT_ERROR
-    try:
-        from oar_nxc import sources
-    except ImportError:
-        src = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "src")
-        if os.path.isdir(os.path.join(src, "oar_nxc")):
-            sys.path.insert(0, src)
-        try:
-            from oar_nxc import sources
-        except ImportError as exc:
-            _CORE_IMPORT_ERROR = exc
-            return None
-    return sources
-
-
-_CORE = _import_core()
+# the names a configuration file may give in its `plugin:` key
+PLUGIN_NAMES = ("oar.nxc.oar_nxc", "oar_nxc")
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     """OAR nodefiles, OAR.<id>.stdout files, nxc deployment files and oar_nxc YAML configs."""
 
-    NAME = "oar_nxc"
+    NAME = "oar.nxc.oar_nxc"
 
     def verify_file(self, path: str) -> bool:
         """Claim a file by its content; cheap, and never raises."""
@@ -167,9 +153,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory: Any, loader: Any, path: str, cache: bool = True) -> None:
         super().parse(inventory, loader, path, cache)
         if _CORE is None:
-            raise AnsibleParserError(f"oar_nxc: cannot import the oar_nxc package: {_CORE_IMPORT_ERROR}")
+            raise AnsibleParserError(f"oar_nxc: {_MISSING}")
         kind = _CORE.sniff(path)
         if kind == "config":
+            # accept the short name of configs written before the collection, as well as the FQCN
+            self._redirected_names = [*(getattr(self, "_redirected_names", None) or [self.NAME]), *PLUGIN_NAMES]
             config = self._read_config_data(path)
             self._check_config_keys(config, path)
             request = self._request_from_config(path)

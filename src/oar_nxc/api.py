@@ -4,11 +4,15 @@
     result = api.deploy(api.Options(nodefile="OAR.1894417.stdout", flavour="g5k-nfs-store"))
     print(result.exit_code, result.checks, result.deployment_file)
 
-Every function runs the project's playbook with the project's ansible.cfg (whatever the
-current directory) and the ansible-playbook of this Python environment, and returns a
-:class:`RunResult`. The run directory keeps ansible-runner's events (JSON), the smoke report
-(report.json, junit.xml), the deployment file and the machine file, with no environment
-variables in them.
+Every function runs a playbook of the installed oar.nxc collection by FQCN (``oar.nxc.deploy``)
+with the ansible-playbook of this Python environment, from the caller's directory (so the
+caller's ansible.cfg and collections path apply), and returns a :class:`RunResult`. The
+settings the run needs (the oar.nxc.oar_nxc inventory plugin first, unparsed sources fatal)
+are passed to that one child process: nothing here changes ``os.environ``, the working
+directory or the signal handlers of the caller, so the functions can be called from a thread.
+Pass ``cancel=`` (a callable) to stop a run; the CLI does so from its SIGINT/SIGTERM handler.
+The run directory keeps ansible-runner's events (JSON), the smoke report (report.json,
+junit.xml), the deployment file and the machine file, with no environment variables in them.
 """
 
 from __future__ import annotations
@@ -17,19 +21,19 @@ import json
 import os
 import shlex
 import shutil
-import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from oar_nxc import collection as collection_mod
 from oar_nxc import nodefile as nodefile_mod
 from oar_nxc.deployment import G5K_FLAVOURS
 from oar_nxc.errors import ConfigError, OarNxcError
 from oar_nxc.inventory import InventorySpec
 from oar_nxc.progress import Progress
-from oar_nxc.project import plays, project_dir
 
 # Exit codes, documented in the README and `oar-nxc --help`
 OK = 0
@@ -43,6 +47,17 @@ EXIT_CODES = {OK: "success", ERROR: "internal error", BAD_INPUT: "bad input", FA
               UNREACHABLE: "unreachable hosts", SMOKE_FAILED: "smoke checks failed", INTERRUPTED: "interrupted"}
 
 PREFLIGHT_PLAY = "Check the controller and the inventory"
+# What the run needs from Ansible's configuration, whatever the caller's ansible.cfg says:
+# the oar.nxc.oar_nxc plugin first, no `ini` (it accepts any file, so a nodefile oar_nxc
+# rejected would come back as an INI inventory), a source nobody parsed is an error, and the
+# yaml plugin leaves .json (nxc deployment files) to oar_nxc.
+ANSIBLE_SETTINGS = {
+    "ANSIBLE_INVENTORY_ENABLED": f"{collection_mod.FQCN}.oar_nxc,host_list,script,auto,yaml,toml",
+    "ANSIBLE_INVENTORY_UNPARSED_FAILED": "True",
+    "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "True",
+    "ANSIBLE_YAML_FILENAME_EXT": ".yaml,.yml",
+    "ANSIBLE_RETRY_FILES_ENABLED": "False",
+}
 SMOKE_VERDICT = "Check that no smoke check failed"
 
 
@@ -61,6 +76,7 @@ class Options:
     extra_vars: list[str] = field(default_factory=list)  # -e values: "k=v", "@file", JSON
     run_dir: str | None = None
     verbose: bool = False
+    cwd: str | None = None  # where ansible-playbook runs (its ansible.cfg applies); default: the current directory
 
 
 @dataclass
@@ -86,8 +102,9 @@ class RunResult:
         return {**asdict(self), "meaning": self.meaning}
 
 
-def composition_dir(project: Path, composition: str) -> Path:
-    return Path(composition) if os.path.isabs(composition) else project / "compositions" / composition
+def composition_dir(collection: Path, composition: str) -> Path:
+    """As the playbooks' oar_nxc_composition_dir: a path, or a composition shipped with the collection."""
+    return Path(composition) if os.path.isabs(composition) else collection.resolve() / "compositions" / composition
 
 
 def check_nodefile(path: str) -> None:
@@ -125,64 +142,52 @@ def _scrub(run_dir: Path) -> None:
 
 
 def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[str, Any] | None = None,
-                 cmdline: list[str] | None = None, out: TextIO | None = None, tty: bool | None = None) -> RunResult:
+                 cmdline: list[str] | None = None, out: TextIO | None = None, tty: bool | None = None,
+                 cancel: Callable[[], bool] | None = None) -> RunResult:
+    """Run the collection's playbook ``playbook`` (``deploy`` or ``oar.nxc.deploy``)."""
     import ansible_runner
 
-    project = project_dir()
+    cwd = Path(options.cwd or Path.cwd()).resolve()
+    collection = collection_mod.locate(cwd)
+    fqcn = f"{collection_mod.FQCN}.{playbook.removeprefix(collection_mod.FQCN + '.').removesuffix('.yml')}"
     if options.nodefile:
         check_nodefile(options.nodefile)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    run_dir = Path(options.run_dir or Path.cwd() / "oar-nxc-runs" / f"{stamp}-{command}").resolve()
+    run_dir = Path(options.run_dir or cwd / "oar-nxc-runs" / f"{stamp}-{command}").resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
-    comp_dir = composition_dir(project, options.composition)
-    envvars = {"ANSIBLE_CONFIG": str(project / "ansible.cfg")}
+    comp_dir = composition_dir(collection, options.composition)
+    bin_dir = Path(sys.executable).parent
+    # for the child process only: the ansible-playbook of this Python environment first on PATH
+    # (ansible-runner's `binary=` would switch it to raw mode, without the playbook argument)
+    envvars = {**ANSIBLE_SETTINGS, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', os.defpath)}"}
     if options.nodes is not None:
         envvars["OAR_NXC_NODES"] = str(options.nodes)
     if options.exclude:
         envvars["OAR_NXC_EXCLUDE"] = ",".join(options.exclude)
     extravars = _extravars(options, {"oar_nxc_report_dir": str(run_dir), **(extra or {})})
-    progress = Progress(out or sys.stdout, plays(project / playbook), tty=tty, verbose=options.verbose)
-    interrupted = {"flag": False}
-
-    def on_signal(signum: int, frame: Any) -> None:
-        interrupted["flag"] = True
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    progress = Progress(out or sys.stdout, collection_mod.plays(collection, fqcn), tty=tty, verbose=options.verbose)
     events: list[dict[str, Any]] = []
 
     def handler(event: dict[str, Any]) -> bool:
         events.append(event)
         return progress(event)
 
-    # the inventory plugin reads OAR_NXC_* from the environment; the ansible-playbook of this
-    # Python environment comes first on PATH
-    saved_path = os.environ.get("PATH", "")
-    saved = {key: os.environ.get(key) for key in envvars}
-    os.environ.update(envvars)
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{saved_path}"
     started = time.monotonic()
     try:
+        # an explicit cancel_callback also keeps ansible-runner from installing its own signal handlers
         runner = ansible_runner.run(
-            private_data_dir=str(run_dir), project_dir=str(project), playbook=playbook,
+            private_data_dir=str(run_dir), project_dir=str(cwd), playbook=fqcn,
             inventory=str(Path(options.nodefile).resolve()) if options.nodefile else None,
             extravars=extravars, cmdline=_cmdline(options, cmdline or []), envvars=envvars,
-            event_handler=handler,
-            cancel_callback=lambda: interrupted["flag"], quiet=True, suppress_env_files=True,
-            ident="run", rotate_artifacts=0,
+            event_handler=handler, cancel_callback=cancel or (lambda: False), quiet=True,
+            suppress_env_files=True, ident="run", rotate_artifacts=0,
         )
     finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        os.environ["PATH"] = saved_path
         progress.finish()
     elapsed = time.monotonic() - started
     _scrub(run_dir)
-    result = _collect(command, runner, events, run_dir, comp_dir, options, elapsed, interrupted["flag"])
+    interrupted = bool(cancel and cancel())
+    result = _collect(command, runner, events, run_dir, comp_dir, options, elapsed, interrupted)
     (run_dir / "summary.json").write_text(json.dumps(result.as_dict(), indent=1) + "\n")
     return result
 
@@ -251,27 +256,27 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
 
 def deploy(options: Options, **kwargs: Any) -> RunResult:
     """nix, nxc build, nxc start, smoke tests (deploy.yml)."""
-    return run_playbook("deploy", "deploy.yml", options, **kwargs)
+    return run_playbook("deploy", "deploy", options, **kwargs)
 
 
 def redeploy(options: Options, **kwargs: Any) -> RunResult:
     """nxc start again on the selected machines, no new reservation, no rebuild (redeploy.yml)."""
-    return run_playbook("redeploy", "redeploy.yml", options, **kwargs)
+    return run_playbook("redeploy", "redeploy", options, **kwargs)
 
 
 def smoke(options: Options, **kwargs: Any) -> RunResult:
     """The OAR smoke tests on the current deployment (smoke.yml)."""
-    return run_playbook("smoke", "smoke.yml", options, **kwargs)
+    return run_playbook("smoke", "smoke", options, **kwargs)
 
 
 def teardown(options: Options, *, release: bool = False, **kwargs: Any) -> RunResult:
     """Stop the composition; ``release`` also oardel's the reservation (teardown.yml)."""
-    return run_playbook("teardown", "teardown.yml", options, extra={"oar_nxc_teardown_release": release}, **kwargs)
+    return run_playbook("teardown", "teardown", options, extra={"oar_nxc_teardown_release": release}, **kwargs)
 
 
 def plan(options: Options, **kwargs: Any) -> RunResult:
     """The commands each step of deploy.yml would run, from a --check run: nothing is run."""
-    return run_playbook("plan", "deploy.yml", options, cmdline=["--check"], **kwargs)
+    return run_playbook("plan", "deploy", options, cmdline=["--check"], **kwargs)
 
 
 def inventory(path: str, *, nodes: int | None = None, exclude: list[str] | None = None) -> InventorySpec:

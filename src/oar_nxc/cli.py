@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TextIO
 
 from oar_nxc import api
@@ -110,6 +113,23 @@ def summary(result: api.RunResult) -> str:
     return "\n".join(lines)
 
 
+@contextmanager
+def _interruptible() -> Iterator[dict[str, bool]]:
+    """SIGINT/SIGTERM set a flag that the run polls (ansible-runner's cancel callback); the
+    command line owns the process, so it, not the library, installs the handlers."""
+    flag = {"set": False}
+
+    def on_signal(signum: int, frame: Any) -> None:
+        flag["set"] = True
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield flag
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
 def main(argv: list[str] | None = None, out: TextIO | None = None, tty: bool | None = None) -> int:
     out = out or sys.stdout
     args = _parser().parse_args(argv)
@@ -124,11 +144,12 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, tty: bool | N
         if options.flavour in api.G5K_FLAVOURS and not options.nodefile:
             raise api.ConfigError(f"--flavour {options.flavour} deploys on reserved machines: give --nodefile "
                                   "(or set $OAR_NODEFILE)")
-        kwargs: dict[str, Any] = {"out": out, "tty": tty}
-        if args.command == "teardown":
-            result = api.teardown(options, release=args.release, **kwargs)
-        else:
-            result = getattr(api, args.command)(options, **kwargs)
+        with _interruptible() as interrupted:
+            kwargs: dict[str, Any] = {"out": out, "tty": tty, "cancel": lambda: interrupted["set"]}
+            if args.command == "teardown":
+                result = api.teardown(options, release=args.release, **kwargs)
+            else:
+                result = getattr(api, args.command)(options, **kwargs)
     except OarNxcError as exc:
         print(f"oar-nxc: {exc}", file=sys.stderr)
         return api.BAD_INPUT

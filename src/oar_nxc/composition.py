@@ -132,8 +132,8 @@ def flavour_info(name: str) -> dict[str, Any]:
     nix_dir = nxc_nix_dir()
     if nix_dir is not None and (nix_dir / "flavours.json").is_file():
         flavours = json.loads((nix_dir / "flavours.json").read_text())
-        if name in flavours:
-            return flavours[name]
+        if isinstance(flavours, dict) and isinstance(flavours.get(name), dict):
+            return dict(flavours[name])
     return {"name": name}
 
 
@@ -204,7 +204,10 @@ def evaluate(comp_file: Path, setup: dict[str, Any], flavour: dict[str, Any]) ->
         lines = [ln for ln in proc.stderr.splitlines() if ln.strip() and not ln.startswith("warning:")]
         detail = next((ln.strip() for ln in lines if "error:" in ln), lines[-1].strip() if lines else "")
         raise SourceError(str(comp_file), f"cannot be evaluated offline: {detail}")
-    return json.loads(proc.stdout)
+    result = json.loads(proc.stdout)
+    if not isinstance(result, dict):
+        raise SourceError(str(comp_file), f"evaluated to {type(result).__name__}, not an attribute set")
+    return result
 
 
 def parse_assignments(items: list[str], what: str, *, names: bool = False) -> dict[str, Any]:

@@ -156,7 +156,8 @@ def parse_data(data: Any, source: str, *, flavour: str | None = None) -> Deploym
     pub = top.get("ssh_key.pub") if isinstance(top.get("ssh_key.pub"), str) else None
     if composition is None and isinstance(top.get("composition"), str):
         composition = top["composition"]
-    params = top.get("parameters") if isinstance(top.get("parameters"), dict) else {}
+    raw_params = top.get("parameters")
+    params: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
     return Deployment(path=source, composition=composition, flavour=flavour, tag=tag, nodes=tuple(nodes),
                       user=user, ssh_key_pub=pub, compose_file=compose_file if docker else None,
                       parameters=params)

@@ -142,7 +142,7 @@ def describe(nodefile: Nodefile | None = None, deployment: Deployment | None = N
         if nodefile is None:
             nodes = select(nodes, [n.host for n in nodes], nodes=options.nodes, exclude=options.exclude)
         for node in nodes:
-            machine = by_ip.get(node.address)
+            owner = by_ip.get(node.address)
             if nodefile is not None and matches(node.host, options.exclude):
                 continue
             if node.host in spec.hosts:
@@ -151,13 +151,13 @@ def describe(nodefile: Nodefile | None = None, deployment: Deployment | None = N
                     f"and an nxc host of {deployment.path}; the names must differ")
             variables = _node_vars(node, deployment, options)
             groups = [ALL_DEPLOYED_GROUP, group_name("role", node.role)]
-            if machine is not None:
-                variables["oar_machine"] = machine.name
+            if owner is not None:
+                variables["oar_machine"] = owner.name
                 if job_id is not None:
                     variables["oar_job_id"] = job_id
-                if machine.g5k is not None:
-                    variables["g5k_cluster"] = machine.g5k.cluster
-                    variables["g5k_site"] = machine.g5k.site
+                if owner.g5k is not None:
+                    variables["g5k_cluster"] = owner.g5k.cluster
+                    variables["g5k_site"] = owner.g5k.site
             spec.add(node.host, variables, groups)
     spec.check_names()
     return spec

@@ -51,13 +51,16 @@ def test_ansible_playbook_fails_clearly(name: str) -> None:
 
 
 def test_outside_the_repository_the_preflight_play_refuses(tmp_path: Path) -> None:
-    """Without the project's ansible.cfg, `ini` reads the nodefile: the preflight play must say so."""
-    result = run([str(BIN / "ansible-playbook"), str(REPO / "playbooks/preflight.yml"), "-i",
-                  str(FIXTURES / "nodefiles/g5k-two-clusters")], cwd=tmp_path)
+    """The collection is found but the plugin is not enabled, so `ini` reads the nodefile: the
+    preflight play must say so."""
+    result = run([str(BIN / "ansible-playbook"), "oar.nxc.preflight", "-i",
+                  str(FIXTURES / "nodefiles/g5k-two-clusters")], cwd=tmp_path,
+                 env=clean_env(ANSIBLE_COLLECTIONS_PATH=str(REPO / "collections")))
     assert result.returncode == 2
     assert ("These hosts carry none of the oar_nxc plugin's variables (oar_cores, nxc_role): "
             "dahu-12.grenoble.grid5000.fr, dahu-3.grenoble.grid5000.fr") in result.stdout
-    assert "Run ansible-playbook from the oar-nxc repository root" in result.stdout
+    assert ("The inventory was not read by oar.nxc.oar_nxc. Enable the plugin in the ansible.cfg in use "
+            "([inventory] enable_plugins = oar.nxc.oar_nxc, auto, yaml)") in one_line(result.stdout)
 
 
 def test_from_the_repository_the_preflight_play_passes() -> None:
@@ -65,7 +68,7 @@ def test_from_the_repository_the_preflight_play_passes() -> None:
                   str(FIXTURES / "nodefiles/g5k-two-clusters")])
     assert result.returncode == 0, result.stdout + result.stderr
     # the checks run once, on the first host of the play (all:localhost)
-    assert "dahu-12.grenoble.grid5000.fr : ok=3    changed=0    unreachable=0    failed=0    skipped=1" in result.stdout
+    assert "dahu-12.grenoble.grid5000.fr : ok=4    changed=0    unreachable=0    failed=0    skipped=1" in result.stdout
 
 
 def test_an_invalid_job_id_in_the_environment_is_named() -> None:

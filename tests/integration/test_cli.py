@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, FIXTURES, clean_env
+from tests.conftest import BIN, FIXTURES, REPO, clean_env
 from tests.integration.conftest import run_testbed
 from tests.integration.pipeline import TESTBED_VARS, clear_jobs, copy_compositions, oar_jobs
 from tests.testbed import oar_testbed as tb
@@ -28,6 +28,9 @@ pytestmark = [
 ]
 CLI = str(BIN / "oar-nxc")
 SECRET = "oar-nxc-test-secret-4f1c"  # noqa: S105 (a marker that must not reach the run directory)
+# oar-nxc runs from /tmp: Ansible finds the checkout's oar.nxc through this path, as it would find
+# an installed collection (tests/integration/test_collection.py runs the built, installed one)
+CHECKOUT = {"ANSIBLE_COLLECTIONS_PATH": str(REPO / "collections")}
 PROGRESS_LINE = re.compile(r"^\[\s*\d+\.\ds\] \d/\d .+ \| hosts ok \d+, failed \d+, unreachable \d+ \| \d+\.\ds$")
 
 
@@ -45,7 +48,7 @@ class Setup:
 
 def cli(argv: list[str], *, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False,
-                          env=clean_env(OAR_NXC_TEST_SECRET=SECRET), cwd="/tmp")
+                          env=clean_env(OAR_NXC_TEST_SECRET=SECRET, **CHECKOUT), cwd="/tmp")
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +124,7 @@ def test_plan_prints_the_commands_and_runs_nothing(setup: Setup) -> None:
 def test_progress_on_a_terminal(setup: Setup) -> None:
     leader, follower = pty.openpty()
     proc = subprocess.Popen(setup.args("smoke", "smoke-tty"), stdin=follower, stdout=follower, stderr=follower,
-                            env=clean_env(COLUMNS="200"), cwd="/tmp")
+                            env=clean_env(COLUMNS="200", **CHECKOUT), cwd="/tmp")
     os.close(follower)
     chunks = []
     while True:
@@ -196,7 +199,7 @@ def test_exit_code_unreachable(setup: Setup) -> None:
 
 def test_exit_code_interrupted_then_resume(setup: Setup) -> None:
     proc = subprocess.Popen(setup.args("redeploy", "interrupted"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=clean_env(), cwd="/tmp")
+                            text=True, env=clean_env(**CHECKOUT), cwd="/tmp")
     time.sleep(12)  # inside nxc start (its fixed 10 s wait)
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=120)

@@ -7,11 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import BIN, FIXTURES, REPO, run
+import pytest
+import yaml
+
+from tests.conftest import BIN, FIXTURES, REPO, clean_env, run
 
 
 def test_ansible_doc_renders_from_the_repository_root() -> None:
-    result = run([str(BIN / "ansible-doc"), "-t", "inventory", "oar_nxc"])
+    result = run([str(BIN / "ansible-doc"), "-t", "inventory", "oar.nxc.oar_nxc"])
     assert result.returncode == 0, result.stderr
     text = " ".join(result.stdout.split())
     assert "Reads an OAR nodefile" in text
@@ -24,7 +27,27 @@ def test_plugin_listed_by_ansible_doc() -> None:
     result = run([str(BIN / "ansible-doc"), "-t", "inventory", "-l"])
     assert result.returncode == 0
     listed = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
-    assert "OAR nodefiles and NixOS-Compose" in listed["ansible.legacy.oar_nxc"]
+    assert "OAR nodefiles and NixOS-Compose" in listed["oar.nxc.oar_nxc"]
+
+
+def documented() -> list[tuple[str, str]]:
+    """(type, FQCN) of everything the collection ships that ansible-doc can show."""
+    items = [("inventory", "oar.nxc.oar_nxc")]
+    items += [("module", f"oar.nxc.{p.stem}") for p in sorted((REPO / "plugins/modules").glob("*.py"))]
+    items += [("filter", f"oar.nxc.{p.stem}") for p in sorted((REPO / "plugins/filter").glob("*.yml"))]
+    items += [("role", f"oar.nxc.{p.name}") for p in sorted((REPO / "roles").iterdir())]
+    return items
+
+
+@pytest.mark.parametrize(("kind", "name"), documented())
+def test_ansible_doc_by_fqcn_is_clean(kind: str, name: str) -> None:
+    result = run([str(BIN / "ansible-doc"), "-t", kind, name], env=clean_env(ANSIBLE_NOCOLOR="1"))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert name in result.stdout
+    if kind == "role":
+        specs = yaml.safe_load((REPO / "roles" / name.split(".")[-1] / "meta/argument_specs.yml").read_text())
+        for entry in specs["argument_specs"]:
+            assert f"ENTRY POINT: *{entry}* - " in result.stdout
 
 
 def test_deployment_fixtures_match_the_real_nxc(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from ansible.errors import AnsibleParserError
 from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
-from ansible.plugins.loader import init_plugin_loader, inventory_loader
+from ansible.plugins.loader import inventory_loader
 
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -19,11 +19,9 @@ FIXTURES = REPO / "tests" / "fixtures"
 @pytest.fixture(scope="module")
 def plugin_class() -> Any:
     """A factory of plugin instances, each loaded (and so configured) the way Ansible loads it."""
-    init_plugin_loader()
-    inventory_loader.add_directory(str(REPO / "plugins" / "inventory"))
-
+    # Ansible's collection finder is installed by tests/unit/plugins/conftest.py
     def load() -> Any:
-        plugin = inventory_loader.get("oar_nxc")
+        plugin = inventory_loader.get("oar.nxc.oar_nxc")
         assert plugin is not None
         return plugin
 
