@@ -36,11 +36,11 @@ testbed-down:
 
 ## bench: parse and ansible-inventory timings on a 10,000 x 32 nodefile
 bench: setup
-	$(BIN)/python bench/bench_inventory.py
+	$(BIN)/python -m bench.bench_inventory
 
 ## bench-pipeline: deploy.yml / no-op rerun / smoke.yml wall times and Ansible's overhead (root, testbed)
 bench-pipeline: setup testbed
-	$(BIN)/python bench/bench_pipeline.py
+	$(BIN)/python -m bench.bench_pipeline
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache bench/out

@@ -6,7 +6,7 @@ Reports, in one run:
   * `ansible-inventory --list` wall time on the nodefile and on the same hosts,
     groups and variables written as a static YAML inventory (median of 3 each),
     and their ratio.
-Targets: parse < 0.5 s; ratio <= 1.2.   Usage: python bench/bench_inventory.py [HOSTS] [CORES]
+Targets: parse < 0.5 s; ratio <= 1.2.   Usage: python -m bench.bench_inventory [HOSTS] [CORES]
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
-sys.path.insert(0, str(REPO / "src"))
 
-from oar_nxc import nodefile  # noqa: E402
+from oar_nxc import nodefile  # noqa: E402  (the installed package: make setup installs it)
 from oar_nxc.inventory import describe  # noqa: E402
 
 SITES = ["grenoble", "lyon", "nancy", "rennes", "lille"]
@@ -65,9 +64,8 @@ def plugin_parse(path: Path) -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the collection finder, set up again on each call
-        init_plugin_loader()
-    inventory_loader.add_directory(str(REPO / "plugins" / "inventory"))
-    plugin = inventory_loader.get("oar_nxc")
+        init_plugin_loader([str(REPO / "collections")])  # the checkout is oar.nxc (symlink)
+    plugin = inventory_loader.get("oar.nxc.oar_nxc")
     plugin.parse(InventoryData(), DataLoader(), str(path), cache=False)
 
 

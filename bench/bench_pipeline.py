@@ -4,7 +4,7 @@ testbed, and the share of it that is Ansible's own overhead.
 Work = the time the external programs ran: every command result's `delta` (times its attempts,
 plus the retry delays between them: OAR polling) and every wait_for's `elapsed`. Overhead =
 wall time - work: Ansible's start-up, templating, module transfer, ssh round trips, facts.
-Needs root and the testbed (make testbed). Usage: python bench/bench_pipeline.py
+Needs root and the testbed (make testbed). Usage: python -m bench.bench_pipeline
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.integration.pipeline import Run, clear_jobs, copy_compositions, playbook
 from tests.testbed import oar_testbed as tb

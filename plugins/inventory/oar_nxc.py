@@ -24,7 +24,7 @@ description:
     (never equal to a host name: the master composition has a role C(server) and a host C(server))."
   - "Connection by flavour: g5k-* and nspawn flavours use C(ansible_host=<IP>); vm and vm-ramdisk use
     C(ansible_host=127.0.0.1) and C(ansible_port=22021+vm_id); docker uses the C(community.docker.docker)
-    connection to container C(<project>-<host>-1) (see C(collections/requirements.yml)).
+    connection to container C(<project>-<host>-1) (the collection community.docker, a dependency in galaxy.yml).
     Relaxed host-key checking (freshly booted images) is set on these hosts only, through
     C(ansible_ssh_common_args); the global setting is left alone."
   - With both O(nodefile) and O(deployment), each deployed host also gets C(oar_machine), the reserved machine

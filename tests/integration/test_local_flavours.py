@@ -40,7 +40,8 @@ def test_docker(workdir: tuple[Path, Path]) -> None:
     build = local("build.yml", "docker", workdir)
     assert build.rc == 2
     assert build.failures() == [
-        f"nxc_build : Report a failed build @ localhost: nxc build failed (rc 127): Error: Build return code: 127 "
+        "oar.nxc.nxc_build : Report a failed build @ localhost: nxc build failed (rc 127): "
+        f"Error: Build return code: 127 "
         f"[timeout -k 30 7200 {NXC} build -f docker]"]
     # nxc made the build link before `docker load` failed: nxc start goes on from it
     start = local("playbooks/start.yml", "docker", workdir)
@@ -49,7 +50,8 @@ def test_docker(workdir: tuple[Path, Path]) -> None:
                                                   f"{key}.pub"]
     assert record(workdir, "docker")["rc"] == 1
     assert start.failures() == [
-        "nxc_deploy : Report a failed nxc start @ localhost: nxc start failed (rc 1): Error: [Errno 2] No such file "
+        "oar.nxc.nxc_deploy : Report a failed nxc start @ localhost: nxc start failed (rc 1): "
+        "Error: [Errno 2] No such file "
         "or directory: 'docker', exception [Errno 2] No such file or directory: 'docker' "
         f"[timeout -k 10 600 {NXC} start -f docker -i {key}.pub]"]
     inventory = inventory_list(compositions / "master/deploy/composition::docker.json")
@@ -73,7 +75,8 @@ def test_vm(workdir: tuple[Path, Path]) -> None:
     assert record(workdir, "vm")["argv"] == ["timeout", "-k", "10", "600", NXC, "start", "-f", "vm", "-i",
                                               f"{key}.pub"]
     assert start.failures() == [
-        "nxc_deploy : Report a failed nxc start @ localhost: nxc start failed (rc 1): Error: vde_switch not found, "
+        "oar.nxc.nxc_deploy : Report a failed nxc start @ localhost: nxc start failed (rc 1): "
+        "Error: vde_switch not found, "
         f"please install vde2 [timeout -k 10 600 {NXC} start -f vm -i {key}.pub]"]
     hostvars = inventory_list(compositions / "master/deploy/composition::vm.json")["_meta"]["hostvars"]
     assert {h: (v["ansible_host"], v["ansible_port"], v["nxc_role"]) for h, v in hostvars.items()} == {

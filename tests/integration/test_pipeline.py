@@ -82,7 +82,7 @@ def test_deployed_hosts_get_the_plugins_groups_and_variables(deployed: Deployed)
     added = {}
     for play in deployed.first.result["plays"]:
         for task in play["tasks"]:
-            if task["task"]["name"] == "nxc_deploy : Add the deployed hosts to the inventory":
+            if task["task"]["name"] == "oar.nxc.nxc_deploy : Add the deployed hosts to the inventory":
                 for res in task["hosts"].values():
                     for item in res["results"]:
                         added[item["add_host"]["host_name"]] = item["add_host"]
@@ -166,8 +166,9 @@ def test_smoke_fails_fast_naming_a_broken_node(deployed: Deployed) -> None:
     assert broken.rc == 2
     assert broken.seconds < 60
     failures = broken.failures()  # the check's own assertion (rescued), then the verdict
-    assert [f.split(" @ ")[0] for f in failures] == ["oar_smoke : Check that every compute node's OAR sshd answers",
-                                                     "oar_smoke : Check that no smoke check failed"]
+    assert [f.split(" @ ")[0] for f in failures] == [
+        "oar.nxc.oar_smoke : Check that every compute node's OAR sshd answers",
+        "oar.nxc.oar_smoke : Check that no smoke check failed"]
     assert ("OAR smoke: 1 of 7 checks failed: node_sshd: OAR's node sshd (port 6667) does not answer within 10 s "
             "on node1 (machine oarnode2, 10.213.0.12)") in failures[1]
     report = deployed.report()

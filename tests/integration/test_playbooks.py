@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import BIN, REPO, run
+from tests.conftest import BIN, REPO, clean_env, run
 
 ROOT = ["build.yml", "deploy.yml", "install_nix.yml", "redeploy.yml", "smoke.yml", "teardown.yml"]
 ALL = ROOT + [f"playbooks/{p.name}" for p in sorted((REPO / "playbooks").glob("*.yml"))]
@@ -59,3 +61,29 @@ def test_every_role_is_documented() -> None:
         for var in defaults:
             assert var.startswith(f"{role.name}_"), var
             assert f"`{var}`" in readme, f"{role.name}/README.md does not document {var}"
+
+
+def test_preflight_names_a_missing_collection_for_the_docker_flavour() -> None:
+    """galaxy.yml declares community.docker; it is not installed here, and only docker needs it."""
+    docker = run([str(BIN / "ansible-playbook"), "playbooks/preflight.yml", "-e", "oar_nxc_flavour=docker"])
+    assert docker.returncode == 2
+    assert ("The docker flavour needs the collection(s) community.docker, which this Ansible cannot load: "
+            "ansible-galaxy collection install community.docker (they are declared in oar.nxc's galaxy.yml).") in \
+        " ".join(docker.stdout.split())
+    vm = run([str(BIN / "ansible-playbook"), "playbooks/preflight.yml", "-e", "oar_nxc_flavour=vm"])
+    assert vm.returncode == 0, vm.stdout
+
+
+def test_preflight_refuses_an_unsupported_ansible_core(tmp_path: Path) -> None:
+    """The range comes from meta/runtime.yml: a collection copy that requires a future ansible-core."""
+    copy = tmp_path / "ansible_collections" / "oar" / "nxc"
+    shutil.copytree(REPO, copy, symlinks=True, ignore=shutil.ignore_patterns(
+        ".venv*", ".git", "collections", "tests", "bench", "compositions", "src", "*.egg-info"))
+    (copy / "meta" / "runtime.yml").write_text("requires_ansible: '>=9.0.0'\n")
+    result = run([str(BIN / "ansible-playbook"), "oar.nxc.preflight", "-e", "oar_nxc_flavour=vm"],
+                 env=clean_env(ANSIBLE_COLLECTIONS_PATH=str(tmp_path)), cwd=tmp_path)
+    assert result.returncode == 2
+    version = run([str(BIN / "python"), "-c", "import ansible.release; print(ansible.release.__version__)"])
+    assert (f"ansible-core {version.stdout.strip()} is not supported by oar.nxc: it requires ansible-core >=9.0.0 "
+            f"({copy / 'meta' / 'runtime.yml'}) (pip install 'oar-nxc' brings a supported one)") in \
+        " ".join(result.stdout.split())

@@ -67,7 +67,8 @@ def test_too_few_machines_is_refused_before_deploying(three: tuple[tb.Reservatio
                        compositions=compositions)
     assert refused.rc == 2
     assert refused.failures() == [
-        "nxc_deploy : Check that enough machines are selected @ oarnode1: master needs 4 hosts (frontend, node1, "
+        "oar.nxc.nxc_deploy : Check that enough machines are selected @ oarnode1: "
+        "master needs 4 hosts (frontend, node1, "
         "node2, server) but the play selected 2: oarnode1, oarnode2. Reserve more nodes, select more of them "
         "(--limit, the plugin's nodes/exclude), or give fewer hosts to a role with oar_nxc_roles (role variable "
         'nxc_deploy_roles), e.g. {"node": 1}.']

@@ -1,0 +1,134 @@
+# Copyright: (c) 2026, the oar-nxc developers
+# MIT License (see LICENSE)
+"""nixos-compose for the oar.nxc modules: build inputs, up-to-date decisions, argv, nxc's output.
+
+Pure functions, shipped with the modules to the host that builds (which may be a reserved node
+without the oar_nxc core), and unit-tested on output captured from the real nixos-compose 0.7.11
+(tests/fixtures/nxc/).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shlex
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+# nxc names a build after nxc.json's "composition" file: composition.nix -> composition
+BUILD_NAME = "composition"
+# directories that hold outputs, not inputs, of a build
+EXCLUDE = ("build", "deploy", "artifact", "result", ".oar-nxc", ".git", "__pycache__")
+TIMEOUT_RC = 124  # timeout(1)'s exit code when the time ran out
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def lines(text: str) -> list[str]:
+    """Printable lines: ANSI codes removed, spinner frames (``\\r``) split, blanks dropped."""
+    out: list[str] = []
+    for raw in _ANSI.sub("", text or "").replace("\r", "\n").split("\n"):
+        line = raw.strip()
+        if line:
+            out.append(line)
+    return out
+
+
+def error_line(text: str) -> str:
+    """The last ``Error:`` line, else the last line that mentions an error, else the last line."""
+    found = lines(text)
+    for line in reversed(found):
+        if line.startswith("Error:"):
+            return line
+    for line in reversed(found):
+        if "error" in line.lower():
+            return line
+    return found[-1] if found else "no output"
+
+
+def quote(argv: Sequence[object]) -> str:
+    return " ".join(shlex.quote(str(a)) for a in argv)
+
+
+def fingerprint(paths: Sequence[str], exclude: Iterable[str] = EXCLUDE, extra: Any = None) -> tuple[str, int]:
+    """sha256 of the relative path and content of every regular file under PATHS (sorted,
+    symlinks and EXCLUDE directories skipped), plus the JSON of EXTRA -> (hex digest, files)."""
+    digest = hashlib.sha256()
+    count = 0
+    skip = set(exclude)
+    for root_path in paths:
+        root_path = os.path.abspath(root_path)
+        if os.path.isfile(root_path):
+            entries = [(os.path.dirname(root_path), os.path.basename(root_path))]
+            base = os.path.dirname(root_path)
+        else:
+            entries = []
+            base = root_path
+            for directory, dirs, files in os.walk(root_path):
+                dirs[:] = sorted(d for d in dirs if d not in skip)
+                entries.extend((directory, name) for name in sorted(files))
+        for directory, name in entries:
+            full = os.path.join(directory, name)
+            if os.path.islink(full) or not os.path.isfile(full):
+                continue
+            digest.update(os.path.relpath(full, base).encode() + b"\0")
+            with open(full, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 16), b""):
+                    digest.update(block)
+            digest.update(b"\0")
+            count += 1
+    digest.update(json.dumps(extra if extra is not None else {}, sort_keys=True).encode())
+    return digest.hexdigest(), count
+
+
+def build_argv(nxc: str, flavour: str, setup: str = "", params: Mapping[str, Any] | None = None,
+               extra_args: Sequence[object] = (), timeout: int = 7200) -> list[str]:
+    """The nxc build command line, under timeout(1) (SIGKILL 30 s after SIGTERM)."""
+    argv = ["timeout", "-k", "30", str(int(timeout)), nxc, "build", "-f", flavour]
+    if setup:
+        argv += ["-s", setup]
+    for key, value in (params or {}).items():
+        argv += ["-p", f"{key}={value}"]
+    return argv + [str(a) for a in extra_args]
+
+
+def build_paths(composition_dir: str, flavour: str) -> tuple[str, str]:
+    """(the build result nxc links, the record of the last successful build) of a flavour."""
+    build = os.path.join(composition_dir, "build")
+    return (os.path.join(build, f"{BUILD_NAME}::{flavour}"),
+            os.path.join(build, f".oar-nxc-{flavour}.json"))
+
+
+def read_record(path: str) -> tuple[dict[str, Any] | None, str]:
+    """The JSON record at PATH -> (dict or None, why it is unusable or '')."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except FileNotFoundError:
+        return None, "no record of a successful build"
+    except (OSError, ValueError) as exc:
+        return None, f"the build record {path} is unreadable ({exc})"
+    if not isinstance(data, dict):
+        return None, f"the build record {path} is not a JSON object"
+    return data, ""
+
+
+def build_decision(force: bool, result_exists: bool, record: Mapping[str, Any] | None, why_no_record: str,
+                   digest: str, files: int) -> tuple[bool, str]:
+    """Whether nxc build must run, and why (or why not)."""
+    if force:
+        return True, "forced (force=true)"
+    if not result_exists:
+        return True, "no build result yet"
+    if record is None:
+        return True, why_no_record
+    if record.get("fingerprint") != digest:
+        return True, "the build inputs changed since the last build"
+    return False, f"up to date ({files} input files unchanged since the last build): nxc build skipped"
+
+
+def failure(action: str, rc: int, stderr: str, stdout: str, argv: Sequence[object], timeout: int) -> str:
+    """The one-line message of a failed nxc command."""
+    head = f"nxc {action} timed out after {timeout} s" if rc == TIMEOUT_RC else f"nxc {action} failed (rc {rc})"
+    return f"{head}: {error_line(stderr or stdout)} [{quote(argv)}]"

@@ -1,0 +1,254 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, the oar-nxc developers
+# MIT License (see LICENSE)
+"""Ansible module: nxc build of a composition for one flavour, skipped when its inputs are unchanged."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: nxc_build
+short_description: Build an nxc composition for one flavour, unless it is up to date
+version_added: "1.0.0"
+description:
+  - Runs C(nxc build -f <flavour> [-s <setup>] [-p k=v ...]) in O(composition_dir) under C(timeout),
+    as C(terraform) runs C(plan) then C(apply) - one task that decides, runs and reports.
+  - "Up-to-date test: a sha256 of every file under O(inputs) (build outputs and VCS directories skipped),
+    with the flavour, setup, parameters, extra arguments and the nxc version. When it equals the digest
+    recorded by the last successful build (C(build/.oar-nxc-<flavour>.json)) and the build result
+    C(build/composition::<flavour>) exists, nothing runs and RV(changed) is false."
+  - nxc rewrites C(setup.toml) while it builds; the module puts it back byte for byte, also after a failure.
+  - In check mode nothing runs; RV(cmd) and RV(why) say what would run and why.
+options:
+  composition_dir:
+    description: The composition directory (C(flake.nix), C(nxc.json)); nxc writes C(build/) into it.
+    type: path
+    required: true
+  flavour:
+    description: The nxc flavour.
+    type: str
+    required: true
+    choices: [docker, g5k-image, g5k-nfs-store, g5k-ramdisk, nspawn, vm, vm-ramdisk]
+  setup:
+    description: Setup variant of C(setup.toml) (C(nxc build -s)); empty for none.
+    type: str
+    default: ""
+  params:
+    description: Setup parameters (C(nxc build -p key=value)).
+    type: dict
+    default: {}
+  nxc:
+    description: The nxc command.
+    type: str
+    default: nxc
+  extra_args:
+    description: More arguments for C(nxc build).
+    type: list
+    elements: str
+    default: []
+  environment:
+    description: Environment variables for nxc (PATH, NIX_PATH, ...).
+    type: dict
+    default: {}
+  inputs:
+    description: Files and directories whose content the build depends on; default O(composition_dir).
+    type: list
+    elements: path
+    default: []
+  force:
+    description: Build even when up to date.
+    type: bool
+    default: false
+  timeout:
+    description: Seconds before nxc build is stopped (SIGTERM, then SIGKILL 30 s later).
+    type: int
+    default: 7200
+author:
+  - oar-nxc developers
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Build the composition for Grid'5000
+  oar.nxc.nxc_build:
+    composition_dir: /home/alice/oar-nxc/compositions/master
+    flavour: g5k-nfs-store
+    nxc: /home/alice/.local/share/oar-nxc/nxc-venv/bin/nxc
+  register: build
+
+- name: Rebuild with the development variant, whatever the inputs
+  oar.nxc.nxc_build:
+    composition_dir: /home/alice/oar-nxc/compositions/master
+    flavour: g5k-nfs-store
+    setup: g5k-dev
+    force: true
+"""
+
+RETURN = r"""
+cmd:
+  description: The nxc build command line (run, or that would run).
+  returned: always
+  type: list
+  elements: str
+command:
+  description: RV(cmd) quoted for a shell, to run it by hand.
+  returned: always
+  type: str
+up_to_date:
+  description: Whether the inputs equal those of the last successful build.
+  returned: success
+  type: bool
+why:
+  description: Why the build runs, would run, or is skipped.
+  returned: always
+  type: str
+digest:
+  description: sha256 of the build inputs.
+  returned: success
+  type: str
+files:
+  description: Number of input files hashed.
+  returned: success
+  type: int
+nxc_version:
+  description: The output of C(nxc --version).
+  returned: success
+  type: str
+record:
+  description: The record of the last successful build (JSON file).
+  returned: always
+  type: str
+result:
+  description: The build result nxc links (C(build/composition::<flavour>)).
+  returned: always
+  type: str
+plan:
+  description: The step as C(oar-nxc plan) shows it (step, command, cwd, run, why).
+  returned: always
+  type: dict
+elapsed:
+  description: Seconds nxc build ran (0 when it did not run).
+  returned: success
+  type: float
+rc:
+  description: nxc's exit code (124 when the timeout stopped it).
+  returned: failure
+  type: int
+stdout:
+  description: nxc's standard output.
+  returned: when nxc ran
+  type: str
+stderr:
+  description: nxc's standard error.
+  returned: when nxc ran
+  type: str
+"""
+
+import json
+import os
+import shutil
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.oar.nxc.plugins.module_utils.nxc import (
+    build_argv,
+    build_decision,
+    build_paths,
+    failure,
+    fingerprint,
+    quote,
+    read_record,
+)
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            "composition_dir": {"type": "path", "required": True},
+            "flavour": {"type": "str", "required": True,
+                        "choices": ["docker", "g5k-image", "g5k-nfs-store", "g5k-ramdisk", "nspawn", "vm",
+                                    "vm-ramdisk"]},
+            "setup": {"type": "str", "default": ""},
+            "params": {"type": "dict", "default": {}},
+            "nxc": {"type": "str", "default": "nxc"},
+            "extra_args": {"type": "list", "elements": "str", "default": []},
+            "environment": {"type": "dict", "default": {}},
+            "inputs": {"type": "list", "elements": "path", "default": []},
+            "force": {"type": "bool", "default": False},
+            "timeout": {"type": "int", "default": 7200},
+        },
+        supports_check_mode=True,
+    )
+    p = module.params
+    comp = os.path.abspath(p["composition_dir"])
+    env = {str(k): str(v) for k, v in p["environment"].items()}
+    argv = build_argv(p["nxc"], p["flavour"], p["setup"], p["params"], p["extra_args"], p["timeout"])
+    result_path, record_path = build_paths(comp, p["flavour"])
+    out = {"changed": False, "cmd": argv, "command": quote(argv), "record": record_path, "result": result_path}
+
+    def plan(run: bool, why: str) -> dict:
+        return {"step": "build", "command": quote(argv), "cwd": comp, "run": run, "why": why}
+
+    if not os.path.isfile(os.path.join(comp, "flake.nix")):
+        module.fail_json(msg=f"{comp}: not an nxc composition (no flake.nix)", why="no composition",
+                         plan=plan(True, "no composition"), **out)
+    inputs = p["inputs"] or [comp]
+    missing = [i for i in inputs if not os.path.exists(i)]
+    if missing:
+        module.fail_json(msg=f"build inputs not found: {', '.join(missing)}", why="inputs not found",
+                         plan=plan(True, "inputs not found"), **out)
+
+    version_argv = [p["nxc"], "--version"]
+    if shutil.which(p["nxc"], path=env.get("PATH", os.environ.get("PATH", os.defpath))) is None:
+        rc, version, err = 127, "", f"{p['nxc']}: command not found"
+    else:
+        rc, version, err = module.run_command(version_argv, environ_update=env)
+    if rc != 0:
+        if module.check_mode:  # a dry run before nixos-compose is installed: it would be, then build
+            why = f"nixos-compose is not installed yet ({quote(version_argv)}: rc {rc})"
+            module.exit_json(**{**out, "changed": True, "why": why, "plan": plan(True, why)})
+        module.fail_json(msg=f"cannot run nxc: {quote(version_argv)} failed (rc {rc}): {(err or version).strip()}",
+                         rc=rc, stdout=version, stderr=err, why="nxc does not run", plan=plan(True, "nxc does not run"),
+                         **out)
+    version = version.strip()
+    digest, files = fingerprint(inputs, extra={"flavour": p["flavour"], "setup": p["setup"], "params": p["params"],
+                                               "extra_args": p["extra_args"], "nxc": version})
+    record, why_no_record = read_record(record_path)
+    run, why = build_decision(p["force"], os.path.lexists(result_path), record, why_no_record, digest, files)
+    up_to_date = record is not None and record.get("fingerprint") == digest and os.path.lexists(result_path)
+    out.update(up_to_date=up_to_date, why=why, digest=digest,
+               files=files, nxc_version=version, elapsed=0.0, plan=plan(run, why))
+    if not run or module.check_mode:
+        module.exit_json(**{**out, "changed": run})
+
+    setup_file = os.path.join(comp, "setup.toml")
+    saved = None
+    if os.path.isfile(setup_file):
+        with open(setup_file, "rb") as handle:
+            saved = handle.read()
+    started = time.monotonic()
+    try:
+        rc, stdout, stderr = module.run_command(argv, cwd=comp, environ_update=env)
+    finally:
+        if saved is not None:
+            with open(setup_file, "rb") as handle:
+                changed_setup = handle.read() != saved
+            if changed_setup:
+                with open(setup_file, "wb") as handle:
+                    handle.write(saved)
+    out.update(elapsed=round(time.monotonic() - started, 3), stdout=stdout, stderr=stderr)
+    if rc != 0:
+        module.fail_json(msg=failure("build", rc, stderr, stdout, argv, p["timeout"]), rc=rc, **out)
+    with open(record_path, "w", encoding="utf-8") as handle:
+        json.dump({"fingerprint": digest, "flavour": p["flavour"], "setup": p["setup"], "params": p["params"],
+                   "argv": argv, "nxc": version, "files": files}, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+    module.exit_json(**{**out, "changed": True})
+
+
+if __name__ == "__main__":
+    main()

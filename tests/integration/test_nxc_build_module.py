@@ -1,0 +1,103 @@
+"""oar.nxc.nxc_build through the real ansible and the real nixos-compose 0.7.11; only the image
+build is the testbed stand-in (tests/testbed/standin/nix, first on nxc's PATH). Each case asserts
+the decision (run, skip, would run), `changed`, the command and the message."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import BIN, REPO, clean_env, run
+
+NXC = str(BIN / "nxc")
+ENV = {"PATH": f"{REPO / 'tests/testbed/standin'}:{BIN}:/usr/sbin:/usr/bin:/sbin:/bin", "USER": "root"}
+
+
+def build(comp: Path, *, check: bool = False, **args: Any) -> dict[str, Any]:
+    """`ansible localhost -m oar.nxc.nxc_build -a <args>`; the result as tests/callback/record.py saw it."""
+    params = {"composition_dir": str(comp), "flavour": "g5k-nfs-store", "nxc": NXC, "environment": ENV,
+              "timeout": 120, **args}
+    argv = [str(BIN / "ansible"), "localhost", "-m", "oar.nxc.nxc_build", "-a", json.dumps(params)]
+    with tempfile.NamedTemporaryFile(suffix=".json") as record:
+        run(argv + (["--check"] if check else []), env=clean_env(
+            ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_CALLBACK_PLUGINS=str(REPO / "tests" / "callback"),
+            ANSIBLE_CALLBACKS_ENABLED="record", OAR_NXC_RECORD=record.name))
+        data = json.loads(Path(record.name).read_text())
+    return data["plays"][0]["tasks"][0]["hosts"]["localhost"]
+
+
+@pytest.fixture
+def comp(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "compositions" / "master", tmp_path / "master",
+                    ignore=shutil.ignore_patterns("build", "deploy", "artifact", ".oar-nxc"))
+    return tmp_path / "master"
+
+
+def test_build_then_up_to_date_then_rebuilt_after_an_edit(comp: Path) -> None:
+    setup = (comp / "setup.toml").read_bytes()
+    first = build(comp)
+    assert (first["changed"], first["why"]) == (True, "no build result yet")
+    assert first["cmd"] == ["timeout", "-k", "30", "120", NXC, "build", "-f", "g5k-nfs-store"]
+    assert first["elapsed"] > 0 and first["stdout"].endswith("Build completed\n")
+    assert (comp / "build/composition::g5k-nfs-store").is_symlink()
+    record = json.loads((comp / "build/.oar-nxc-g5k-nfs-store.json").read_text())
+    assert (record["fingerprint"], record["argv"], record["nxc"]) == (first["digest"], first["cmd"],
+                                                                      "nxc, version 0.7.11")
+    assert (comp / "setup.toml").read_bytes() == setup
+
+    again = build(comp)
+    assert (again["changed"], again["up_to_date"], again["digest"]) == (False, True, first["digest"])
+    assert again["why"] == (f"up to date ({first['files']} input files unchanged since the last build): "
+                            "nxc build skipped")
+    assert again["plan"] == {"step": "build", "command": f"timeout -k 30 120 {NXC} build -f g5k-nfs-store",
+                             "cwd": str(comp), "run": False, "why": again["why"]}
+    assert "stdout" not in again  # nxc did not run
+
+    (comp / "oar.nix").write_text((comp / "oar.nix").read_text() + "\n# edited\n")
+    edited = build(comp)
+    assert (edited["changed"], edited["why"]) == (True, "the build inputs changed since the last build")
+    assert edited["digest"] != first["digest"]
+    forced = build(comp, force=True)
+    assert (forced["changed"], forced["why"]) == (True, "forced (force=true)")
+
+
+def test_check_mode_runs_nothing(comp: Path) -> None:
+    result = build(comp, check=True, setup="large", params={"nb_nodes": 3})
+    assert (result["changed"], result["why"]) == (True, "no build result yet")
+    assert result["command"] == f"timeout -k 30 120 {NXC} build -f g5k-nfs-store -s large -p nb_nodes=3"
+    assert result["plan"]["run"] is True
+    assert not (comp / "build").exists()
+    missing = build(comp, check=True, nxc="/nonexistent/nxc")
+    assert missing["changed"] is True
+    assert missing["why"] == "nixos-compose is not installed yet (/nonexistent/nxc --version: rc 127)"
+    assert missing["plan"]["command"] == "timeout -k 30 120 /nonexistent/nxc build -f g5k-nfs-store"
+
+
+def test_a_failed_build_names_nxcs_error_and_restores_setup_toml(comp: Path) -> None:
+    setup = (comp / "setup.toml").read_bytes()
+    failed = build(comp, flavour="docker")  # docker load: no docker here
+    assert failed["failed"] is True
+    assert failed["msg"] == (f"nxc build failed (rc 127): Error: Build return code: 127 "
+                             f"[timeout -k 30 120 {NXC} build -f docker]")
+    assert (failed["rc"], failed["cmd"][-3:]) == (127, ["build", "-f", "docker"])
+    assert "docker: not found" in failed["stderr"]
+    assert (comp / "setup.toml").read_bytes() == setup
+    assert not (comp / "build/.oar-nxc-docker.json").exists()  # no record of a failed build
+    bad_setup = build(comp, setup="nope")
+    assert bad_setup["msg"] == (f"nxc build failed (rc 1): Error: Missing asked setup variant: ${{selected_setup}} "
+                                f"[timeout -k 30 120 {NXC} build -f g5k-nfs-store -s nope]")
+    assert (comp / "setup.toml").read_bytes() == setup
+
+
+def test_bad_arguments_are_named(comp: Path, tmp_path: Path) -> None:
+    assert build(tmp_path / "nowhere")["msg"] == f"{tmp_path / 'nowhere'}: not an nxc composition (no flake.nix)"
+    assert build(comp, inputs=[str(tmp_path / "gone")])["msg"] == f"build inputs not found: {tmp_path / 'gone'}"
+    assert build(comp, nxc="/nonexistent/nxc")["msg"] == (
+        "cannot run nxc: /nonexistent/nxc --version failed (rc 127): /nonexistent/nxc: command not found")
+    flavour = build(comp, flavour="vmm")
+    assert flavour["msg"].startswith("value of flavour must be one of: docker, g5k-image, g5k-nfs-store")

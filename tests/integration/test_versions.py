@@ -1,0 +1,63 @@
+"""The supported ansible-core versions beyond the project's own (2.19 on Debian's Python 3.11):
+2.20 on Python 3.12 and 2.21 on Python 3.13, each in a fresh virtual environment made from the
+non-editable wheel. Each runs the inventory plugin on every golden fixture and deploy.yml --check."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, REPO, unwrap
+from tests.integration.packaging import MATRIX, build_wheel, check, make_venv, python, venv_env
+from tests.integration.pipeline import TESTBED_VARS
+from tests.integration.test_inventory_golden import CASES, normalise
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_wheel(tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="module", params=MATRIX, ids=[f"py{p}-core{c}" for p, c in MATRIX])
+def venv(request: pytest.FixtureRequest, wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    minor, core = request.param
+    base = tmp_path_factory.mktemp(f"venv-{core}")
+    bin_dir = make_venv(base / "venv", python(minor), str(wheel), f"ansible-core=={core}.*")
+    (base / "core").write_text(core)
+    yield bin_dir
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def test_the_venv_has_that_ansible_core_and_the_installed_core(venv: Path) -> None:
+    version = check([str(venv / "ansible"), "--version"], env=venv_env(venv)).splitlines()[0]
+    assert version.startswith(f"ansible [core {(venv.parent.parent / 'core').read_text()}.")
+    where = check([str(venv / "python"), "-c", "import oar_nxc; print(oar_nxc.__file__)"], env=venv_env(venv))
+    assert where.startswith(str(venv.parent / "lib")), where  # the wheel, not this checkout's src/
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_inventory_plugin_gives_the_golden_inventory(venv: Path, case: str) -> None:
+    out = check([str(venv / "ansible-inventory"), "-i", str(FIXTURES / CASES[case]), "--list"], env=venv_env(venv))
+    expected = json.loads((FIXTURES / "expected" / f"{case}.json").read_text())
+    assert normalise(unwrap(json.loads(out))) == expected
+
+
+def test_deploy_check_runs_every_step_and_changes_nothing(venv: Path, tmp_path: Path) -> None:
+    compositions = tmp_path / "compositions"
+    shutil.copytree(REPO / "compositions", compositions,
+                    ignore=shutil.ignore_patterns("build", "deploy", "artifact", ".oar-nxc"))
+    before = sorted(str(p.relative_to(compositions)) for p in compositions.rglob("*"))
+    out = check([str(venv / "ansible-playbook"), "deploy.yml", "--check", "-i", str(FIXTURES / "nodefiles/testbed/2"),
+                 "-e", f"@{TESTBED_VARS}", "-e", f"oar_nxc_compositions_dir={compositions}",
+                 "-e", '{"oar_nxc_roles": {"node": 1}}'], env=venv_env(venv))
+    for play in ("Check the controller and the inventory", "Install nixos-compose and nix", "Build the composition",
+                 "Start the composition with nxc", "Smoke-test OAR on the deployed composition"):
+        assert f"PLAY [{play}]" in out
+    assert "TASK [Assert a supported ansible-core]" in out
+    assert "oar_nxc_step: build" in out and "oar_nxc_step: deploy" in out
+    assert "oarnode1                   : ok=" in out and "failed=0" in out
+    assert sorted(str(p.relative_to(compositions)) for p in compositions.rglob("*")) == before

@@ -1,0 +1,94 @@
+"""plugins/module_utils/nxc.py on output captured from the real nixos-compose 0.7.11 (tests/fixtures/nxc/)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from ansible_collections.oar.nxc.plugins.module_utils import nxc
+from tests.conftest import FIXTURES
+
+CAPTURED = FIXTURES / "nxc"
+VM = ("Platform detection: local mode will be used\nstart vlan\nError: vde_switch not found, please install vde2\n"
+      "Exception ignored in: <function VLan.__del__>\nAttributeError: 'VLan' object has no attribute 'pid'\n")
+
+
+def captured(name: str) -> str:
+    return (CAPTURED / name).read_text()
+
+
+def test_the_error_line_of_real_failures() -> None:
+    assert nxc.error_line(captured("build-docker.stderr")) == "Error: Build return code: 127"
+    assert nxc.error_line(captured("build-bad-setup.stderr")) == "Error: Missing asked setup variant: ${selected_setup}"
+    assert nxc.error_line(VM) == "Error: vde_switch not found, please install vde2"
+
+
+def test_spinner_frames_and_colours_are_lines() -> None:
+    text = "\x1b[32m⠋ Waiting ssh ports, opened: 0/4\r⠸ Opened ssh ports: 3/4 (30.1s)\x1b[0m\n"
+    assert nxc.lines(text) == ["⠋ Waiting ssh ports, opened: 0/4", "⠸ Opened ssh ports: 3/4 (30.1s)"]
+    assert nxc.error_line(text) == "⠸ Opened ssh ports: 3/4 (30.1s)"
+    assert nxc.error_line("/bin/sh: 1: docker: not found\nsomething failed with error 3\ntail\n") == \
+        "something failed with error 3"
+    assert nxc.error_line("") == "no output"
+
+
+def test_build_argv() -> None:
+    assert nxc.build_argv("/v/nxc", "g5k-nfs-store") == ["timeout", "-k", "30", "7200", "/v/nxc", "build", "-f",
+                                                         "g5k-nfs-store"]
+    assert nxc.build_argv("nxc", "docker", "g5k-dev", {"nb_nodes": 3, "x": "a b"}, ["--debug"], 60) == [
+        "timeout", "-k", "30", "60", "nxc", "build", "-f", "docker", "-s", "g5k-dev", "-p", "nb_nodes=3", "-p",
+        "x=a b", "--debug"]
+    assert nxc.quote(["nxc", "build", "-p", "x=a b", "-s", "$(id)"]) == "nxc build -p 'x=a b' -s '$(id)'"
+
+
+def test_failure_messages() -> None:
+    argv = nxc.build_argv("nxc", "docker", timeout=60)
+    assert nxc.failure("build", 127, captured("build-docker.stderr"), captured("build-docker.stdout"), argv, 60) == (
+        "nxc build failed (rc 127): Error: Build return code: 127 [timeout -k 30 60 nxc build -f docker]")
+    assert nxc.failure("build", 124, "", "Starting Build\n", argv, 60) == (
+        "nxc build timed out after 60 s: Starting Build [timeout -k 30 60 nxc build -f docker]")
+
+
+def test_fingerprint_follows_content_not_time(tmp_path: Path) -> None:
+    comp = tmp_path / "master"
+    (comp / "build").mkdir(parents=True)
+    (comp / "composition.nix").write_text("{ }\n")
+    (comp / "build" / "composition::docker").write_text("output, not input\n")
+    first = nxc.fingerprint([str(comp)], extra={"flavour": "docker"})
+    assert first[1] == 1
+    (comp / "build" / "composition::docker").write_text("another output\n")
+    (comp / "composition.nix").touch()
+    assert nxc.fingerprint([str(comp)], extra={"flavour": "docker"}) == first
+    assert nxc.fingerprint([str(comp)], extra={"flavour": "vm"})[0] != first[0]
+    (comp / "composition.nix").write_text("{ x = 1; }\n")
+    assert nxc.fingerprint([str(comp)], extra={"flavour": "docker"})[0] != first[0]
+    # a file input hashes the same as its directory's listing of it
+    (comp / "composition.nix").write_text("{ }\n")
+    (comp / "link").symlink_to(comp / "composition.nix")  # symlinks are skipped
+    assert nxc.fingerprint([str(comp)], extra={"flavour": "docker"}) == first
+
+
+@pytest.mark.parametrize(
+    ("force", "exists", "record", "expected"),
+    [(True, True, {"fingerprint": "d"}, (True, "forced (force=true)")),
+     (False, False, {"fingerprint": "d"}, (True, "no build result yet")),
+     (False, True, None, (True, "no record of a successful build")),
+     (False, True, {"fingerprint": "old"}, (True, "the build inputs changed since the last build")),
+     (False, True, {"fingerprint": "d"},
+      (False, "up to date (7 input files unchanged since the last build): nxc build skipped"))])
+def test_build_decision(force: bool, exists: bool, record: dict | None, expected: tuple[bool, str]) -> None:
+    assert nxc.build_decision(force, exists, record, "no record of a successful build", "d", 7) == expected
+
+
+def test_read_record(tmp_path: Path) -> None:
+    path = tmp_path / ".oar-nxc-docker.json"
+    assert nxc.read_record(str(path)) == (None, "no record of a successful build")
+    path.write_text("{not json")
+    data, why = nxc.read_record(str(path))
+    assert data is None and why.startswith(f"the build record {path} is unreadable (")
+    path.write_text("[1]")
+    assert nxc.read_record(str(path)) == (None, f"the build record {path} is not a JSON object")
+    path.write_text(json.dumps({"fingerprint": "d"}))
+    assert nxc.read_record(str(path)) == ({"fingerprint": "d"}, "")
+    assert nxc.build_paths("/c/master", "vm") == ("/c/master/build/composition::vm", "/c/master/build/.oar-nxc-vm.json")

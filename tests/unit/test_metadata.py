@@ -1,0 +1,43 @@
+"""Facts the collection and the Python package both state agree: one version, one ansible-core range."""
+
+from __future__ import annotations
+
+import tomllib
+
+import yaml
+from packaging.specifiers import SpecifierSet
+
+from tests.conftest import REPO
+
+
+def clauses(spec: str) -> set[tuple[str, tuple[int, ...]]]:
+    """'>=2.19,<2.22' and '>=2.19.0,<2.22.0' -> the same set of (operator, release)."""
+    out = set()
+    for s in SpecifierSet(spec):
+        release = tuple(int(p) for p in s.version.split("."))
+        while len(release) > 1 and release[-1] == 0:
+            release = release[:-1]
+        out.add((s.operator, release))
+    return out
+
+
+def test_one_version_for_the_collection_and_the_package() -> None:
+    galaxy = yaml.safe_load((REPO / "galaxy.yml").read_text())
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert (galaxy["namespace"], galaxy["name"]) == ("oar", "nxc")
+    assert galaxy["version"] == project["version"]
+    assert f"## {project['version']} " in (REPO / "CHANGELOG.md").read_text()
+
+
+def test_the_ansible_core_range_is_the_same_in_runtime_yml_and_pyproject() -> None:
+    runtime = yaml.safe_load((REPO / "meta" / "runtime.yml").read_text())["requires_ansible"]
+    dependencies = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    (core,) = [d for d in dependencies if d.startswith("ansible-core")]
+    assert clauses(core.removeprefix("ansible-core")) == clauses(runtime) == {(">=", (2, 19)), ("<", (2, 22))}
+
+
+def test_the_license_file_matches_pyproject() -> None:
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"
+    assert (REPO / "LICENSE").read_text().startswith("MIT License\n")
+    assert yaml.safe_load((REPO / "galaxy.yml").read_text())["license"] == ["MIT"]
