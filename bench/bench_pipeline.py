@@ -40,7 +40,7 @@ def work_seconds(run: Run) -> float:
                     attempts = int(item.get("attempts") or 1)
                     if item.get("delta"):
                         total += _delta(item["delta"]) * attempts + delay * (attempts - 1)
-                    elif "elapsed" in item and task["task"].get("action", "").endswith("wait_for"):
+                    elif "elapsed" in item and task["task"].get("action", "").endswith(("wait_for", "nxc_build")):
                         total += float(item["elapsed"])
                     elif attempts > 1:
                         total += delay * (attempts - 1)

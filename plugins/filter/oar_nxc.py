@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.oar.nxc.plugins.module_utils import nxc as nxc_utils
 from ansible_collections.oar.nxc.plugins.plugin_utils.core import missing
 
 _MISSING = missing()
 if _MISSING is None:
-    from oar_nxc import nxcoutput, oarjson
+    from oar_nxc import oarjson
     from oar_nxc.errors import OarNxcError
 else:  # the filters raise the install hint when used
     class OarNxcError(Exception):  # type: ignore[no-redef]
@@ -71,7 +72,7 @@ def oar_version(text: str) -> list[int] | None:
 
 def nxc_error(stderr: str) -> str:
     """nxc's stderr -> the line that says why it failed (``Error: ...``)."""
-    return nxcoutput.error_line(str(stderr))
+    return nxc_utils.error_line(str(stderr))
 
 
 def ansible_unsupported(version: str, runtime: str | None = None) -> str:
@@ -109,6 +110,6 @@ class FilterModule:
     """oar.nxc filters."""
 
     def filters(self) -> dict[str, Any]:
-        core = (oar_job_id, oar_node_states, oar_not_alive, oar_job_state, oar_job_info, oar_version, nxc_error)
-        own = (ansible_unsupported, missing_collections)
+        core = (oar_job_id, oar_node_states, oar_not_alive, oar_job_state, oar_job_info, oar_version)
+        own = (nxc_error, ansible_unsupported, missing_collections)
         return {**{f.__name__: _wrap(f) for f in core}, **{f.__name__: _wrap(f, needs_core=False) for f in own}}

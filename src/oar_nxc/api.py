@@ -212,6 +212,10 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
             unreachable = True
             failures.append(f"{data.get('play')} / {data.get('task')} @ {data.get('host')}: unreachable: "
                             f"{res.get('msg', '')}")
+        elif kind == "runner_on_ok" and isinstance(res.get("plan"), dict):  # a module's own plan of its step
+            plan = res["plan"]
+            commands.append({"oar_nxc_step": plan.get("step"), **{k: plan.get(k) for k in ("command", "cwd", "run",
+                                                                                           "why")}})
         elif kind == "runner_on_ok" and isinstance(res.get("msg"), dict) and "oar_nxc_step" in res["msg"]:
             commands.append(res["msg"])
         elif kind == "playbook_on_stats":

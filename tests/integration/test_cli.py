@@ -207,9 +207,7 @@ def test_exit_code_interrupted_then_resume(setup: Setup) -> None:
     assert "oar-nxc redeploy: interrupted (exit 130)" in out
     resumed = cli(setup.args("deploy", "resumed"))
     assert resumed.returncode == 0, resumed.stdout[-3000:]
-    events = [json.loads(p.read_text()) for p in (setup.base / "resumed/artifacts/run/job_events").glob("*.json")]
-    steps = {e["event_data"]["res"]["msg"]["oar_nxc_step"]: e["event_data"]["res"]["msg"] for e in events
-             if e["event"] == "runner_on_ok" and isinstance(e["event_data"].get("res", {}).get("msg"), dict)
-             and "oar_nxc_step" in e["event_data"]["res"]["msg"]}
+    summary = json.loads((setup.base / "resumed/summary.json").read_text())
+    steps = {step["oar_nxc_step"]: step for step in summary["commands"]}
     assert steps["build"]["run"] is False  # already built: skipped
     assert steps["nix"]["run"] is False

@@ -70,7 +70,7 @@ def test_the_tarball_is_the_collection_only(installed: Installed) -> None:
     manifest = json.loads((installed.collection / "MANIFEST.json").read_text())["collection_info"]
     assert (manifest["namespace"], manifest["name"], manifest["version"]) == ("oar", "nxc", "1.0.0")
     assert manifest["dependencies"] == {"community.docker": ">=3.9.0,<5.0.0"}
-    for expected in ("meta/runtime.yml", "plugins/inventory/oar_nxc.py", "plugins/modules/nxc_fingerprint.py",
+    for expected in ("meta/runtime.yml", "plugins/inventory/oar_nxc.py", "plugins/modules/nxc_build.py",
                      "plugins/filter/oar_nxc.py", "plugins/plugin_utils/core.py", "playbooks/deploy.yml",
                      "roles/nxc_deploy/meta/argument_specs.yml", "compositions/master/composition.nix",
                      "requirements.txt", "LICENSE", "CHANGELOG.md"):

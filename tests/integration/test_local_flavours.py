@@ -40,7 +40,7 @@ def test_docker(workdir: tuple[Path, Path]) -> None:
     build = local("build.yml", "docker", workdir)
     assert build.rc == 2
     assert build.failures() == [
-        "oar.nxc.nxc_build : Report a failed build @ localhost: nxc build failed (rc 127): "
+        "oar.nxc.nxc_build : Build the composition with nxc (-f docker) @ localhost: nxc build failed (rc 127): "
         f"Error: Build return code: 127 "
         f"[timeout -k 30 7200 {NXC} build -f docker]"]
     # nxc made the build link before `docker load` failed: nxc start goes on from it

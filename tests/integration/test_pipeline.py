@@ -78,7 +78,8 @@ def test_deploy_end_to_end(deployed: Deployed) -> None:
 
 
 def test_deployed_hosts_get_the_plugins_groups_and_variables(deployed: Deployed) -> None:
-    """What nxc_deploy add_host's in memory is what the oar_nxc plugin makes of the same files."""
+    """What nxc_deploy adds in memory is what the oar_nxc plugin makes of the same files: the same
+    groups and every variable, so a variable added to the core reaches both (one description)."""
     added = {}
     for play in deployed.first.result["plays"]:
         for task in play["tasks"]:
@@ -89,16 +90,13 @@ def test_deployed_hosts_get_the_plugins_groups_and_variables(deployed: Deployed)
     config = deployed.compositions.parent / "both.oar_nxc.yml"  # not in the composition: it is a build input
     config.write_text(f"plugin: oar_nxc\nnodefile: {deployed.reservation.nodefile}\n"
                       f"deployment: {deployed.master / 'deploy/composition::g5k-nfs-store.json'}\n"
-                      "python_interpreter: /usr/bin/python3\n")
+                      "python_interpreter: /usr/bin/python3\nprivate_key_file: /run/oar-testbed/id_ed25519\n")
     plugin = inventory_list(config)
     assert sorted(added) == ["frontend", "node1", "node2", "server"]
     for host, entry in added.items():
         groups = sorted(g for g, data in plugin.items() if host in data.get("hosts", []))
         assert sorted(entry["groups"]) == groups
-        expected = plugin["_meta"]["hostvars"][host]
-        for key in ("ansible_host", "ansible_user", "ansible_python_interpreter", "nxc_role", "nxc_flavour",
-                    "oar_machine", "oar_job_id"):
-            assert entry["host_vars"][key] == expected[key], (host, key)
+        assert entry["host_vars"] == plugin["_meta"]["hostvars"][host], host
     assert added["node1"]["host_vars"]["oar_machine"] == "oarnode2"
 
 
@@ -141,8 +139,13 @@ def test_rerun_changes_nothing(deployed: Deployed) -> None:
     assert again.changed_in("Install nixos-compose and nix") == []
     assert again.changed_in("Build the composition") == []
     assert again.changed_in("Start the composition with nxc") == []
+    (build,) = [res for play in again.result["plays"] for task in play["tasks"]
+                if task["task"]["name"] == "oar.nxc.nxc_build : Build the composition with nxc (-f g5k-nfs-store)"
+                for res in task["hosts"].values()]
+    assert (build["changed"], build["up_to_date"]) == (False, True)
+    assert build["why"].startswith("up to date (") and build["why"].endswith(
+        " input files unchanged since the last build): nxc build skipped")
     words = " ".join(again.stdout.split())  # the yaml result format folds long messages
-    assert "composition::g5k-nfs-store is up to date" in words
     assert ("This build is already deployed on oarnode1, oarnode2, oarnode3, oarnode4: nxc start skipped"
             in words)
     assert deployed.report()["summary"] == {"passed": 6, "failed": 0, "skipped": 1}
