@@ -5,12 +5,11 @@ and the controller checks of the preflight. Each filter is documented in plugins
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.oar.nxc.plugins.module_utils import nxc as nxc_utils
+from ansible_collections.oar.nxc.plugins.plugin_utils import checks
 from ansible_collections.oar.nxc.plugins.plugin_utils.core import missing
 
 _MISSING = missing()
@@ -20,9 +19,6 @@ if _MISSING is None:
 else:  # the filters raise the install hint when used
     class OarNxcError(Exception):  # type: ignore[no-redef]
         """Stands for the core's error class when the core is missing."""
-
-# this collection's meta/runtime.yml (plugins/filter/oar_nxc.py -> the collection root)
-RUNTIME = Path(__file__).resolve().parents[2] / "meta" / "runtime.yml"
 
 
 def _wrap(func: Any, needs_core: bool = True) -> Any:
@@ -77,33 +73,15 @@ def nxc_error(stderr: str) -> str:
 
 def ansible_unsupported(version: str, runtime: str | None = None) -> str:
     """ansible-core's version -> '' when meta/runtime.yml's requires_ansible admits it, else why not."""
-    import yaml
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-    from packaging.version import InvalidVersion, Version
-
-    path = Path(runtime) if runtime else RUNTIME
     try:
-        spec = str((yaml.safe_load(path.read_text()) or {})["requires_ansible"])
-        allowed = SpecifierSet(spec)
-        ok = Version(str(version).split()[0]) in allowed
-    except (OSError, KeyError, TypeError, yaml.YAMLError, InvalidSpecifier, InvalidVersion) as exc:
-        raise AnsibleFilterError(f"cannot check ansible-core {version} against {path}: {exc}") from None
-    if ok:
-        return ""
-    return f"ansible-core {version} is not supported by oar.nxc: it requires ansible-core {spec} ({path})"
+        return checks.ansible_unsupported(version, runtime)
+    except checks.CheckError as exc:
+        raise AnsibleFilterError(str(exc)) from None
 
 
 def missing_collections(names: list[str]) -> list[str]:
     """Collection names (namespace.name) -> those this Ansible cannot load."""
-    out = []
-    for name in names:
-        try:
-            found = importlib.util.find_spec(f"ansible_collections.{name}") is not None
-        except (ImportError, ValueError):
-            found = False
-        if not found:
-            out.append(str(name))
-    return out
+    return checks.missing_collections(names)
 
 
 class FilterModule:

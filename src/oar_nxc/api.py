@@ -46,7 +46,6 @@ INTERRUPTED = 130  # Ctrl-C (SIGINT) or SIGTERM
 EXIT_CODES = {OK: "success", ERROR: "internal error", BAD_INPUT: "bad input", FAILED_HOSTS: "failed hosts",
               UNREACHABLE: "unreachable hosts", SMOKE_FAILED: "smoke checks failed", INTERRUPTED: "interrupted"}
 
-PREFLIGHT_PLAY = "Check the controller and the inventory"
 # What the run needs from Ansible's configuration, whatever the caller's ansible.cfg says:
 # the oar.nxc.oar_nxc plugin first, no `ini` (it accepts any file, so a nodefile oar_nxc
 # rejected would come back as an INI inventory), a source nobody parsed is an error, and the
@@ -58,7 +57,6 @@ ANSIBLE_SETTINGS = {
     "ANSIBLE_YAML_FILENAME_EXT": ".yaml,.yml",
     "ANSIBLE_RETRY_FILES_ENABLED": "False",
 }
-SMOKE_VERDICT = "Check that no smoke check failed"
 
 
 @dataclass
@@ -196,8 +194,7 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
              options: Options, elapsed: float, interrupted: bool) -> RunResult:
     hosts: dict[str, dict[str, int]] = {}
     failures: list[str] = []
-    failed_plays: set[str] = set()
-    failed_tasks: set[str] = set()
+    bad_input = False
     unreachable = False
     commands: list[dict[str, Any]] = []
     for event in events:
@@ -206,8 +203,8 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
         res = data.get("res", {}) if isinstance(data.get("res"), dict) else {}
         if kind == "runner_on_failed" and not data.get("ignore_errors"):
             failures.append(f"{data.get('play')} / {data.get('task')} @ {data.get('host')}: {res.get('msg', '')}")
-            failed_plays.add(str(data.get("play")))
-            failed_tasks.add(str(data.get("task")))
+            if res.get("oar_nxc_exit") == "bad_input":  # the preflight action's refusal
+                bad_input = True
         elif kind == "runner_on_unreachable" and not data.get("ignore_unreachable"):
             unreachable = True
             failures.append(f"{data.get('play')} / {data.get('task')} @ {data.get('host')}: unreachable: "
@@ -243,11 +240,11 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
         code = INTERRUPTED
     elif status == "successful" and rc == 0:
         code = OK
-    elif PREFLIGHT_PLAY in failed_plays:
+    elif bad_input:
         code = BAD_INPUT
     elif unreachable:
         code = UNREACHABLE
-    elif SMOKE_VERDICT in failed_tasks or any(c.get("status") == "failed" for c in checks):
+    elif any(c.get("status") == "failed" for c in checks):  # the smoke report of this run
         code = SMOKE_FAILED
     elif failures or rc:
         code = FAILED_HOSTS

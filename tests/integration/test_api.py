@@ -50,3 +50,14 @@ def test_the_cancel_callable_stops_the_run(tmp_path: Path) -> None:
     result = api.smoke(options(tmp_path, "cancelled"), out=io.StringIO(), tty=False, cancel=lambda: True)
     assert (result.exit_code, result.status) == (api.INTERRUPTED, "canceled")
     assert time.monotonic() - started < 30
+
+
+def test_a_preflight_refusal_is_bad_input_from_its_signal(tmp_path: Path) -> None:
+    """The preflight action returns oar_nxc_exit=bad_input; the exit code comes from it, not from names."""
+    result = api.plan(api.Options(flavour="docker", run_dir=str(tmp_path / "plan"), cwd=str(REPO)),
+                      out=io.StringIO(), tty=False)
+    assert (result.exit_code, result.meaning) == (api.BAD_INPUT, "bad input")
+    assert result.failures == [
+        "Check the controller and the inventory / Check ansible-core, the inventory, the flavour and its collections "
+        "@ localhost: The docker flavour needs the collection(s) community.docker, which this Ansible cannot load: "
+        "ansible-galaxy collection install community.docker (they are declared in oar.nxc's galaxy.yml)."]

@@ -57,7 +57,7 @@ def test_deploy_check_runs_every_step_and_changes_nothing(venv: Path, tmp_path: 
     for play in ("Check the controller and the inventory", "Install nixos-compose and nix", "Build the composition",
                  "Start the composition with nxc", "Smoke-test OAR on the deployed composition"):
         assert f"PLAY [{play}]" in out
-    assert "TASK [Assert a supported ansible-core]" in out
+    assert "TASK [Check ansible-core, the inventory, the flavour and its collections]" in out
     # the build module would run (check mode: changed, nothing built); nxc start's step is shown
     assert ("TASK [oar.nxc.nxc_build : Build the composition with nxc (-f g5k-nfs-store)] ***\n"
             "changed: [oarnode1 -> localhost]") in out

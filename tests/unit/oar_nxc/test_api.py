@@ -11,18 +11,24 @@ import pytest
 from oar_nxc import api
 
 
-def failed(play: str, task: str, host: str = "oarnode1") -> dict:
-    return {"event": "runner_on_failed", "event_data": {"play": play, "task": task, "host": host, "res": {"msg": "x"}}}
+def failed(play: str, task: str, host: str = "oarnode1", **res: str) -> dict:
+    return {"event": "runner_on_failed", "event_data": {"play": play, "task": task, "host": host,
+                                                        "res": {"msg": "x", **res}}}
 
 
 @pytest.mark.parametrize(
     ("status", "rc", "events", "report", "interrupted", "code"),
     [
         ("successful", 0, [], None, False, api.OK),
-        ("failed", 2, [failed(api.PREFLIGHT_PLAY, "Assert reserved machines")], None, False, api.BAD_INPUT),
+        ("failed", 2, [failed("Check the controller and the inventory", "Check ansible-core, the inventory",
+                              oar_nxc_exit="bad_input")], None, False, api.BAD_INPUT),
+        # a failure in the same play without the preflight's signal is not bad input
+        ("failed", 2, [failed("Check the controller and the inventory", "Something else")], None, False,
+         api.FAILED_HOSTS),
         ("failed", 4, [{"event": "runner_on_unreachable", "event_data": {"host": "frontend", "res": {}}}], None,
          False, api.UNREACHABLE),
-        ("failed", 2, [failed("Smoke-test OAR", api.SMOKE_VERDICT)], {"checks": [{"status": "failed"}]}, False,
+        ("failed", 2, [failed("Smoke-test OAR", "Check that no smoke check failed")],
+         {"checks": [{"status": "failed"}]}, False,
          api.SMOKE_FAILED),
         ("failed", 2, [failed("Start the composition with nxc", "Check that enough machines are selected")], None,
          False, api.FAILED_HOSTS),

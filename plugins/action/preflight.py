@@ -1,0 +1,81 @@
+# Copyright: (c) 2026, the oar-nxc developers
+# MIT License (see LICENSE)
+"""Action: the preflight checks, before anything changes, decided in Python on the controller.
+
+A refusal is a failed result with ``oar_nxc_exit: bad_input`` (and the name of the check), the
+machine-readable signal the oar-nxc command line and API turn into exit code 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+from ansible.release import __version__ as ANSIBLE_VERSION
+from ansible_collections.oar.nxc.plugins.plugin_utils import checks
+
+BAD_INPUT = "bad_input"
+PLUGIN_VARS = ("oar_cores", "nxc_role")
+
+
+class ActionModule(ActionBase):
+    BYPASS_HOST_LOOP = True
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+
+    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
+        result = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        args = self._task.args
+        flavour = args.get("flavour")
+        flavours = args.get("flavours")
+        if not isinstance(flavour, str) or not isinstance(flavours, Mapping):
+            raise AnsibleActionFail("preflight: 'flavour' (a string) and 'flavours' (a mapping) are required")
+        settings = flavours.get(flavour) if isinstance(flavours.get(flavour), Mapping) else {}
+        local = bool(settings.get("local", False))
+        groups = task_vars.get("groups", {})
+        hostvars = task_vars.get("hostvars", {})
+
+        def refuse(check: str, msg: str) -> dict[str, Any]:
+            result.update(failed=True, msg=msg, check=check, oar_nxc_exit=BAD_INPUT)
+            return result
+
+        try:
+            unsupported = checks.ansible_unsupported(ANSIBLE_VERSION)
+        except checks.CheckError as exc:
+            return refuse("ansible_core", str(exc))
+        if unsupported:
+            return refuse("ansible_core", f"{unsupported} (pip install 'oar-nxc' brings a supported one)")
+
+        hosts = [h for h in groups.get("all", []) if h != "localhost"]
+        foreign = [h for h in hosts if not any(k in hostvars[h] for k in PLUGIN_VARS)]
+        if foreign or not (hosts or local):
+            shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
+            return refuse("inventory", (
+                f"These hosts carry none of the oar_nxc plugin's variables (oar_cores, nxc_role): {shown}. "
+                "The inventory was not read by oar.nxc.oar_nxc. Enable the plugin in the ansible.cfg in use "
+                "([inventory] enable_plugins = oar.nxc.oar_nxc, auto, yaml), or run from the oar-nxc checkout, "
+                "whose ansible.cfg does."))
+
+        if flavour not in flavours:
+            return refuse("flavour", f"oar_nxc_flavour '{flavour}' is not one of {', '.join(flavours)}")
+
+        missing = checks.missing_collections(settings.get("collections", []))
+        if missing:
+            return refuse("collections", (
+                f"The {flavour} flavour needs the collection(s) {', '.join(missing)}, which this Ansible cannot "
+                f"load: ansible-galaxy collection install {' '.join(missing)} (they are declared in oar.nxc's "
+                "galaxy.yml)."))
+
+        if bool(args.get("machines", False)) and not local and not groups.get("oar_nodes"):
+            return refuse("machines", (
+                f"The {flavour} flavour deploys on reserved machines, and the inventory has none: give the job's "
+                "nodefile, e.g. -i $OAR_NODEFILE or -i OAR.<job id>.stdout (docker and vm run on this machine: "
+                "-e oar_nxc_flavour=docker)."))
+
+        result.update(changed=False, ansible_core=ANSIBLE_VERSION, flavour=flavour, hosts=len(hosts),
+                      msg=f"ansible-core {ANSIBLE_VERSION}, flavour {flavour}, {len(hosts)} hosts from oar_nxc")
+        return result

@@ -1,0 +1,69 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, the oar-nxc developers
+# MIT License (see LICENSE)
+"""Documentation of the preflight action (plugins/action/preflight.py); it runs on the controller."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: preflight
+short_description: Refuse a run before anything changes, naming why
+version_added: "1.0.0"
+description:
+  - "Checks, in this order, and fails at the first that does not hold: ansible-core is in the collection's
+    C(requires_ansible) (meta/runtime.yml); the inventory was built by oar.nxc.oar_nxc (every host carries
+    C(oar_cores) or C(nxc_role)); the flavour is known; the collections the flavour needs can be loaded
+    (community.docker for docker); with O(machines), a Grid'5000 flavour has reserved machines."
+  - A refusal returns RV(oar_nxc_exit)=C(bad_input) and RV(check), which C(oar-nxc) turns into exit code 2.
+  - Runs once per task, on the controller; does not connect to any host.
+options:
+  flavour:
+    description: The nxc flavour asked for (C(oar_nxc_flavour)).
+    type: str
+    required: true
+  flavours:
+    description: The known flavours and their settings (C(oar_nxc_flavours)); C(local) and C(collections) are read.
+    type: dict
+    required: true
+  machines:
+    description: Require reserved machines (C(oar_nodes)) for the flavours that deploy on them.
+    type: bool
+    default: false
+author:
+  - oar-nxc developers
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  bypass_host_loop:
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Check the controller, the flavour and the inventory
+  oar.nxc.preflight:
+    flavour: "{{ oar_nxc_flavour }}"
+    flavours: "{{ oar_nxc_flavours }}"
+    machines: true
+"""
+
+RETURN = r"""
+check:
+  description: The check that refused the run (ansible_core, inventory, flavour, collections, machines).
+  returned: failure
+  type: str
+oar_nxc_exit:
+  description: C(bad_input) when the run is refused.
+  returned: failure
+  type: str
+ansible_core:
+  description: The ansible-core version checked.
+  returned: success
+  type: str
+hosts:
+  description: The number of hosts in the inventory (localhost aside).
+  returned: success
+  type: int
+"""
