@@ -31,13 +31,9 @@ options:
     default: {}
 author:
   - oar-nxc developers
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  bypass_host_loop:
-    support: full
+extends_documentation_fragment:
+  - oar.nxc.attributes
+  - oar.nxc.attributes.controller
 """
 
 EXAMPLES = r"""

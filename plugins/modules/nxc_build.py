@@ -65,11 +65,8 @@ options:
     default: 7200
 author:
   - oar-nxc developers
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
+extends_documentation_fragment:
+  - oar.nxc.attributes
 """
 
 EXAMPLES = r"""

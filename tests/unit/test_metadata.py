@@ -41,3 +41,22 @@ def test_the_license_file_matches_pyproject() -> None:
     assert project["license"] == "MIT"
     assert (REPO / "LICENSE").read_text().startswith("MIT License\n")
     assert yaml.safe_load((REPO / "galaxy.yml").read_text())["license"] == ["MIT"]
+
+
+def test_the_cli_passes_the_checkouts_inventory_settings() -> None:
+    """oar-nxc gives ansible-playbook the [inventory] settings of the checkout's ansible.cfg, whatever
+    the caller's ansible.cfg says: the two must not drift apart."""
+    import configparser
+
+    from oar_nxc import api
+
+    cfg = configparser.ConfigParser()
+    cfg.read(REPO / "ansible.cfg")
+    settings = api.ANSIBLE_SETTINGS
+    assert settings["ANSIBLE_INVENTORY_ENABLED"].split(",") == [
+        p.strip() for p in cfg.get("inventory", "enable_plugins").split(",")]
+    assert settings["ANSIBLE_INVENTORY_UNPARSED_FAILED"].lower() == cfg.get("inventory", "unparsed_is_failed")
+    assert settings["ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED"].lower() == cfg.get("inventory",
+                                                                                   "any_unparsed_is_failed")
+    assert settings["ANSIBLE_YAML_FILENAME_EXT"].split(",") == [
+        e.strip() for e in cfg.get("inventory_plugin_yaml", "yaml_valid_extensions").split(",")]
