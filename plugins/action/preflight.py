@@ -70,6 +70,14 @@ class ActionModule(ActionBase):
                 f"load: ansible-galaxy collection install {' '.join(missing)} (they are declared in oar.nxc's "
                 "galaxy.yml)."))
 
+        limit = task_vars.get("ansible_limit") or ""
+        if bool(args.get("machines", False)) and limit:
+            return refuse("limit", (
+                f"--limit {limit!r}: choose the machines with the oar_nxc plugin instead, OAR_NXC_NODES=N (the "
+                "first N) and OAR_NXC_EXCLUDE=pattern,... in the environment (or nodes:/exclude: in a "
+                "`plugin: oar.nxc.oar_nxc` config; oar-nxc --nodes/--exclude). A limit would also leave out "
+                "localhost, where nxc runs, and the hosts nxc deploys, which join the inventory during the run."))
+
         if bool(args.get("machines", False)) and not local and not groups.get("oar_nodes"):
             return refuse("machines", (
                 f"The {flavour} flavour deploys on reserved machines, and the inventory has none: give the job's "

@@ -17,6 +17,9 @@ import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+# the flavours of oar_nxc.flavours (the core, where they are written; a unit test keeps this
+# copy equal): the module runs on the builder, which may not have the core
+FLAVOURS = ("docker", "g5k-image", "g5k-nfs-store", "g5k-ramdisk", "nspawn", "vm", "vm-ramdisk")
 # nxc names a build after nxc.json's "composition" file: composition.nix -> composition
 BUILD_NAME = "composition"
 # directories that hold outputs, not inputs, of a build

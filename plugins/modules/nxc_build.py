@@ -25,10 +25,9 @@ options:
     type: path
     required: true
   flavour:
-    description: The nxc flavour.
+    description: The nxc flavour, one of C(ansible-doc -t lookup oar.nxc.flavours).
     type: str
     required: true
-    choices: [docker, g5k-image, g5k-nfs-store, g5k-ramdisk, nspawn, vm, vm-ramdisk]
   setup:
     description: Setup variant of C(setup.toml) (C(nxc build -s)); empty for none.
     type: str
@@ -152,6 +151,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.oar.nxc.plugins.module_utils.nxc import (
+    FLAVOURS,
     build_argv,
     build_decision,
     build_paths,
@@ -166,9 +166,7 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec={
             "composition_dir": {"type": "path", "required": True},
-            "flavour": {"type": "str", "required": True,
-                        "choices": ["docker", "g5k-image", "g5k-nfs-store", "g5k-ramdisk", "nspawn", "vm",
-                                    "vm-ramdisk"]},
+            "flavour": {"type": "str", "required": True, "choices": list(FLAVOURS)},
             "setup": {"type": "str", "default": ""},
             "params": {"type": "dict", "default": {}},
             "nxc": {"type": "str", "default": "nxc"},

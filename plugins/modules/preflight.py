@@ -27,7 +27,10 @@ options:
     type: dict
     required: true
   machines:
-    description: Require reserved machines (C(oar_nodes)) for the flavours that deploy on them.
+    description:
+      - Require reserved machines (C(oar_nodes)) for the flavours that deploy on them.
+      - Also refuse a C(--limit) (C(ansible_limit)), which would leave out the controller and the deployed hosts;
+        the machines are chosen with the oar_nxc plugin's C(nodes)/C(exclude) (C(OAR_NXC_NODES), C(OAR_NXC_EXCLUDE)).
     type: bool
     default: false
 author:

@@ -70,7 +70,6 @@ class Options:
     nodes: int | None = None
     exclude: list[str] = field(default_factory=list)
     roles: dict[str, Any] = field(default_factory=dict)
-    limit: str | None = None
     extra_vars: list[str] = field(default_factory=list)  # -e values: "k=v", "@file", JSON
     run_dir: str | None = None
     verbose: bool = False
@@ -124,8 +123,6 @@ def _cmdline(options: Options, more: list[str]) -> str:
     args = list(more)
     for value in options.extra_vars:
         args += ["-e", value]
-    if options.limit:
-        args += ["--limit", options.limit]
     return " ".join(shlex.quote(a) for a in args)
 
 

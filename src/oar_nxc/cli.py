@@ -45,7 +45,6 @@ def _parser() -> argparse.ArgumentParser:
                         help="leave out the machines matching PATTERN (fnmatch; repeatable)")
     common.add_argument("--roles", action="append", default=[], metavar="ROLE=N",
                         help="hosts per role for nxc start -r: node=3 or node=a,b (repeatable)")
-    common.add_argument("--limit", "-l", help="Ansible --limit on the reserved machines")
     common.add_argument("-e", "--extra-vars", action="append", default=[], metavar="VARS",
                         help="passed to ansible-playbook -e (k=v, JSON, @file)")
     common.add_argument("--run-dir",
@@ -139,7 +138,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, tty: bool | N
             return api.OK
         options = api.Options(nodefile=args.nodefile, flavour=args.flavour, composition=args.composition,
                               setup=args.setup, nodes=args.nodes, exclude=args.exclude,
-                              roles=api.parse_roles(args.roles), limit=args.limit, extra_vars=args.extra_vars,
+                              roles=api.parse_roles(args.roles), extra_vars=args.extra_vars,
                               run_dir=args.run_dir, verbose=args.verbose)
         if options.flavour in api.G5K_FLAVOURS and not options.nodefile:
             raise api.ConfigError(f"--flavour {options.flavour} deploys on reserved machines: give --nodefile "

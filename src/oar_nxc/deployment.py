@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from oar_nxc import flavours
 from oar_nxc.errors import SourceError
 from oar_nxc.names import host_name_problem, is_ipv4
 from oar_nxc.nodefile import decode
 
-FLAVOURS = ("docker", "g5k-image", "g5k-nfs-store", "g5k-ramdisk", "nspawn", "vm", "vm-ramdisk")
-VM_FLAVOURS = ("vm", "vm-ramdisk")
-G5K_FLAVOURS = ("g5k-image", "g5k-nfs-store", "g5k-ramdisk")
+FLAVOURS = flavours.NAMES
+VM_FLAVOURS = flavours.VM
+G5K_FLAVOURS = flavours.G5K
 VM_SSH_BASE_PORT = 22021
 _ROLE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
@@ -62,6 +63,13 @@ class Deployment:
         for node in self.nodes:
             out.setdefault(node.role, []).append(node.host)
         return out
+
+
+def file_name(composition: str, flavour: str, tag: str | None = None) -> str:
+    """The name nxc gives a deployment file (and, without ``.json``, a build): ``<composition>::<flavour>[::<tag>]``.
+
+    ``composition`` is nxc's composition name, the stem of nxc.json's ``composition`` file."""
+    return "::".join([composition, flavour] + ([tag] if tag else [])) + ".json"
 
 
 def split_name(path: str) -> tuple[str | None, str | None, str | None]:

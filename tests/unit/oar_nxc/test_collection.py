@@ -81,13 +81,18 @@ def test_a_broken_ansible_cfg_is_named(tmp_path: Path) -> None:
         collection.search_paths(tmp_path, {}, [])
 
 
+START_PLAYS = ["Start the composition with nxc", "Check that every deployed host reports its role",
+               "Start again when the recorded deployment does not answer",
+               "Wait for every host of the new deployment to report its role"]
+SMOKE_PLAYS = ["Load the current deployment into the inventory", "Smoke-test OAR on the deployed composition"]
+
+
 def test_plays_follow_fqcn_imports() -> None:
     assert collection.plays(REPO, "oar.nxc.deploy") == [
         "Check the controller and the inventory", "Install nixos-compose and nix", "Build the composition",
-        "Start the composition with nxc", "Smoke-test OAR on the deployed composition"]
-    assert collection.plays(REPO, "redeploy") == [
-        "Check the controller and the inventory", "Start the composition with nxc",
-        "Smoke-test OAR on the deployed composition"]
+        *START_PLAYS, *SMOKE_PLAYS]
+    assert collection.plays(REPO, "redeploy") == ["Check the controller and the inventory", *START_PLAYS,
+                                                  *SMOKE_PLAYS]
 
 
 def test_plays_of_a_missing_playbook() -> None:

@@ -1,0 +1,108 @@
+# Copyright: (c) 2026, the oar-nxc developers
+# MIT License (see LICENSE)
+"""Action: nxc start on the selected machines, unless this build already runs there.
+
+It runs on the controller, where nxc runs, and is the Ansible face of ``oar_nxc.start``: the
+decision, the run and the records are there; the hosts it returns are the oar_nxc plugin's
+(``oar_nxc.export``), for ``oar.nxc.nxc_add_host``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ansible.plugins.action import ActionBase
+from ansible_collections.oar.nxc.plugins.module_utils.nxc import error_line
+from ansible_collections.oar.nxc.plugins.plugin_utils import core
+
+BAD_INPUT = "bad_input"
+
+ARGUMENT_SPEC: dict[str, Any] = {
+    "composition_dir": {"type": "path", "required": True},
+    "flavour": {"type": "str", "required": True},
+    "machines": {"type": "list", "elements": "str", "default": []},
+    "setup": {"type": "str", "default": ""},
+    "params": {"type": "dict", "default": {}},
+    "roles": {"type": "dict", "default": {}},
+    "nxc": {"type": "str", "default": "nxc"},
+    "public_key": {"type": "path", "required": True},
+    "private_key": {"type": "str", "default": ""},
+    "python_interpreter": {"type": "str", "default": "/run/current-system/sw/bin/python3"},
+    "job_id": {"type": "str", "default": ""},
+    "tag": {"type": "str", "default": ""},
+    "timeout": {"type": "int", "default": 900},
+    "extra_args": {"type": "list", "elements": "str", "default": []},
+    "environment": {"type": "dict", "default": {}},
+    "force": {"type": "bool", "default": False},
+    "probes": {"type": "list", "elements": "dict"},
+    "state": {"type": "str", "default": "started", "choices": ["started", "loaded"]},
+}
+
+
+class ActionModule(ActionBase):
+    BYPASS_HOST_LOOP = True
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True
+
+    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
+        result = super().run(tmp, task_vars)
+        missing = core.missing()
+        if missing:
+            result.update(failed=True, msg=missing)
+            return result
+        from oar_nxc import start
+        from oar_nxc.errors import OarNxcError
+        from oar_nxc.nodefile import job_id_from_value
+
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        probes = args["probes"]
+        stale = [f"{p.get('host')} ({p.get('error') or p.get('role')})" for p in probes or []
+                 if isinstance(p, dict) and not p.get("ok")]
+        if probes is not None and not stale:  # after a probe: every deployed host reports its role
+            result.update(changed=False, hosts=[], probe=False,
+                          why=f"the {len(probes)} deployed host(s) report their roles: nothing to start")
+            return result
+        try:
+            request = start.Request(
+                composition_dir=args["composition_dir"], flavour=args["flavour"], machines=args["machines"],
+                setup=args["setup"], params=args["params"], roles=args["roles"], nxc=args["nxc"],
+                public_key=args["public_key"], tag=args["tag"], timeout=args["timeout"],
+                extra_args=args["extra_args"], environment={str(k): str(v) for k, v in args["environment"].items()},
+                force=args["force"], stale=stale, private_key=args["private_key"],
+                python_interpreter=args["python_interpreter"],
+                job_id=job_id_from_value(args["job_id"] or None, "job_id"))
+            plan = start.plan(request, check_machines=args["state"] == "started")
+        except OarNxcError as exc:
+            result.update(failed=True, msg=str(exc), oar_nxc_exit=BAD_INPUT)
+            return result
+        result.update(changed=plan.run, cmd=plan.argv, command=plan.command, why=plan.why, plan=plan.step(),
+                      machines=plan.machines, unused=plan.unused, deployment_file=plan.paths.deployment,
+                      record=plan.paths.record, hosts=[], elapsed=0.0)
+        if plan.unused:
+            self._display.display(
+                f"{len(plan.unused)} selected machine(s) not used: {', '.join(plan.unused)} (nxc would wait for "
+                "their ssh port although it gives them no role)")
+        if args["state"] == "loaded":  # the current deployment file's hosts, whatever the decision
+            result.update(changed=False, plan={**plan.step(), "run": False})
+        started = None
+        if plan.run and args["state"] == "started" and not self._task.check_mode:
+            try:
+                outcome = start.run(request, plan, error_line=error_line)
+            except start.StartError as exc:
+                result.update(failed=True, msg=str(exc), rc=exc.rc, stdout=exc.stdout, stderr=exc.stderr)
+                return result
+            started = outcome["started"]
+            result.update(rc=outcome["rc"], stdout=outcome["stdout"], stderr=outcome["stderr"],
+                          elapsed=outcome["elapsed"])
+        try:
+            if os.path.isfile(plan.paths.deployment):
+                result["hosts"] = start.deployed(request, plan, not_older_than=started)
+            elif not self._task.check_mode:
+                result.update(failed=True,
+                              msg=f"{plan.paths.deployment} does not exist: deploy first (ansible-playbook deploy.yml)")
+        except OarNxcError as exc:
+            result.update(failed=True, msg=str(exc))
+        result["probe"] = not (plan.run and args["state"] == "started") and bool(result["hosts"])
+        return result

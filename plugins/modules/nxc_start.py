@@ -1,0 +1,193 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, the oar-nxc developers
+# MIT License (see LICENSE)
+"""Documentation of the nxc_start action (plugins/action/nxc_start.py); it runs on the controller."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: nxc_start
+short_description: Start an nxc composition on the selected machines, unless this build already runs there
+version_added: "1.0.0"
+description:
+  - "Runs C(nxc start -f <flavour> -i <key> [-m <machine file>] [-r role=N ...] [--remote-deployment-info] [-a <tag>]
+    [-s <setup>]) in O(composition_dir) under C(timeout), on the controller, where nxc runs. The flavour decides
+    the arguments (C(ansible-doc -t lookup oar.nxc.flavours)): the Grid'5000 flavours get a machine file, g5k-image
+    serves the deployment file and has kadeploy's prompt answered, vm and vm-ramdisk run in the background
+    (nxc holds the VMs in the foreground) until their deployment file appears."
+  - "Machine file (C(.oar-nxc/machines-<flavour>)): the first of O(machines) the composition needs (its roles and
+    C(rolesDistribution), evaluated offline, after O(roles)); too few is an error naming both counts and the hosts,
+    extra machines are left out (nxc would wait for their ssh port)."
+  - "Skipped (RV(changed) false) when C(.oar-nxc/deployed-<flavour>.json) records the same command, machines and
+    build (the digest of the last nxc build) and the deployment file exists. The deployed hosts are then returned
+    for a probe: run the C(wait) entry point of the oar.nxc.nxc_deploy role with timeout 0 on them, then this
+    action again with O(probes); it starts again only if a host did not answer."
+  - nxc rewrites C(setup.toml); the action puts it back byte for byte. The run is recorded in
+    C(.oar-nxc/start-<flavour>.json) (argv, rc, times, nxc's error line).
+  - RV(hosts) are the deployed hosts as the oar.nxc.oar_nxc inventory plugin describes them (the same core
+    function), for M(oar.nxc.nxc_add_host).
+  - In check mode nothing runs; RV(cmd) and RV(why) say what would run and why.
+options:
+  composition_dir:
+    description: The composition directory (C(flake.nix), C(nxc.json)); nxc writes C(deploy/) into it.
+    type: path
+    required: true
+  flavour:
+    description: The nxc flavour, one of C(ansible-doc -t lookup oar.nxc.flavours).
+    type: str
+    required: true
+  machines:
+    description: The selected reserved machines, in order. Ignored by the local flavours (docker, vm, nspawn).
+    type: list
+    elements: str
+    default: []
+  setup:
+    description: Setup variant (C(nxc start -s)); also selects the roles the composition has.
+    type: str
+    default: ""
+  params:
+    description: Setup parameters of the build, to count the hosts the composition needs.
+    type: dict
+    default: {}
+  roles:
+    description: "Role distribution overrides (C(nxc start -r)), e.g. C({node: 3}) or C({node: [alpha, beta]})."
+    type: dict
+    default: {}
+  nxc:
+    description: The nxc command.
+    type: str
+    default: nxc
+  public_key:
+    description: The public key nxc installs on the hosts (C(-i)).
+    type: path
+    required: true
+  private_key:
+    description: The matching private key, set as the deployed hosts' C(ansible_ssh_private_key_file).
+    type: str
+    default: ""
+  python_interpreter:
+    description: C(ansible_python_interpreter) of the deployed hosts.
+    type: str
+    default: /run/current-system/sw/bin/python3
+  job_id:
+    description: The OAR job of the machines; deployed hosts get it as C(oar_job_id).
+    type: str
+    default: ""
+  tag:
+    description: Tag of the deployment file (C(nxc start -a)).
+    type: str
+    default: ""
+  timeout:
+    description: Seconds before nxc start is stopped (nxc waits for port 22 on every machine with no timeout of its own).
+    type: int
+    default: 900
+  extra_args:
+    description: More arguments for C(nxc start).
+    type: list
+    elements: str
+    default: []
+  environment:
+    description: Environment variables for nxc (it needs C(USER)).
+    type: dict
+    default: {}
+  force:
+    description: Start even when this build already runs on these machines.
+    type: bool
+    default: false
+  probes:
+    description:
+      - The probe of each deployed host (the fact C(nxc_role_probe) that the C(wait) entry point of oar.nxc.nxc_deploy
+        sets with timeout 0). When given, nxc start runs only if one of them is not C(ok), and RV(why) names them.
+    type: list
+    elements: dict
+  state:
+    description:
+      - C(started) runs nxc start when needed; C(loaded) only returns the hosts of the current deployment file
+        (and fails when there is none).
+    type: str
+    default: started
+    choices: [started, loaded]
+author:
+  - oar-nxc developers
+extends_documentation_fragment:
+  - oar.nxc.attributes
+  - oar.nxc.attributes.controller
+"""
+
+EXAMPLES = r"""
+- name: Start the composition on the reserved machines
+  oar.nxc.nxc_start:
+    composition_dir: /home/alice/oar-nxc/compositions/master
+    flavour: g5k-nfs-store
+    machines: "{{ groups['oar_nodes'] }}"
+    public_key: /home/alice/.ssh/id_rsa.pub
+    nxc: /home/alice/.local/share/oar-nxc/nxc-venv/bin/nxc
+  register: start
+
+- name: Add the deployed hosts to the inventory
+  oar.nxc.nxc_add_host:
+    name: "{{ item.name }}"
+    groups: "{{ item.groups }}"
+    host_vars: "{{ item.vars }}"
+  loop: "{{ start.hosts }}"
+"""
+
+RETURN = r"""
+cmd:
+  description: The nxc start command line (run, or that would run).
+  returned: always
+  type: list
+  elements: str
+command:
+  description: RV(cmd) quoted for a shell.
+  returned: when the composition was read
+  type: str
+why:
+  description: Why nxc start runs, would run, or is skipped.
+  returned: always
+  type: str
+plan:
+  description: The step as C(oar-nxc plan) shows it (step, command, cwd, machines, run, why).
+  returned: when the composition was read
+  type: dict
+machines:
+  description: The machines of the machine file.
+  returned: when the composition was read
+  type: list
+  elements: str
+unused:
+  description: Selected machines the composition does not need (left out of the machine file).
+  returned: when the composition was read
+  type: list
+  elements: str
+hosts:
+  description: The deployed hosts, C([{name, groups, vars}]), as the oar.nxc.oar_nxc plugin describes them.
+  returned: always
+  type: list
+  elements: dict
+probe:
+  description: Whether the returned hosts come from an earlier deployment and should be probed.
+  returned: always
+  type: bool
+deployment_file:
+  description: The deployment file nxc writes (C(deploy/<composition>::<flavour>[::<tag>].json)).
+  returned: when the composition was read
+  type: str
+elapsed:
+  description: Seconds nxc start ran (0 when it did not).
+  returned: when the composition was read
+  type: float
+rc:
+  description: nxc's exit code (124 when the timeout stopped it).
+  returned: when nxc ran
+  type: int
+stdout:
+  description: nxc's standard output.
+  returned: when nxc ran
+  type: str
+stderr:
+  description: nxc's standard error.
+  returned: when nxc ran
+  type: str
+"""
