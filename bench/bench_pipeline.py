@@ -1,20 +1,31 @@
-"""Wall time of deploy.yml (from scratch), of a no-op rerun and of smoke.yml on the 4-node
-testbed, and the share of it that is Ansible's own overhead.
+"""Wall time of deploy.yml (from scratch), of a no-op rerun (smoke off) and of smoke.yml on the
+testbed with 4 and with 16 machines (master with `node` x 2 and x 14), the tasks executed, the
+share of Ansible's own overhead, and the baseline: the seed's manual flow in plain bash
+(bench/baseline.sh: nxc build, nxc start -m, the same OAR checks one after the other).
+
+Targets (issue 11): no-op rerun under 8 s on 4 machines; at 16 machines the rerun and the
+from-scratch deploy within 1.2x their 4-machine figures; deploy.yml from scratch within 1.5x
+the bash baseline.
 
 Work = the time the external programs ran: every command result's `delta` (times its attempts,
 plus the retry delays between them: OAR polling) and every wait_for's `elapsed`. Overhead =
 wall time - work: Ansible's start-up, templating, module transfer, ssh round trips, facts.
-Needs root and the testbed (make testbed). Usage: python -m bench.bench_pipeline
+Needs root; brings the testbed up with 16 nodes. Usage: python -m bench.bench_pipeline [4 16]
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 import tempfile
+import time
 from datetime import timedelta
 from pathlib import Path
 
+import yaml
+from tests.conftest import BIN, REPO
 from tests.integration.pipeline import Run, clear_jobs, copy_compositions, playbook
 from tests.testbed import oar_testbed as tb
 
@@ -47,30 +58,76 @@ def work_seconds(run: Run) -> float:
     return total
 
 
-def main() -> int:
+def tasks(run: Run) -> int:
+    return sum(len(task["hosts"]) for play in (run.result or {}).get("plays", []) for task in play["tasks"])
+
+
+def baseline(machines: int, nodefile: str) -> float:
+    """Seconds of bench/baseline.sh on a fresh copy of the compositions, with the testbed's stand-ins."""
+    raw = yaml.safe_load((REPO / "tests/testbed/testbed-vars.yml").read_text())
+    standin = str(REPO / "tests/testbed/standin")
+    path = f"{standin}:{BIN}:/usr/sbin:/usr/bin:/sbin:/bin"
+    env = {**os.environ, "PATH": path, "USER": "root", "NFS_STORE": "10.213.0.1:/nix/store",
+           "NIXOS_COMPOSE_START_SSH": f"{standin}/nxc-standin-kexec-ssh", "NXC": str(BIN / "nxc"),
+           "KEY": raw["oar_nxc_private_key"], "SMOKE_USER": raw["oar_nxc_smoke_user"],
+           "JOB_TYPES": " ".join(f"-t {t}" for t in raw["oar_nxc_smoke_job_types"])}
+    with tempfile.TemporaryDirectory() as tmp:
+        comp = copy_compositions(Path(tmp)) / "master"
+        machine_file = Path(tmp) / "machines"
+        names = list(dict.fromkeys(Path(nodefile).read_text().split()))[:machines]
+        machine_file.write_text("".join(f"{n}\n" for n in names))
+        started = time.monotonic()
+        subprocess.run([str(REPO / "bench/baseline.sh"), str(comp), str(machine_file), "-r",
+                        f"node={machines - 2}"], env=env, check=True, timeout=900)
+        return time.monotonic() - started
+
+
+def measure(machines: int) -> list[dict[str, object]]:
     clear_jobs()
-    reservation = tb.reserve(4)
-    rows = []
+    reservation = tb.reserve(machines)
+    rows: list[dict[str, object]] = []
+    roles = json.dumps({"oar_nxc_roles": {"node": machines - 2}})
     try:
         with tempfile.TemporaryDirectory() as tmp:
             compositions = copy_compositions(Path(tmp))
-            for label, name in (("deploy.yml, from scratch", "deploy.yml"), ("deploy.yml, no-op rerun", "deploy.yml"),
-                                ("smoke.yml", "smoke.yml")):
-                run = playbook(name, inventory=reservation.nodefile, compositions=compositions)
+            for label, name, extra in (("deploy.yml, from scratch", "deploy.yml", []),
+                                       ("deploy.yml, no-op rerun, smoke off", "deploy.yml",
+                                        ["-e", "oar_nxc_smoke=false"]),
+                                       ("smoke.yml", "smoke.yml", [])):
+                run = playbook(name, "-e", roles, *extra, inventory=reservation.nodefile, compositions=compositions)
                 if run.rc != 0:
-                    print(run.explain(), file=sys.stderr)
-                    return 1
+                    raise SystemExit(run.explain())
                 work = work_seconds(run)
-                rows.append({"run": label, "wall_s": round(run.seconds, 1), "work_s": round(work, 1),
-                             "ansible_overhead_s": round(run.seconds - work, 1),
+                rows.append({"machines": machines, "run": label, "tasks": tasks(run), "wall_s": round(run.seconds, 1),
+                             "work_s": round(work, 1), "ansible_overhead_s": round(run.seconds - work, 1),
                              "overhead_share": round((run.seconds - work) / run.seconds, 2)})
+        clear_jobs()
+        seconds = baseline(machines, reservation.nodefile)
+        rows.append({"machines": machines, "run": "bash baseline (build, start, checks)", "tasks": 0,
+                     "wall_s": round(seconds, 1), "work_s": round(seconds, 1), "ansible_overhead_s": 0.0,
+                     "overhead_share": 0.0})
     finally:
         tb.release(reservation.job_id)
-    width = max(len(r["run"]) for r in rows)
-    print(f"{'run':<{width}}  wall   work  overhead  share")
+    return rows
+
+
+def main() -> int:
+    sizes = [int(a) for a in sys.argv[1:]] or [4, 16]
+    subprocess.run([str(REPO / "tests/testbed/testbed.sh"), "up"], check=True, capture_output=True,
+                   env={**os.environ, "TESTBED_NODES": str(max(sizes))})
+    rows = [row for size in sizes for row in measure(size)]
+    width = max(len(str(r["run"])) for r in rows)
+    print(f"{'machines':>8}  {'run':<{width}}  tasks   wall   work  overhead  share")
     for r in rows:
-        print(f"{r['run']:<{width}}  {r['wall_s']:5.1f}  {r['work_s']:5.1f}  {r['ansible_overhead_s']:8.1f}  "
-              f"{r['overhead_share']:5.0%}")
+        print(f"{r['machines']:>8}  {r['run']:<{width}}  {r['tasks']:>5}  {r['wall_s']:5.1f}  {r['work_s']:5.1f}  "
+              f"{r['ansible_overhead_s']:8.1f}  {r['overhead_share']:5.0%}")
+    wall = {(r["machines"], r["run"]): float(r["wall_s"]) for r in rows}  # type: ignore[arg-type]
+    if 4 in sizes and 16 in sizes:
+        for label in ("deploy.yml, from scratch", "deploy.yml, no-op rerun, smoke off"):
+            print(f"16/4 machines, {label}: {wall[(16, label)] / wall[(4, label)]:.2f}x (target <= 1.2x)")
+    for size in sizes:
+        ratio = wall[(size, "deploy.yml, from scratch")] / wall[(size, "bash baseline (build, start, checks)")]
+        print(f"{size} machines, deploy.yml from scratch / bash baseline: {ratio:.2f}x (target <= 1.5x)")
     print(json.dumps(rows))
     return 0
 

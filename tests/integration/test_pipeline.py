@@ -20,6 +20,7 @@ from tests.conftest import REPO, inventory_list, run
 from tests.integration.conftest import run_testbed
 from tests.integration.pipeline import Run, clear_jobs, copy_compositions, netns_state, playbook
 from tests.testbed import oar_testbed as tb
+from tests.unit.oar_nxc.test_collection import SMOKE_PLAYS, START_PLAYS
 
 pytestmark = [
     pytest.mark.testbed,
@@ -28,7 +29,7 @@ pytestmark = [
 
 CHECKS = ["node_sshd", "resources_alive", "batch_job", "failing_job", "oardel", "reservation", "rest_api"]
 PLAYS = ["Check the controller and the inventory", "Install nixos-compose and nix", "Build the composition",
-         "Start the composition with nxc", "Smoke-test OAR on the deployed composition"]
+         *START_PLAYS, *SMOKE_PLAYS]
 
 
 class Deployed:
@@ -145,10 +146,43 @@ def test_rerun_changes_nothing(deployed: Deployed) -> None:
     assert (build["changed"], build["up_to_date"]) == (False, True)
     assert build["why"].startswith("up to date (") and build["why"].endswith(
         " input files unchanged since the last build): nxc build skipped")
-    words = " ".join(again.stdout.split())  # the yaml result format folds long messages
-    assert ("This build is already deployed on oarnode1, oarnode2, oarnode3, oarnode4: nxc start skipped"
-            in words)
+    (start,) = results(again, "oar.nxc.nxc_deploy : Start the composition with nxc (-f g5k-nfs-store)")[:1]
+    assert (start["changed"], start["probe"], start["why"]) == (
+        False, True, "this build is already deployed on oarnode1, oarnode2, oarnode3, oarnode4: nxc start skipped "
+                     "(force starts again)")
+    # one probe per deployed host, in the play over them, each answered at once
+    probes = [r for r in results(again, WAIT) if not r.get("skipped")]
+    assert sorted((p["ok"], p["attempts"], p["ansible_facts"]["nxc_role_probe"]["host"]) for p in probes) == [
+        (True, 1, "frontend"), (True, 1, "node1"), (True, 1, "node2"), (True, 1, "server")]
+    assert again.changed_in("Start again when the recorded deployment does not answer") == []
     assert deployed.report()["summary"] == {"passed": 6, "failed": 0, "skipped": 1}
+
+
+WAIT = "oar.nxc.nxc_deploy : Wait for the host to report the role nxc gave it"
+
+
+def results(run: Run, task_name: str) -> list[dict]:
+    return [res for play in run.result["plays"] for task in play["tasks"] if task["task"]["name"] == task_name
+            for res in task["hosts"].values()]
+
+
+def test_a_node_that_lost_its_deployment_is_started_again(deployed: Deployed) -> None:
+    role_file = Path("/etc/netns/oarnode3/nxc/role")
+    role_file.write_text("rebooted\n")  # as if the node had been rebooted into another system
+    again = playbook("deploy.yml", "-e", "oar_nxc_smoke=false", inventory=deployed.reservation.nodefile,
+                     compositions=deployed.compositions)
+    assert again.rc == 0, again.explain()
+    assert again.changed_in("Start the composition with nxc") == []
+    (restart,) = results(again, "oar.nxc.nxc_deploy : Start the composition with nxc (-f g5k-nfs-store)")[1:]
+    assert restart["changed"] is True
+    assert restart["why"] == ("the recorded deployment does not answer: node2 (/etc/nxc/role says rebooted, the "
+                              "deployment file says node)")
+    assert role_file.read_text() == "node\n"
+    probe, wait = results(again, WAIT)[:4], results(again, WAIT)[4:]
+    assert sorted((r["ansible_facts"]["nxc_role_probe"]["host"], r["ok"]) for r in probe) == [
+        ("frontend", True), ("node1", True), ("node2", False), ("server", True)]
+    assert sorted((r["ansible_facts"]["nxc_role_probe"]["host"], r["ok"]) for r in wait) == [
+        ("frontend", True), ("node1", True), ("node2", True), ("server", True)]
 
 
 @pytest.mark.parametrize("name", ["deploy.yml", "redeploy.yml", "install_nix.yml", "build.yml", "smoke.yml",
@@ -186,6 +220,6 @@ def test_teardown_releases_the_reservation(deployed: Deployed) -> None:
                       compositions=deployed.compositions)
     assert result.rc == 0, result.explain()
     assert result.changed_in("Tear the composition down") == [
-        "Forget the deployment record @ oarnode1", "Release the OAR job of the reserved machines @ oarnode1"]
+        "Forget the deployment record @ localhost", "Release the OAR job of the reserved machines @ localhost"]
     assert tb.wait_state(deployed.reservation.job_id, tb.FINAL_STATES) in tb.FINAL_STATES
     assert not (deployed.master / ".oar-nxc/deployed-g5k-nfs-store.json").exists()
