@@ -160,12 +160,12 @@ def test_exit_code_bad_input(setup: Setup, tmp_path: Path) -> None:
         "oar-nxc: --flavour g5k-nfs-store deploys on reserved machines: give --nodefile (or set $OAR_NODEFILE)\n")
 
 
-def test_exit_code_failed_hosts(setup: Setup) -> None:
+def test_exit_code_too_few_machines_is_bad_input(setup: Setup) -> None:
     result = cli(setup.args("redeploy", "too-few", "--nodes", "2"))
-    assert result.returncode == 3, result.stdout[-2000:]
-    assert "oar-nxc redeploy: failed hosts (exit 3)" in result.stdout
-    assert "master needs 4 hosts (frontend, node1, node2, server) but the play selected 2: oarnode1, oarnode2" \
-        in result.stdout
+    assert result.returncode == 2, result.stdout[-2000:]
+    assert "oar-nxc redeploy: bad input (exit 2)" in result.stdout
+    assert "master needs 4 hosts (frontend, node1, node2, server) but 2 machine(s) are selected: oarnode1, " \
+           "oarnode2" in " ".join(result.stdout.split())
 
 
 def smoke_with_broken(setup: Setup, run_dir: str, pids: list[int]) -> subprocess.CompletedProcess[str]:

@@ -50,7 +50,7 @@ def test_docker(workdir: tuple[Path, Path]) -> None:
                                                   f"{key}.pub"]
     assert record(workdir, "docker")["rc"] == 1
     assert start.failures() == [
-        "oar.nxc.nxc_deploy : Report a failed nxc start @ localhost: nxc start failed (rc 1): "
+        "oar.nxc.nxc_deploy : Start the composition with nxc (-f docker) @ localhost: nxc start failed (rc 1): "
         "Error: [Errno 2] No such file "
         "or directory: 'docker', exception [Errno 2] No such file or directory: 'docker' "
         f"[timeout -k 10 600 {NXC} start -f docker -i {key}.pub]"]
@@ -75,7 +75,7 @@ def test_vm(workdir: tuple[Path, Path]) -> None:
     assert record(workdir, "vm")["argv"] == ["timeout", "-k", "10", "600", NXC, "start", "-f", "vm", "-i",
                                               f"{key}.pub"]
     assert start.failures() == [
-        "oar.nxc.nxc_deploy : Report a failed nxc start @ localhost: nxc start failed (rc 1): "
+        "oar.nxc.nxc_deploy : Start the composition with nxc (-f vm) @ localhost: nxc start failed (rc 1): "
         "Error: vde_switch not found, "
         f"please install vde2 [timeout -k 10 600 {NXC} start -f vm -i {key}.pub]"]
     hostvars = inventory_list(compositions / "master/deploy/composition::vm.json")["_meta"]["hostvars"]
