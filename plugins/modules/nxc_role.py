@@ -19,7 +19,8 @@ description:
   - Until O(timeout) it retries, resetting the connection between attempts. A host that answers with another
     role fails; one that never answers is unreachable.
   - With O(timeout=0) it asks once and never fails; the answer is the fact C(nxc_role_probe)
-    (C(host), C(address), C(ok), C(role), C(expected), C(error)) that M(oar.nxc.nxc_start) reads in O(oar.nxc.nxc_start#module:probes).
+    (C(host), C(address), C(ok), C(role), C(expected), C(error)) that M(oar.nxc.nxc_start) reads in
+    O(oar.nxc.nxc_start#module:probes).
 options:
   role:
     description: The role the deployment file gives the host (its C(nxc_role)).

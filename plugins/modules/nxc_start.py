@@ -79,7 +79,7 @@ options:
     type: str
     default: ""
   timeout:
-    description: Seconds before nxc start is stopped (nxc waits for port 22 on every machine with no timeout of its own).
+    description: Seconds before nxc start is stopped (nxc waits for port 22 on every machine, no timeout).
     type: int
     default: 900
   extra_args:
