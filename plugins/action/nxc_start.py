@@ -14,9 +14,7 @@ from typing import Any
 
 from ansible.plugins.action import ActionBase
 from ansible_collections.oar.nxc.plugins.module_utils.nxc import error_line
-from ansible_collections.oar.nxc.plugins.plugin_utils import core
-
-BAD_INPUT = "bad_input"
+from ansible_collections.oar.nxc.plugins.plugin_utils import checks, core
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "composition_dir": {"type": "path", "required": True},
@@ -75,7 +73,7 @@ class ActionModule(ActionBase):
                 job_id=job_id_from_value(args["job_id"] or None, "job_id"))
             plan = start.plan(request, check_machines=args["state"] == "started")
         except OarNxcError as exc:
-            result.update(failed=True, msg=str(exc), oar_nxc_exit=BAD_INPUT)
+            result.update(failed=True, msg=str(exc), oar_nxc_exit=checks.BAD_INPUT)
             return result
         result.update(changed=plan.run, cmd=plan.argv, command=plan.command, why=plan.why, plan=plan.step(),
                       machines=plan.machines, unused=plan.unused, deployment_file=plan.paths.deployment,

@@ -16,7 +16,6 @@ from ansible.plugins.action import ActionBase
 from ansible.release import __version__ as ANSIBLE_VERSION
 from ansible_collections.oar.nxc.plugins.plugin_utils import checks
 
-BAD_INPUT = "bad_input"
 PLUGIN_VARS = ("oar_cores", "nxc_role")
 
 
@@ -40,7 +39,7 @@ class ActionModule(ActionBase):
         hostvars = task_vars.get("hostvars", {})
 
         def refuse(check: str, msg: str) -> dict[str, Any]:
-            result.update(failed=True, msg=msg, check=check, oar_nxc_exit=BAD_INPUT)
+            result.update(failed=True, msg=msg, check=check, oar_nxc_exit=checks.BAD_INPUT)
             return result
 
         try:

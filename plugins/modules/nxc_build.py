@@ -24,10 +24,6 @@ options:
     description: The composition directory (C(flake.nix), C(nxc.json)); nxc writes C(build/) into it.
     type: path
     required: true
-  flavour:
-    description: The nxc flavour, one of C(ansible-doc -t lookup oar.nxc.flavours).
-    type: str
-    required: true
   setup:
     description: Setup variant of C(setup.toml) (C(nxc build -s)); empty for none.
     type: str
@@ -36,19 +32,11 @@ options:
     description: Setup parameters (C(nxc build -p key=value)).
     type: dict
     default: {}
-  nxc:
-    description: The nxc command.
-    type: str
-    default: nxc
   extra_args:
     description: More arguments for C(nxc build).
     type: list
     elements: str
     default: []
-  environment:
-    description: Environment variables for nxc (PATH, NIX_PATH, ...).
-    type: dict
-    default: {}
   inputs:
     description: Files and directories whose content the build depends on; default O(composition_dir).
     type: list
@@ -65,6 +53,7 @@ options:
 author:
   - oar-nxc developers
 extends_documentation_fragment:
+  - oar.nxc.nxc
   - oar.nxc.attributes
 """
 

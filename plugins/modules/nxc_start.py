@@ -33,10 +33,6 @@ options:
     description: The composition directory (C(flake.nix), C(nxc.json)); nxc writes C(deploy/) into it.
     type: path
     required: true
-  flavour:
-    description: The nxc flavour, one of C(ansible-doc -t lookup oar.nxc.flavours).
-    type: str
-    required: true
   machines:
     description: The selected reserved machines, in order. Ignored by the local flavours (docker, vm, nspawn).
     type: list
@@ -54,10 +50,6 @@ options:
     description: "Role distribution overrides (C(nxc start -r)), e.g. C({node: 3}) or C({node: [alpha, beta]})."
     type: dict
     default: {}
-  nxc:
-    description: The nxc command.
-    type: str
-    default: nxc
   public_key:
     description: The public key nxc installs on the hosts (C(-i)).
     type: path
@@ -87,10 +79,6 @@ options:
     type: list
     elements: str
     default: []
-  environment:
-    description: Environment variables for nxc (it needs C(USER)).
-    type: dict
-    default: {}
   force:
     description: Start even when this build already runs on these machines.
     type: bool
@@ -111,6 +99,7 @@ options:
 author:
   - oar-nxc developers
 extends_documentation_fragment:
+  - oar.nxc.nxc
   - oar.nxc.attributes
   - oar.nxc.attributes.controller
 """

@@ -9,6 +9,9 @@ import importlib.util
 from collections.abc import Iterable
 from pathlib import Path
 
+# the oar_nxc_exit value of a refusal for bad input, which oar-nxc turns into exit code 2
+BAD_INPUT = "bad_input"
+
 # this collection's meta/runtime.yml (plugins/plugin_utils/checks.py -> the collection root)
 RUNTIME = Path(__file__).resolve().parents[2] / "meta" / "runtime.yml"
 

@@ -99,11 +99,6 @@ class RunResult:
         return {**asdict(self), "meaning": self.meaning}
 
 
-def composition_dir(collection: Path, composition: str) -> Path:
-    """As the playbooks' oar_nxc_composition_dir: a path, or a composition shipped with the collection."""
-    return Path(composition) if os.path.isabs(composition) else collection.resolve() / "compositions" / composition
-
-
 def check_nodefile(path: str) -> None:
     """Refuse an unreadable or malformed nodefile before Ansible sees it (exit BAD_INPUT)."""
     nodefile_mod.load(path)
@@ -150,7 +145,6 @@ def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[s
     stamp = time.strftime("%Y%m%d-%H%M%S")
     run_dir = Path(options.run_dir or cwd / "oar-nxc-runs" / f"{stamp}-{command}").resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
-    comp_dir = composition_dir(collection, options.composition)
     bin_dir = Path(sys.executable).parent
     # for the child process only: the ansible-playbook of this Python environment first on PATH
     # (ansible-runner's `binary=` would switch it to raw mode, without the playbook argument)
@@ -182,18 +176,19 @@ def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[s
     elapsed = time.monotonic() - started
     _scrub(run_dir)
     interrupted = bool(cancel and cancel())
-    result = _collect(command, runner, events, run_dir, comp_dir, options, elapsed, interrupted)
+    result = _collect(command, runner, events, run_dir, elapsed, interrupted)
     (run_dir / "summary.json").write_text(json.dumps(result.as_dict(), indent=1) + "\n")
     return result
 
 
-def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: Path, comp_dir: Path,
-             options: Options, elapsed: float, interrupted: bool) -> RunResult:
+def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: Path, elapsed: float,
+             interrupted: bool) -> RunResult:
     hosts: dict[str, dict[str, int]] = {}
     failures: list[str] = []
     bad_input = False
     unreachable = False
     commands: list[dict[str, Any]] = []
+    deployment_file, machine_lines = "", list[str]()
     for event in events:
         kind = event.get("event")
         data = event.get("event_data", {})
@@ -206,7 +201,9 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
             unreachable = True
             failures.append(f"{data.get('play')} / {data.get('task')} @ {data.get('host')}: unreachable: "
                             f"{res.get('msg', '')}")
-        elif kind == "runner_on_ok" and isinstance(res.get("plan"), dict):  # a module's own plan of its step
+        if kind in ("runner_on_ok", "runner_on_failed") and isinstance(res.get("deployment_file"), str):
+            deployment_file, machine_lines = res["deployment_file"], list(res.get("machines") or [])  # nxc_start's
+        if kind == "runner_on_ok" and isinstance(res.get("plan"), dict):  # a module's own plan of its step
             plan = res["plan"]
             commands.append({"oar_nxc_step": plan.get("step"), **{k: plan.get(k) for k in ("command", "cwd", "run",
                                                                                            "why")}})
@@ -220,16 +217,14 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
         unreachable = True
     report = run_dir / "report.json"
     checks = json.loads(report.read_text())["checks"] if report.is_file() else []
-    flavour_file = f"composition::{options.flavour}.json"
-    deployment = comp_dir / "deploy" / flavour_file
-    machines = comp_dir / ".oar-nxc" / f"machines-{options.flavour}"
+    # the deployment file and machine file the run used, as oar.nxc.nxc_start reported them
     kept_deployment = kept_machines = None
-    if deployment.is_file():
+    if deployment_file and os.path.isfile(deployment_file):
         kept_deployment = str(run_dir / "deployment.json")
-        shutil.copyfile(deployment, kept_deployment)
-    if machines.is_file() and options.flavour in G5K_FLAVOURS:
+        shutil.copyfile(deployment_file, kept_deployment)
+    if machine_lines:
         kept_machines = str(run_dir / "machines")
-        shutil.copyfile(machines, kept_machines)
+        Path(kept_machines).write_text("".join(f"{m}\n" for m in machine_lines))
     (run_dir / "stdout.txt").write_text("\n".join(e["stdout"] for e in events if e.get("stdout")) + "\n")
     status = getattr(runner, "status", "failed")
     rc = getattr(runner, "rc", None)

@@ -1,7 +1,8 @@
 """The deployed hosts of an nxc deployment file, as ``add_host`` entries (JSON on stdout).
 
-The nxc_deploy role calls this after ``nxc start`` so that the hosts it adds in memory get
-exactly the names, groups and variables the oar_nxc inventory plugin would give them:
+``oar_nxc.start.deployed`` (the oar.nxc.nxc_start action) calls it after ``nxc start`` so that
+the hosts a play adds in memory get exactly the names, groups and variables the oar_nxc
+inventory plugin would give them. The same on the command line, to inspect a deployment:
 
     python -m oar_nxc.export --deployment DIR_OR_FILE [--tag T] [--nodefile MACHINES]
         [--job-id ID] [--python-interpreter P] [--private-key KEY] [--not-older-than EPOCH]

@@ -40,8 +40,7 @@ def test_exit_code(tmp_path: Path, status: str, rc: int, events: list, report: d
                    code: int) -> None:
     if report is not None:
         (tmp_path / "report.json").write_text(json.dumps(report))
-    result = api._collect("deploy", SimpleNamespace(status=status, rc=rc), events, tmp_path, tmp_path / "comp",
-                          api.Options(), 1.0, interrupted)
+    result = api._collect("deploy", SimpleNamespace(status=status, rc=rc), events, tmp_path, 1.0, interrupted)
     assert result.exit_code == code
     assert json.loads(json.dumps(result.as_dict()))["meaning"] == api.EXIT_CODES[code]
 
@@ -49,6 +48,21 @@ def test_exit_code(tmp_path: Path, status: str, rc: int, events: list, report: d
 def test_ignored_failures_do_not_count(tmp_path: Path) -> None:
     event = failed("Start", "Probe")
     event["event_data"]["ignore_errors"] = True
-    result = api._collect("deploy", SimpleNamespace(status="successful", rc=0), [event], tmp_path,
-                          tmp_path / "comp", api.Options(), 1.0, False)
+    result = api._collect("deploy", SimpleNamespace(status="successful", rc=0), [event], tmp_path, 1.0, False)
     assert (result.exit_code, result.failures) == (api.OK, [])
+
+
+def test_the_run_keeps_the_files_nxc_start_reported(tmp_path: Path) -> None:
+    deployment = tmp_path / "composition::g5k-ramdisk.json"
+    deployment.write_text('{"deployment": {}}')
+    start = {"event": "runner_on_ok", "event_data": {"res": {"deployment_file": str(deployment),
+                                                             "machines": ["dahu-1", "dahu-2"]}}}
+    probe_only = {"event": "runner_on_ok", "event_data": {"res": {"changed": False, "hosts": []}}}
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    result = api._collect("deploy", SimpleNamespace(status="successful", rc=0), [start, probe_only], run_dir, 1.0,
+                          False)
+    assert (result.deployment_file, result.machine_file) == (str(run_dir / "deployment.json"),
+                                                             str(run_dir / "machines"))
+    assert (run_dir / "deployment.json").read_text() == '{"deployment": {}}'
+    assert (run_dir / "machines").read_text() == "dahu-1\ndahu-2\n"
