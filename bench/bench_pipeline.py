@@ -10,7 +10,7 @@ the bash baseline.
 Work = the time the external programs ran: every command result's `delta` (times its attempts,
 plus the retry delays between them: OAR polling) and every wait_for's `elapsed`. Overhead =
 wall time - work: Ansible's start-up, templating, module transfer, ssh round trips, facts.
-Needs root; brings the testbed up with 16 nodes. Usage: python -m bench.bench_pipeline [4 16]
+Needs root; brings the testbed up with 16 nodes, then back as it found it. Usage: python -m bench.bench_pipeline [4 16]
 """
 
 from __future__ import annotations
@@ -113,9 +113,15 @@ def measure(machines: int) -> list[dict[str, object]]:
 
 def main() -> int:
     sizes = [int(a) for a in sys.argv[1:]] or [4, 16]
-    subprocess.run([str(REPO / "tests/testbed/testbed.sh"), "up"], check=True, capture_output=True,
+    script = str(REPO / "tests/testbed/testbed.sh")
+    was = (tb.STATE / "nodes").read_text().strip() if (tb.STATE / "nodes").exists() else None
+    subprocess.run([script, "up"], check=True, capture_output=True,
                    env={**os.environ, "TESTBED_NODES": str(max(sizes))})
-    rows = [row for size in sizes for row in measure(size)]
+    try:
+        rows = [row for size in sizes for row in measure(size)]
+    finally:  # the testbed as the bench found it: down, or up with its own number of nodes
+        subprocess.run([script, "up" if was else "down"], check=True, capture_output=True,
+                       env={**os.environ, "TESTBED_NODES": was or "4"})
     width = max(len(str(r["run"])) for r in rows)
     print(f"{'machines':>8}  {'run':<{width}}  tasks   wall   work  overhead  share")
     for r in rows:

@@ -67,6 +67,12 @@ host_key() { # dir name -> known_hosts line tail
 }
 
 up() {
+  local was
+  was=$(cat "$ST/nodes" 2>/dev/null || echo "$N")
+  if [ "$was" != "$N" ]; then  # another layout is up: its extra nodes and resources would stay
+    log "up with $was nodes: taking it down to bring up $N"
+    down
+  fi
   install_packages
   mkdir -p "$ST" "$LOG" /run/sshd
   chmod 755 "$ST"
@@ -174,8 +180,11 @@ down() {
     [ -n "$pgid" ] && kill -TERM -- "-$pgid" 2>/dev/null || true
     rm -f /var/run/oar-server.pid
   fi
-  for i in $(seq 1 "$n"); do
-    ns=$PREFIX$i
+  # the recorded nodes, and any node namespace left by an `up` with another TESTBED_NODES
+  local nodes
+  nodes=$( { seq 1 "$n" | sed "s/^/$PREFIX/"; ip netns list 2>/dev/null | awk '{print $1}';
+             ls /etc/netns 2>/dev/null; } | grep -E "^$PREFIX[0-9]+\$" | sort -u)
+  for ns in $nodes; do
     for f in "$ST/sshd-$ns.pid" "$ST/oar-sshd-$ns.pid"; do
       [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"
     done
