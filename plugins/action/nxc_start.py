@@ -82,8 +82,9 @@ class ActionModule(ActionBase):
             self._display.display(
                 f"{len(plan.unused)} selected machine(s) not used: {', '.join(plan.unused)} (nxc would wait for "
                 "their ssh port although it gives them no role)")
-        if args["state"] == "loaded":  # the current deployment file's hosts, whatever the decision
-            result.update(changed=False, plan={**plan.step(), "run": False})
+        if args["state"] == "loaded":  # the current deployment file's hosts: no step of its own to plan
+            result.update(changed=False)
+            del result["plan"]
         started = None
         if plan.run and args["state"] == "started" and not self._task.check_mode:
             try:

@@ -138,7 +138,7 @@ why:
   type: str
 plan:
   description: The step as C(oar-nxc plan) shows it (step, command, cwd, machines, run, why).
-  returned: when the composition was read
+  returned: when the composition was read, with O(state=started)
   type: dict
 machines:
   description: The machines of the machine file.
