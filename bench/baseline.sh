@@ -20,7 +20,7 @@ front = next(ip for ip, e in deployment.items() if e["role"] == "frontend")
 print(front, ",".join(machine_of[ip] for ip, e in deployment.items() if e["role"] == "node"))
 PY
 )
-on_frontend() { ssh "${ssh_opts[@]}" "root@$frontend" "$@"; }
+on_frontend() { ssh "${ssh_opts[@]}" "root@$frontend" "$(printf '%q ' "$@")"; }  # each argument quoted
 as_user() { on_frontend su - "$SMOKE_USER" -c "$(printf '%q ' "$@")"; }
 n=$(tr ',' '\n' <<<"$addresses" | wc -l)
 prop="network_address in ('${addresses//,/\',\'}')"

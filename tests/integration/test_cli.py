@@ -73,8 +73,8 @@ def test_deploy_end_to_end_with_plain_progress(setup: Setup) -> None:
     progress = [line for line in out.splitlines() if line.startswith("[")]
     assert len(progress) > 50
     assert all(PROGRESS_LINE.match(line) for line in progress), [p for p in progress if not PROGRESS_LINE.match(p)][:3]
-    assert any(" 1/9 Check the controller and the inventory: " in line for line in progress)
-    assert any(" 9/9 Smoke-test OAR on the deployed composition: " in line for line in progress)
+    assert any(" 1/10 Check the controller and the inventory: " in line for line in progress)
+    assert any(" 10/10 Smoke-test OAR on the deployed composition: " in line for line in progress)
     assert re.search(r"^oar-nxc deploy: success \(exit 0\) in \d+\.\ds$", out, re.MULTILINE)
     assert re.search(r"^    passed   batch_job +job \d+ on 2 nodes: Terminated, exit status 0, output names "
                      r"oarnode2, oarnode3$", out, re.MULTILINE)
@@ -145,7 +145,7 @@ def test_progress_on_a_terminal(setup: Setup) -> None:
     assert proc.returncode == 0, out[-3000:]
     frames = [f for f in out.split("\r") if f.startswith("[")]
     assert len(frames) > 20
-    assert re.match(r"^\[[#-]{24}\] 1/2 Load the current deployment into the inventory: ", frames[0])
+    assert re.match(r"^\[[#-]{24}\] 1/3 Load the current deployment into the inventory: ", frames[0])
     assert any(f.startswith("[" + "#" * 24 + "]") for f in frames)
     assert not any(PROGRESS_LINE.match(line) for line in out.replace("\r", "\n").splitlines())
 

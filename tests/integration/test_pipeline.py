@@ -158,7 +158,7 @@ def test_rerun_changes_nothing(deployed: Deployed) -> None:
     assert deployed.report()["summary"] == {"passed": 6, "failed": 0, "skipped": 1}
 
 
-WAIT = "oar.nxc.nxc_deploy : Wait for the host to report the role nxc gave it"
+WAIT = "Wait for the host to report the role nxc gave it"
 
 
 def results(run: Run, task_name: str) -> list[dict]:
