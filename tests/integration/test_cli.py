@@ -31,7 +31,7 @@ SECRET = "oar-nxc-test-secret-4f1c"  # noqa: S105 (a marker that must not reach 
 # oar-nxc runs from /tmp: Ansible finds the checkout's oar.nxc through this path, as it would find
 # an installed collection (tests/integration/test_collection.py runs the built, installed one)
 CHECKOUT = {"ANSIBLE_COLLECTIONS_PATH": str(REPO / "collections")}
-PROGRESS_LINE = re.compile(r"^\[\s*\d+\.\ds\] \d/\d .+ \| hosts ok \d+, failed \d+, unreachable \d+ \| \d+\.\ds$")
+PROGRESS_LINE = re.compile(r"^\[\s*\d+\.\ds\] \d+/\d+ .+ \| hosts ok \d+, failed \d+, unreachable \d+ \| \d+\.\ds$")
 
 
 class Setup:

@@ -66,6 +66,21 @@ host_key() { # dir name -> known_hosts line tail
   cut -d' ' -f1-2 "$1/ssh_host_ed25519_key.pub"
 }
 
+# OAR's server (Almighty and its children), also when its pidfile's process is gone but children
+# still hold port 6666: a new Almighty would then exit at once ("Cannot open server socket") while
+# `up` saw the old listener and went on, and jobs stayed Waiting.
+stop_almighty() {
+  local pid pgid k
+  if [ -f /var/run/oar-server.pid ]; then
+    pid=$(cat /var/run/oar-server.pid); pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ' || true)
+    [ -n "$pgid" ] && kill -TERM -- "-$pgid" 2>/dev/null || true
+    rm -f /var/run/oar-server.pid
+  fi
+  pkill -TERM -f '^/usr/bin/perl /usr/lib/oar/Almighty|^Almighty: ' 2>/dev/null || true
+  for k in $(seq 1 50); do ss -ltn | grep -q ':6666 ' || return 0; sleep 0.2; done
+  pkill -KILL -f '^/usr/bin/perl /usr/lib/oar/Almighty|^Almighty: ' 2>/dev/null || true
+}
+
 up() {
   local was
   was=$(cat "$ST/nodes" 2>/dev/null || echo "$N")
@@ -155,7 +170,7 @@ up() {
   fi
 
   log "7. OAR server (Almighty)"
-  alive /var/run/oar-server.pid || /usr/sbin/oar-server
+  alive /var/run/oar-server.pid || { stop_almighty; /usr/sbin/oar-server; }
   local k
   for k in $(seq 1 50); do ss -ltn | grep -q ':6666 ' && break; sleep 0.2; done
 
@@ -174,12 +189,7 @@ up() {
 down() {
   local n i ns f
   n=$(cat "$ST/nodes" 2>/dev/null || echo "$N")
-  if [ -f /var/run/oar-server.pid ]; then
-    local pid pgid
-    pid=$(cat /var/run/oar-server.pid); pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ')
-    [ -n "$pgid" ] && kill -TERM -- "-$pgid" 2>/dev/null || true
-    rm -f /var/run/oar-server.pid
-  fi
+  stop_almighty
   # the recorded nodes, and any node namespace left by an `up` with another TESTBED_NODES
   local nodes
   nodes=$( { seq 1 "$n" | sed "s/^/$PREFIX/"; ip netns list 2>/dev/null | awk '{print $1}';
