@@ -8,7 +8,8 @@ from-scratch deploy within 1.2x their 4-machine figures; deploy.yml from scratch
 the bash baseline.
 
 Work = the time the external programs ran: every command result's `delta` (times its attempts,
-plus the retry delays between them: OAR polling) and every wait_for's `elapsed`. Overhead =
+plus the retry delays between them: OAR polling), every wait_for's `elapsed` and the smoke
+action's run (its OAR commands and polling, from its report). Overhead =
 wall time - work: Ansible's start-up, templating, module transfer, ssh round trips, facts.
 Needs root; brings the testbed up with 16 nodes, then back as it found it. Usage: python -m bench.bench_pipeline [4 16]
 """
@@ -53,6 +54,8 @@ def work_seconds(run: Run) -> float:
                         total += _delta(item["delta"]) * attempts + delay * (attempts - 1)
                     elif "elapsed" in item and task["task"].get("action", "").endswith(("wait_for", "nxc_build")):
                         total += float(item["elapsed"])
+                    elif isinstance(item.get("report"), dict) and "ended" in item["report"]:  # oar.nxc.oar_smoke
+                        total += float(item["report"]["ended"]) - float(item["report"]["started"])
                     elif attempts > 1:
                         total += delay * (attempts - 1)
     return total

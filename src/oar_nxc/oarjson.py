@@ -72,12 +72,20 @@ def not_alive(states: dict[str, list[str]], addresses: list[str]) -> list[str]:
     return problems
 
 
-def job_state(text: str, job: int, source: str = "oarstat -s -J") -> str | None:
+def job_states(text: str, source: str = "oarstat -s -J") -> dict[str, str]:
+    """Job id (a string) -> state, for every job of ``oarstat -s -J -j A -j B``."""
     data = _json(text, source)
     if not isinstance(data, dict):
         raise SourceError(source, "must be a JSON object")
-    value = data.get(str(job))
-    return None if value is None else str(value)
+    return {str(job): str(state) for job, state in data.items()}
+
+
+def job_state(text: str, job: int, source: str = "oarstat -s -J") -> str | None:
+    return job_states(text, source).get(str(job))
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if value is not None and str(value).lstrip("-").isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,8 @@ class JobInfo:
     network_addresses: list[str] | None  # None on OAR 3 (not in its JSON)
     launching_directory: str | None
     stdout_file: str | None
+    started: int | None = None  # epoch seconds (startTime; start_time on OAR 3), None before it starts
+    stopped: int | None = None  # epoch seconds (stopTime; stop_time on OAR 3)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -100,8 +110,7 @@ def job_info(text: str, job: int, source: str = "oarstat -f -J") -> JobInfo:
     if not isinstance(data, dict) or not isinstance(data.get(str(job)), dict):
         raise SourceError(source, f"no job {job} in the output")
     raw = data[str(job)]
-    code = raw.get("exit_code")
-    code = int(code) if code is not None and str(code).lstrip("-").isdigit() else None
+    code = _int(raw.get("exit_code"))
     addresses = raw.get("assigned_network_address")
     return JobInfo(
         job_id=job,
@@ -112,6 +121,8 @@ def job_info(text: str, job: int, source: str = "oarstat -f -J") -> JobInfo:
         network_addresses=[str(a) for a in addresses] if isinstance(addresses, list) else None,
         launching_directory=raw.get("launchingDirectory", raw.get("launching_directory")),
         stdout_file=raw.get("stdout_file"),
+        started=_int(raw.get("startTime", raw.get("start_time"))) or None,
+        stopped=_int(raw.get("stopTime", raw.get("stop_time"))) or None,
     )
 
 

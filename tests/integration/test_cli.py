@@ -117,7 +117,7 @@ def test_plan_prints_the_commands_and_runs_nothing(setup: Setup) -> None:
     assert (f"    deploy  SKIP  timeout -k 10 120 {nxc} start -f g5k-nfs-store -i /run/oar-testbed/id_ed25519.pub "
             f"-m {setup.master}/.oar-nxc/machines-g5k-nfs-store") in lines
     assert ("    smoke   SKIP  node_sshd, resources_alive, batch_job, failing_job, oardel, reservation, rest_api: "
-            "OAR jobs as oartest from the frontend") in lines
+            "OAR jobs as oartest from frontend") in lines
     assert (record.stat().st_mtime_ns, oar_jobs(("Running", "Waiting", "Terminated", "Error"))) == before
 
 

@@ -1,0 +1,127 @@
+# Copyright: (c) 2026, the oar-nxc developers
+# MIT License (see LICENSE)
+"""Action: the OAR smoke checks, run on the submit host (the task's delegate_to).
+
+The decisions are the oar_nxc core's (``oar_nxc.smokerun``): which checks, in which order, the
+job checks submitted together and awaited in one loop, how each is judged. This action is its
+transport: each command goes over the submit host's own connection (no Python needed there for
+the OAR commands), the REST API is fetched there with ``ansible.builtin.uri``, and the nodes'
+addresses and OAR sshd probes are read from the inventory (``hostvars``).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ansible.plugins.action import ActionBase
+from ansible_collections.oar.nxc.plugins.plugin_utils import core
+
+ARGUMENT_SPEC: dict[str, Any] = {
+    "user": {"type": "str", "required": True},
+    "submit": {"type": "str", "required": True},
+    "nodes": {"type": "list", "elements": "str", "required": True},
+    "address_var": {"type": "str", "default": ""},
+    "probe_var": {"type": "str", "default": "oar_smoke_node_sshd"},
+    "checks": {"type": "list", "elements": "str"},
+    "job_types": {"type": "list", "elements": "str", "default": []},
+    "walltime": {"type": "str", "default": "0:05:00"},
+    "job_timeout": {"type": "int", "default": 120},
+    "poll_interval": {"type": "int", "default": 2},
+    "concurrent": {"type": "bool", "default": True},
+    "grace": {"type": "int", "default": 10},
+    "sshd_port": {"type": "int", "default": 6667},
+    "sshd_timeout": {"type": "int", "default": 10},
+    "api_url": {"type": "str", "default": ""},
+    "server": {"type": "str", "default": ""},
+}
+
+
+class _SubmitHost:
+    """oar_nxc.smokerun.Host over this task's connection."""
+
+    def __init__(self, action: ActionModule, task_vars: dict[str, Any]) -> None:
+        self.action, self.task_vars = action, task_vars
+
+    def run(self, command: str) -> Any:
+        from oar_nxc.smokerun import Output
+
+        res = self.action._low_level_execute_command(command, sudoable=False)
+        return Output(int(res.get("rc", 1)), str(res.get("stdout", "")), str(res.get("stderr", "")))
+
+    def http_get(self, url: str, headers: dict[str, str]) -> tuple[int, Any, str]:
+        res = self.action._execute_module(
+            module_name="ansible.builtin.uri", task_vars=self.task_vars,
+            module_args={"url": url, "headers": headers, "return_content": True, "timeout": 10, "status_code": [200]})
+        return int(res.get("status") or -1), res.get("json"), str(res.get("msg", "")) if res.get("failed") else ""
+
+
+def _probe(result: Any) -> str | None:
+    """A wait_for result on a node's OAR sshd -> '' (it answered), why not, or None (never probed)."""
+    if not isinstance(result, dict) or not result:
+        return None
+    if result.get("skipped"):
+        return None
+    if result.get("failed") or result.get("state") != "started":
+        return "timeout" if result.get("elapsed") is not None else str(result.get("msg") or "failed")
+    return ""
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+
+    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
+        result = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        missing = core.missing()
+        if missing:
+            result.update(failed=True, msg=missing)
+            return result
+        from oar_nxc import smoke, smokerun
+        from oar_nxc.errors import OarNxcError
+
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        submit = args["submit"]
+        hostvars = task_vars.get("hostvars", {})
+        nodes = []
+        for name in args["nodes"]:
+            hv = hostvars.get(name, {}) if hasattr(hostvars, "get") else {}
+            address = str(hv.get(args["address_var"], name)) if args["address_var"] else name
+            nodes.append(smokerun.Node(name=name, address=address, machine=str(hv.get("oar_machine", "") or ""),
+                                       ip=str(hv.get("ansible_host", "") or ""),
+                                       sshd=_probe(hv.get(args["probe_var"]))))
+        try:
+            options = smokerun.Options(
+                user=args["user"], submit=submit, nodes=nodes,
+                checks=args["checks"] if args["checks"] is not None else smoke.names(),
+                job_types=args["job_types"], walltime=args["walltime"], job_timeout=args["job_timeout"],
+                poll_interval=max(1, args["poll_interval"]), concurrent=args["concurrent"],
+                grace=max(0, args["grace"]), sshd_port=args["sshd_port"], sshd_timeout=args["sshd_timeout"],
+                api_url=args["api_url"], server=args["server"])
+            unknown = [c for c in options.checks if c not in smoke.CHECKS]
+            if unknown:
+                raise OarNxcError(f"checks: unknown smoke check {', '.join(unknown)}: one of "
+                                  f"{', '.join(smoke.names())}")
+        except OarNxcError as exc:
+            result.update(failed=True, msg=str(exc))
+            return result
+        result["plan"] = smokerun.plan(options)
+        if self._task.check_mode:
+            result.update(changed=False, msg=result["plan"]["command"], results=[])
+            return result
+        if not nodes or not submit or self._task.delegate_to != submit:
+            result.update(failed=True, msg="Nothing to test: no compute node or no submit host in the inventory "
+                                           "(deploy first, or give the deployment file as the inventory)")
+            return result
+        report: dict[str, Any] = {"submit_host": submit, "user": options.user, "nodes": [n.name for n in nodes],
+                                  "addresses": options.addresses}
+        report["started"] = time.time()
+        results = smokerun.run(_SubmitHost(self, task_vars), options, progress=self._display.v)
+        report.update(ended=time.time(), checks=results, summary=smokerun.summary(results))
+        failed = [r for r in results if r["status"] == "failed"]
+        result.update(changed=any(r.get("job") for r in results), results=results, report=report,
+                      failed_checks=[r["name"] for r in failed],
+                      msg=f"{report['summary']['passed']} passed, {len(failed)} failed, "
+                          f"{report['summary']['skipped']} skipped")
+        return result

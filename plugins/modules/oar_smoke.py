@@ -1,0 +1,137 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, the oar-nxc developers
+# MIT License (see LICENSE)
+"""Documentation of the oar_smoke action (plugins/action/oar_smoke.py)."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: oar_smoke
+short_description: Smoke-test a deployed OAR cluster from its submit host
+version_added: "1.0.0"
+description:
+  - Runs the OAR smoke checks (C(ansible-doc -t lookup oar.nxc.smoke_checks)) on the host the task is delegated to,
+    which must be O(submit), over that host's own connection. The OAR commands need no Python there; the REST API
+    check uses M(ansible.builtin.uri) on that host.
+  - The gate checks come first (C(node_sshd) reads each node's probe in O(probe_var), C(resources_alive) polls
+    C(oarnodes -s -J)); when one fails, the job checks are recorded as skipped.
+  - "The job checks are submitted together (the reservation first) and awaited in one bounded loop that reads
+    every pending job with one C(oarstat -s -J -j A -j B ...); each is judged on its own. With O(concurrent) their
+    jobs are of type C(timesharing=*,*) so that OAR runs them side by side."
+  - A command that fails (exit status not 0, for example a database that does not answer) fails its check after
+    O(grace) seconds with the command's own error; it is not retried until the job timeout.
+  - The action never fails because a check failed; it returns the results (the C(oar_smoke) role writes the reports,
+    then fails). Under check mode it runs nothing and returns its C(plan).
+options:
+  user:
+    description: The normal user that submits the jobs (C(su - USER -c 'cd && oarsub ...')).
+    type: str
+    required: true
+  submit:
+    description: The submit host's inventory name; the task must be delegated to it.
+    type: str
+    required: true
+  nodes:
+    description: The compute nodes' inventory names.
+    type: list
+    elements: str
+    required: true
+  address_var:
+    description: Host variable with a node's OAR C(network_address); empty for the inventory name.
+    type: str
+    default: ""
+  probe_var:
+    description: Host variable with the M(ansible.builtin.wait_for) result of the node's OAR sshd probe.
+    type: str
+    default: oar_smoke_node_sshd
+  checks:
+    description: The checks to run; default all of them.
+    type: list
+    elements: str
+  job_types:
+    description: Job types (C(oarsub -t)) of every job.
+    type: list
+    elements: str
+    default: []
+  walltime:
+    description: Walltime of the jobs.
+    type: str
+    default: "0:05:00"
+  job_timeout:
+    description: Seconds each job may take to reach the awaited state; also bounds C(resources_alive).
+    type: int
+    default: 120
+  poll_interval:
+    description: Seconds between two polls.
+    type: int
+    default: 2
+  concurrent:
+    description: Jobs of type C(timesharing=*,*), run side by side; false awaits each job before the next.
+    type: bool
+    default: true
+  grace:
+    description: Seconds a failing command is retried before its check fails with the command's error.
+    type: int
+    default: 10
+  sshd_port:
+    description: Port of OAR's node sshd (named in the C(node_sshd) message).
+    type: int
+    default: 6667
+  sshd_timeout:
+    description: The probe's bound (named in the C(node_sshd) message).
+    type: int
+    default: 10
+  api_url:
+    description: OAR 3's REST API base URL; empty for C(http://<server's ansible_host>/api/).
+    type: str
+    default: ""
+  server:
+    description: Inventory name of the host that serves the REST API.
+    type: str
+    default: ""
+author:
+  - oar-nxc developers
+extends_documentation_fragment:
+  - oar.nxc.attributes
+"""
+
+EXAMPLES = r"""
+- name: Run the smoke checks on the frontend
+  oar.nxc.oar_smoke:
+    user: user1
+    submit: frontend
+    nodes: "{{ groups['role_node'] }}"
+    server: server
+  delegate_to: frontend
+  register: smoke
+
+- name: Show what failed
+  ansible.builtin.debug:
+    msg: "{{ smoke.results | selectattr('status', 'eq', 'failed') | list }}"
+"""
+
+RETURN = r"""
+results:
+  description:
+    - One entry per check, in the order of O(checks) (C(name), C(status) passed/failed/skipped, C(message),
+      C(seconds), C(started) and C(ended) as epoch seconds).
+    - A job check adds C(job) (its id) and, once judged, C(job_started), C(job_stopped) and C(job_hosts) as OAR
+      reports them.
+  returned: always
+  type: list
+  elements: dict
+report:
+  description: C(submit_host), C(user), C(nodes), C(addresses), C(started), C(ended), C(checks) and C(summary).
+  returned: when the checks ran
+  type: dict
+failed_checks:
+  description: The names of the failed checks.
+  returned: when the checks ran
+  type: list
+  elements: str
+plan:
+  description: The step as C(oar-nxc plan) shows it (step, command, run, why).
+  returned: always
+  type: dict
+"""

@@ -1,0 +1,467 @@
+"""Run the OAR smoke checks on a submit host, through whatever runs commands there.
+
+The order is the table of :mod:`oar_nxc.smoke`: the gate checks first (each node's OAR sshd
+answered, every resource is Alive); when one fails the job checks are recorded as skipped. The
+job checks are then *submitted together* (the reservation first, so that it is validated on free
+nodes) and awaited in one bounded loop that reads every pending job with a single ``oarstat``;
+each check is still judged on its own, and a failed check never hides another one. With
+``concurrent`` (the default) the jobs are of type ``timesharing=*,*`` so that OAR runs them side
+by side on the same nodes; without it each job is awaited before the next is submitted.
+
+A command that fails (its exit status is not 0) is not retried as if OAR were slow: after
+``grace`` seconds of failures the check fails with the command's own error.
+
+The caller provides the transport (:class:`Host`): the ``oar.nxc.oar_smoke`` action runs the
+commands over the submit host's Ansible connection; the unit tests replay recorded output.
+"""
+
+from __future__ import annotations
+
+import base64
+import shlex
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from oar_nxc import oarjson, smoke
+from oar_nxc.errors import OarNxcError
+
+COMMAND_TIMEOUT = 60  # seconds any one OAR command may take on the submit host
+TIMESHARING = "timesharing=*,*"
+RESERVATION_OK = "Reservation valid --> OK"
+# what the batch job runs: every node of the job answers its own name through oarsh. Sent as
+# base64 so that no quoting layer (ssh, su, oarsub, OAR's launcher) changes it; the homes need
+# not be shared.
+BATCH_SCRIPT = """\
+status=0
+for h in $(uniq "$OAR_NODEFILE"); do
+  name=$(oarsh "$h" hostname) || { echo "oarsh $h failed" >&2; status=1; continue; }
+  echo "$name"
+  [ "$name" = "$h" ] || { echo "$h answers $name" >&2; status=1; }
+done
+exit $status
+"""
+FAILING_SCRIPT = 'echo "oar-nxc smoke test: failing on purpose"; exit 3\n'
+
+
+@dataclass(frozen=True)
+class Output:
+    rc: int
+    stdout: str
+    stderr: str
+
+
+class Host(Protocol):
+    """The submit host: runs a command line (a string for its shell), fetches a URL."""
+
+    def run(self, command: str) -> Output: ...
+
+    def http_get(self, url: str, headers: dict[str, str]) -> tuple[int, Any, str]:
+        """(HTTP status, parsed JSON body or None, error text)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str  # inventory host name
+    address: str  # OAR network_address
+    machine: str = ""  # the reserved machine, when known
+    ip: str = ""  # ansible_host
+    sshd: str | None = None  # the probe of its OAR sshd: '' answered, else why not; None: not probed
+
+
+@dataclass(frozen=True)
+class Options:
+    user: str
+    submit: str
+    nodes: list[Node]
+    checks: list[str] = field(default_factory=smoke.names)
+    job_types: list[str] = field(default_factory=list)
+    walltime: str = "0:05:00"
+    job_timeout: float = 120
+    poll_interval: float = 2
+    concurrent: bool = True
+    grace: float = 10
+    sshd_port: int = 6667
+    sshd_timeout: int = 10
+    api_url: str = ""  # OAR 3's API; '' = http://<server>/api/
+    server: str = ""
+
+    @property
+    def addresses(self) -> list[str]:
+        return [n.address for n in self.nodes]
+
+
+def command_line(argv: list[str], user: str | None = None, timeout: int = COMMAND_TIMEOUT) -> str:
+    """The shell command line for the submit host: every word quoted, as USER from its home."""
+    words = [str(a) for a in argv]
+    if user:
+        words = ["su", "-", user, "-c", "cd && " + shlex.join(words)]
+    return shlex.join(["timeout", str(timeout), *words])
+
+
+def inline(script: str) -> str:
+    """An oarsub command that runs SCRIPT with sh, immune to quoting (base64 has no shell characters)."""
+    return f"echo {base64.b64encode(script.encode()).decode()} | base64 -d | sh"
+
+
+def property_of(addresses: list[str]) -> str:
+    """The oarsub -p SQL that selects these nodes (addresses are host names the core validated)."""
+    if len(addresses) == 1:
+        return f"network_address = '{addresses[0]}'"
+    return "network_address in (" + ",".join(f"'{a}'" for a in addresses) + ")"
+
+
+def excerpt(text: str, limit: int = 300) -> str:
+    """One line of at most LIMIT characters: what an error message may quote of a command's output."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+# --- judging a finished job (pure) -----------------------------------------------------------
+
+def judge_batch(info: oarjson.JobInfo, addresses: list[str], output: str | None,
+                errors: str | None) -> tuple[bool, str]:
+    names = sorted(set(output.split())) if output is not None else None
+    assigned = sorted(info.network_addresses) if info.network_addresses is not None else None
+    ok = (info.state == "Terminated" and info.exit_status == 0 and names in (None, sorted(addresses))
+          and assigned in (None, sorted(addresses)))
+    if ok:
+        return True, (f"job {info.job_id} on {len(addresses)} nodes: Terminated, exit status 0, output names "
+                      f"{', '.join(sorted(addresses))}")
+    said = "no output on the submit host (homes not shared)" if names is None else \
+        f"output names {', '.join(names) or 'nothing'}"
+    if errors:
+        said += f", stderr: {excerpt(errors)}"
+    ran = "" if assigned is None else f", ran on {', '.join(assigned)}"
+    return False, (f"job {info.job_id}: state {info.state}, exit status {info.exit_status} (exit_code "
+                   f"{info.exit_code}){ran}, {said}; expected Terminated, 0 and {', '.join(sorted(addresses))}")
+
+
+def judge_failing(info: oarjson.JobInfo) -> tuple[bool, str]:
+    if info.state == "Terminated" and info.exit_status == 3:
+        return True, f"job {info.job_id}: Terminated with exit_code {info.exit_code} (exit status 3)"
+    return False, (f"job {info.job_id} exits 3 but OAR reports state {info.state}, exit_code {info.exit_code} "
+                   f"(exit status {info.exit_status})")
+
+
+def judge_oardel(info: oarjson.JobInfo, deleted: bool) -> tuple[bool, str]:
+    if not deleted:
+        return False, f"job {info.job_id} ended as {info.state} before oardel"
+    if info.state == "Error":
+        return True, f"job {info.job_id}: Running, oardel, then Error"
+    return False, f"job {info.job_id} deleted while running ended as {info.state}, expected Error"
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+@dataclass
+class _Job:
+    check: str
+    args: list[str]
+    started: float
+    deadline: float
+    until: tuple[str, ...] = oarjson.FINAL_STATES
+    job: int | None = None
+    deleted: bool = False
+    state: str | None = None
+
+
+class Runner:
+    """One run of the checks. ``clock`` and ``sleep`` are injectable for the tests."""
+
+    def __init__(self, host: Host, options: Options, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep, wall: Callable[[], float] = time.time,
+                 progress: Callable[[str], None] | None = None) -> None:
+        self.host, self.options = host, options
+        self.clock, self.sleep, self.wall = clock, sleep, wall
+        self.progress = progress or (lambda _msg: None)
+        self.results: dict[str, dict[str, Any]] = {}
+        self._t0: dict[str, tuple[float, float]] = {}
+
+    # results
+    def _start(self, name: str) -> None:
+        self._t0[name] = (self.clock(), self.wall())
+
+    def _record(self, name: str, status: str, message: str, **extra: Any) -> None:
+        mono, wall = self._t0.get(name, (self.clock(), self.wall()))
+        self.results[name] = {"name": name, "status": status, "message": message.strip(),
+                              "seconds": round(self.clock() - mono, 1), "started": round(wall, 3),
+                              "ended": round(self.wall(), 3), **extra}
+        self.progress(f"{status} {name}: {message.strip()}")
+
+    def _run(self, argv: list[str], user: str | None = None) -> Output:
+        return self.host.run(command_line(argv, user))
+
+    def run(self) -> list[dict[str, Any]]:
+        unknown = [c for c in self.options.checks if c not in smoke.CHECKS]
+        if unknown:
+            raise OarNxcError(f"unknown smoke check {', '.join(unknown)}: one of {', '.join(smoke.names())}")
+        wanted = set(self.options.checks)
+        blocked = ""
+        for name in smoke.names("gate"):
+            if name in wanted:
+                self._start(name)
+                try:
+                    getattr(self, f"_check_{name}")()
+                except OarNxcError as exc:
+                    self._record(name, "failed", str(exc))
+                if self.results[name]["status"] == "failed" and not blocked:
+                    blocked = name
+        jobs = [n for n in smoke.names("job") if n in wanted]
+        if blocked:
+            for name in jobs:
+                self._record(name, "skipped", f"not run: {blocked} failed", seconds=0.0)
+        elif jobs:
+            self._jobs(jobs)
+        for name in smoke.names("api"):
+            if name in wanted:
+                self._start(name)
+                try:
+                    self._check_rest_api()
+                except OarNxcError as exc:
+                    self._record(name, "failed", str(exc))
+        return [self.results[name] for name in self.options.checks]
+
+    # gate checks
+    def _check_node_sshd(self) -> None:
+        opts = self.options
+        down = []
+        for node in opts.nodes:
+            if node.sshd == "":
+                continue
+            where = ", ".join(x for x in (f"machine {node.machine}" if node.machine else "", node.ip or node.name) if x)
+            why = "not probed (run the oar_smoke node entry point first)" if node.sshd is None else node.sshd
+            down.append(f"{node.name} ({where})" + (f": {why}" if why and why != "timeout" else ""))
+        if down:
+            self._record("node_sshd", "failed", f"OAR's node sshd (port {opts.sshd_port}) does not answer within "
+                                                f"{opts.sshd_timeout} s on {', '.join(down)}")
+            return
+        names = [n.name for n in opts.nodes]
+        suffix = f" (OAR: {', '.join(opts.addresses)})" if opts.addresses != names else ""
+        self._record("node_sshd", "passed", f"port {opts.sshd_port} open on {', '.join(names)}{suffix}")
+
+    def _poll(self, argv: list[str], done: Callable[[Output], bool], deadline: float) -> tuple[Output, bool]:
+        """Run ARGV until DONE(output) or DEADLINE; a command that keeps failing stops after the grace."""
+        failing_since: float | None = None
+        while True:
+            out = self._run(argv)
+            now = self.clock()
+            if out.rc != 0:
+                failing_since = now if failing_since is None else failing_since
+                if now - failing_since >= self.options.grace or now >= deadline:
+                    raise OarNxcError(f"{' '.join(argv)} failed (rc {out.rc}): "
+                                      f"{excerpt(out.stderr or out.stdout) or 'no output'}")
+            else:
+                failing_since = None
+                if done(out):
+                    return out, True
+                if now >= deadline:
+                    return out, False
+            self.sleep(self.options.poll_interval)
+
+    def _check_resources_alive(self) -> None:
+        opts = self.options
+        argv = ["oarnodes", "-s", "-J"]
+
+        def problems(out: Output) -> list[str]:
+            return oarjson.not_alive(oarjson.node_states(out.stdout, " ".join(argv)), opts.addresses)
+
+        out, ok = self._poll(argv, lambda o: not problems(o), self.clock() + opts.job_timeout)
+        if not ok:
+            self._record("resources_alive", "failed",
+                         f"not all Alive after {opts.job_timeout:g} s: {', '.join(problems(out))}")
+            return
+        states = oarjson.node_states(out.stdout, " ".join(argv))
+        count = sum(len(states.get(a, [])) for a in opts.addresses)
+        self._record("resources_alive", "passed", f"{count} resources Alive on {', '.join(opts.addresses)}")
+
+    # job checks
+    def _types(self) -> list[str]:
+        types = list(self.options.job_types)
+        if self.options.concurrent and not any(t.startswith("timesharing") for t in types):
+            types.append(TIMESHARING)
+        return [w for t in types for w in ("-t", t)]
+
+    def _specs(self, names: list[str]) -> list[tuple[str, list[str]]]:
+        opts = self.options
+        first = property_of(opts.addresses[:1])
+        walltime = f"walltime={opts.walltime}"
+        specs = {
+            "batch_job": ["-l", f"nodes={len(opts.addresses)},{walltime}", "-p", property_of(opts.addresses),
+                          inline(BATCH_SCRIPT)],
+            "failing_job": ["-l", f"nodes=1,{walltime}", "-p", first, inline(FAILING_SCRIPT)],
+            "oardel": ["-l", f"nodes=1,{walltime}", "-p", first, "sleep 300"],
+        }
+        order = (["reservation"] if "reservation" in names else []) + [n for n in names if n != "reservation"]
+        return [(n, specs.get(n, [])) for n in order]
+
+    def _submit(self, name: str, args: list[str]) -> int | None:
+        out = self._run(["oarsub", *self._types(), *args], self.options.user)
+        try:
+            if out.rc != 0:
+                raise OarNxcError(f"oarsub failed (rc {out.rc}): {excerpt(out.stderr or out.stdout) or 'no output'}")
+            return oarjson.job_id(out.stdout)
+        except OarNxcError as exc:
+            self._record(name, "failed", str(exc))
+            return None
+
+    def _reservation(self) -> None:
+        self._start("reservation")
+        when = self._run(["date", "-d", "+5 min", "+%F %T"])
+        if when.rc != 0:
+            self._record("reservation", "failed", f"date on {self.options.submit} failed: {excerpt(when.stderr)}")
+            return
+        at = when.stdout.strip()
+        out = self._run(["oarsub", *self._types(), "-r", at, "-l", "nodes=1,walltime=0:01:00", "-p",
+                         property_of(self.options.addresses[:1]), "sleep 1"], self.options.user)
+        try:
+            job = oarjson.job_id(out.stdout)
+        except OarNxcError:
+            job = None
+        if job is not None:
+            self._run(["oardel", str(job)], self.options.user)  # cancel it, whatever it said
+        if RESERVATION_OK in out.stdout:
+            self._record("reservation", "passed", f"job {job} reserved for {at}: Reservation valid, then cancelled",
+                         job=job)
+        else:
+            last = next((ln.strip() for ln in reversed((out.stdout + out.stderr).splitlines()) if ln.strip()),
+                        f"rc {out.rc}, no output")
+            self._record("reservation", "failed", f"reservation {job} for {at} not validated: {excerpt(last)}",
+                         job=job)
+
+    def _jobs(self, names: list[str]) -> None:
+        pending: list[_Job] = []
+        for name, args in self._specs(names):
+            if name == "reservation":
+                self._reservation()
+                continue
+            self._start(name)
+            job = self._submit(name, args)
+            if job is None:
+                continue
+            now = self.clock()
+            until = ("Running", *oarjson.FINAL_STATES) if name == "oardel" else oarjson.FINAL_STATES
+            pending.append(_Job(name, args, now, now + self.options.job_timeout, until, job))
+            if not self.options.concurrent:
+                self._await(pending)
+                pending = []
+        self._await(pending)
+
+    def _await(self, pending: list[_Job]) -> None:
+        """One loop over every pending job: a single oarstat per poll, each job judged when it ends."""
+        failing_since: float | None = None
+        while pending:
+            argv = ["oarstat", "-s", "-J", *[w for j in pending for w in ("-j", str(j.job))]]
+            out = self._run(argv)
+            now = self.clock()
+            states: dict[str, Any] = {}
+            if out.rc != 0:
+                failing_since = now if failing_since is None else failing_since
+                if now - failing_since >= self.options.grace:
+                    error = f"oarstat failed (rc {out.rc}): {excerpt(out.stderr or out.stdout) or 'no output'}"
+                    for j in pending:
+                        self._record(j.check, "failed", f"job {j.job}: {error}", job=j.job)
+                    return
+            else:
+                failing_since = None
+                try:
+                    states = oarjson.job_states(out.stdout, " ".join(argv))
+                except OarNxcError as exc:
+                    for j in pending:
+                        self._record(j.check, "failed", str(exc), job=j.job)
+                    return
+            ended = []
+            for j in list(pending):
+                j.state = states.get(str(j.job), j.state)
+                if j.check == "oardel" and not j.deleted and j.state == "Running":
+                    deleted = self._run(["oardel", str(j.job)], self.options.user)
+                    if deleted.rc != 0:
+                        pending.remove(j)
+                        self._record(j.check, "failed", f"oardel {j.job} failed (rc {deleted.rc}): "
+                                                        f"{excerpt(deleted.stderr or deleted.stdout)}", job=j.job)
+                        continue
+                    j.deleted, j.deadline = True, now + self.options.job_timeout
+                elif j.state in oarjson.FINAL_STATES:
+                    pending.remove(j)
+                    ended.append(j)
+                elif now >= j.deadline:
+                    pending.remove(j)
+                    waited = "Running" if j.check == "oardel" and not j.deleted else "/".join(oarjson.FINAL_STATES)
+                    self._record(j.check, "failed", f"job {j.job} is still {j.state or 'unknown to oarstat'} after "
+                                                    f"{self.options.job_timeout:g} s (waited for {waited})", job=j.job)
+            if ended:
+                self._judge(ended)
+            if pending:
+                self.sleep(self.options.poll_interval)
+
+    def _judge(self, ended: list[_Job]) -> None:
+        argv = ["oarstat", "-f", "-J", *[w for j in ended for w in ("-j", str(j.job))]]
+        out = self._run(argv)
+        for j in ended:
+            try:
+                if out.rc != 0:
+                    raise OarNxcError(f"oarstat -f failed (rc {out.rc}): {excerpt(out.stderr or out.stdout)}")
+                info = oarjson.job_info(out.stdout, int(j.job or 0), " ".join(argv))
+            except OarNxcError as exc:
+                self._record(j.check, "failed", str(exc), job=j.job)
+                continue
+            if j.check == "batch_job":
+                ok, message = judge_batch(info, self.options.addresses, *self._job_output(j.job or 0))
+            elif j.check == "failing_job":
+                ok, message = judge_failing(info)
+            else:
+                ok, message = judge_oardel(info, j.deleted)
+            self._record(j.check, "passed" if ok else "failed", message, job=j.job, job_started=info.started,
+                         job_stopped=info.stopped, job_hosts=info.network_addresses)
+
+    def _job_output(self, job: int) -> tuple[str | None, str | None]:
+        """The job's stdout and stderr files in the user's home on the submit host (None without a shared home)."""
+        texts: list[str | None] = []
+        for suffix in ("stdout", "stderr"):
+            out = self._run(["cat", f"OAR.{job}.{suffix}"], self.options.user)
+            texts.append(out.stdout if out.rc == 0 else None)
+        return texts[0], texts[1]
+
+    # the API
+    def _check_rest_api(self) -> None:
+        opts = self.options
+        version_out = self._run(["oarsub", "-V"])
+        found = oarjson.version(version_out.stdout)
+        if found is None or found[0] < 3:
+            self._record("rest_api", "skipped", f"skipped: {excerpt(version_out.stdout) or 'oarsub -V: no version'} "
+                                                "has no OAR 3 REST API (/api, oarsub -T); checked on OAR 3 only")
+            return
+        api = opts.api_url or f"http://{opts.server}/api/"
+        status, root, error = self.host.http_get(api, {})
+        if status != 200 or not isinstance(root, dict) or "api_version" not in root:
+            version = root.get("api_version", "missing") if isinstance(root, dict) else "missing"
+            raise OarNxcError(f"GET {api}: HTTP {status}{': ' + excerpt(error) if error else ''}, "
+                              f"api_version {version}")
+        token_out = self._run(["oarsub", "-T"], opts.user)
+        token = next((w.split("=", 1)[1] for w in token_out.stdout.split() if w.startswith("OAR_API_TOKEN=")), "")
+        if not token:
+            raise OarNxcError(f"oarsub -T as {opts.user} gave no OAR_API_TOKEN (rc {token_out.rc})")
+        status, whoami, error = self.host.http_get(api + "whoami", {"Authorization": f"Bearer {token}"})
+        user = whoami.get("authenticated_user") if isinstance(whoami, dict) else None
+        if status != 200 or user != opts.user:
+            raise OarNxcError(f"GET {api}whoami: HTTP {status}{': ' + excerpt(error) if error else ''}, whoami "
+                              f"{user or 'missing'} (expected {opts.user})")
+        self._record("rest_api", "passed", f"{api}: api_version {root['api_version']}, whoami {opts.user}")
+
+
+def run(host: Host, options: Options, **kwargs: Any) -> list[dict[str, Any]]:
+    """The checks' results, in the order of ``options.checks``."""
+    return Runner(host, options, **kwargs).run()
+
+
+def summary(results: list[dict[str, Any]]) -> dict[str, int]:
+    return {status: sum(1 for r in results if r["status"] == status) for status in ("passed", "failed", "skipped")}
+
+
+def plan(options: Options) -> dict[str, Any]:
+    """What a run would do, for ``--check`` and ``oar-nxc plan``."""
+    return {"step": "smoke", "run": False, "why": "--check: the smoke checks submit OAR jobs",
+            "command": f"{', '.join(options.checks)}: OAR jobs as {options.user} from "
+                       f"{options.submit or 'the frontend'}"}

@@ -1,0 +1,256 @@
+"""oar_nxc.smokerun on a recorded real run (the testbed's OAR 2.5.9) and on faults built from it."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections import defaultdict, deque
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oar_nxc import oarjson, smokerun
+from oar_nxc.errors import OarNxcError
+
+RECORDED = Path(__file__).parents[2] / "fixtures" / "oar" / "smoke-run-2.5.9.json"
+DB_DOWN = smokerun.Output(1, "", "[oarnodes] DB connection error: could not connect to server\n")
+
+
+class Replay:
+    """A submit host that answers each command line with its recorded outputs, in order."""
+
+    def __init__(self, calls: list[dict[str, Any]], clock: Clock) -> None:
+        self.queues: dict[str, deque[smokerun.Output]] = defaultdict(deque)
+        for call in calls:
+            self.queues[call["command"]].append(smokerun.Output(call["rc"], call["stdout"], call["stderr"]))
+        self.last: dict[str, smokerun.Output] = {}
+        self.seen: list[str] = []
+        self.clock = clock
+
+    def run(self, command: str) -> smokerun.Output:
+        self.seen.append(command)
+        self.clock.now += 0.1
+        queue = self.queues.get(command)
+        if queue:
+            self.last[command] = queue.popleft()
+        if command not in self.last:
+            raise AssertionError(f"not recorded: {command}")
+        return self.last[command]  # the last answer again once the recording is used up
+
+    def http_get(self, url: str, headers: dict[str, str]) -> tuple[int, Any, str]:
+        raise AssertionError("OAR 2.5 has no OAR 3 API")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def recorded() -> list[dict[str, Any]]:
+    return json.loads(RECORDED.read_text())["calls"]
+
+
+def options(**changes: Any) -> smokerun.Options:
+    nodes = [smokerun.Node(name=f"node{i}", address=f"oarnode{i + 1}", machine=f"oarnode{i + 1}",
+                           ip=f"10.213.0.{11 + i}", sshd="") for i in (1, 2)]
+    return smokerun.Options(**{"user": "oartest", "submit": "frontend", "nodes": nodes, "job_timeout": 120,
+                               "poll_interval": 2, **changes})
+
+
+def replay(calls: list[dict[str, Any]], **changes: Any) -> tuple[list[dict[str, Any]], Replay, Clock]:
+    clock = Clock()
+    host = Replay(calls, clock)
+    results = smokerun.run(host, options(**changes), clock=clock, sleep=clock.sleep, wall=clock)
+    return results, host, clock
+
+
+def test_the_recorded_run_passes_with_the_same_commands() -> None:
+    results, host, _ = replay(recorded())
+    assert [(r["name"], r["status"]) for r in results] == [
+        ("node_sshd", "passed"), ("resources_alive", "passed"), ("batch_job", "passed"),
+        ("failing_job", "passed"), ("oardel", "passed"), ("reservation", "passed"), ("rest_api", "skipped")]
+    messages = {r["name"]: r["message"] for r in results}
+    assert messages == {
+        "node_sshd": "port 6667 open on node1, node2 (OAR: oarnode2, oarnode3)",
+        "resources_alive": "4 resources Alive on oarnode2, oarnode3",
+        "batch_job": "job 28 on 2 nodes: Terminated, exit status 0, output names oarnode2, oarnode3",
+        "failing_job": "job 29: Terminated with exit_code 768 (exit status 3)",
+        "oardel": "job 30: Running, oardel, then Error",
+        "reservation": "job 27 reserved for 2026-11-27 17:16:04: Reservation valid, then cancelled",
+        "rest_api": "skipped: OAR version : 2.5.9 (Canicule) has no OAR 3 REST API (/api, oarsub -T); checked on "
+                    "OAR 3 only"}
+    assert host.seen == [c["command"] for c in recorded()]  # the run asks exactly what the real run asked
+    jobs = {r["name"]: (r.get("job"), r.get("job_hosts")) for r in results}
+    assert jobs["batch_job"] == (28, ["oarnode2", "oarnode3"])
+    assert jobs["oardel"] == (30, ["oarnode2"])
+    assert all(r["ended"] >= r["started"] for r in results)
+
+
+def test_job_checks_are_submitted_together_then_awaited_with_one_oarstat() -> None:
+    _, host, _ = replay(recorded())
+    submits = [i for i, c in enumerate(host.seen) if "oarsub" in c and " -r " not in c and "-V" not in c]
+    first_poll = next(i for i, c in enumerate(host.seen) if c.startswith("timeout 60 oarstat -s"))
+    assert len(submits) == 3 and max(submits) < first_poll
+    assert host.seen[first_poll] == "timeout 60 oarstat -s -J -j 28 -j 29 -j 30"
+    assert all("-t 'timesharing=*,*'" in shlex.split(c)[-1] for c in (host.seen[i] for i in submits))
+
+
+def test_one_after_the_other_without_concurrent() -> None:
+    calls = recorded()
+    clock = Clock()
+    host = Replay(calls, clock)
+    # without timesharing the command lines differ: answer them with the recorded outputs
+    for command in list(host.queues):
+        if "timesharing" in command:
+            host.queues[command.replace(" -t '\"'\"'timesharing=*,*'\"'\"'", "")] = host.queues.pop(command)
+    for job in ("28", "29", "30"):
+        host.queues[f"timeout 60 oarstat -s -J -j {job}"] = deque(
+            smokerun.Output(0, json.dumps({job: state}), "") for state in ("Running", "Terminated")) if job != "30" \
+            else deque(smokerun.Output(0, json.dumps({job: s}), "") for s in ("Running", "Error"))
+    results = smokerun.run(host, options(concurrent=False), clock=clock, sleep=clock.sleep, wall=clock)
+    assert [r["status"] for r in results] == ["passed"] * 6 + ["skipped"]
+    order = [c for c in host.seen if "oarsub -l" in c or c.startswith("timeout 60 oarstat -s")]
+    assert [("submit" if "oarsub" in c else c.split("-j ")[-1]) for c in order] == [
+        "submit", "28", "28", "submit", "29", "29", "submit", "30", "30"]
+
+
+def test_a_failed_gate_skips_the_job_checks() -> None:
+    nodes = [smokerun.Node(name="node1", address="oarnode2", machine="oarnode2", ip="10.213.0.12", sshd="timeout"),
+             smokerun.Node(name="node2", address="oarnode3", sshd=None)]
+    results, host, _ = replay(recorded(), nodes=nodes)
+    assert results[0] == {**results[0], "status": "failed", "message": (
+        "OAR's node sshd (port 6667) does not answer within 10 s on node1 (machine oarnode2, 10.213.0.12), "
+        "node2 (node2): not probed (run the oar_smoke node entry point first)")}
+    assert [(r["name"], r["status"], r["message"]) for r in results[2:6]] == [
+        (name, "skipped", "not run: node_sshd failed")
+        for name in ("batch_job", "failing_job", "oardel", "reservation")]
+    assert not any("oarsub -t" in c or "oarsub -l" in c for c in host.seen)
+
+
+def test_a_broken_oar_fails_after_the_grace_with_its_own_error() -> None:
+    calls = [c if c["command"] != "timeout 60 oarnodes -s -J" else {**c, **DB_DOWN.__dict__} for c in recorded()]
+    results, _, clock = replay(calls, grace=10)
+    assert results[1]["status"] == "failed"
+    assert results[1]["message"] == ("oarnodes -s -J failed (rc 1): [oarnodes] DB connection error: could not "
+                                     "connect to server")
+    assert clock.now - 1000.0 < 15  # the grace, not the 120 s job timeout
+    assert [r["status"] for r in results[2:6]] == ["skipped"] * 4
+
+
+def test_a_job_that_never_ends_fails_at_its_deadline_and_the_others_are_still_judged() -> None:
+    calls = recorded()
+    for call in calls:  # job 29 (failing_job) stays Waiting whatever happens
+        if call["command"].startswith("timeout 60 oarstat -s") and "29" in call["stdout"]:
+            data = json.loads(call["stdout"])
+            data["29"] = "Waiting"
+            call["stdout"] = json.dumps(data)
+    calls = [c for c in calls if c["command"] != "timeout 60 oarstat -f -J -j 29"]
+    for call in calls:
+        if call["command"] == "timeout 60 oarstat -s -J -j 28 -j 30":
+            call["command"] = "timeout 60 oarstat -s -J -j 28 -j 29 -j 30"
+        if call["command"] == "timeout 60 oarstat -s -J -j 30":
+            call["command"] = "timeout 60 oarstat -s -J -j 29 -j 30"
+    calls.append({"command": "timeout 60 oarstat -s -J -j 29", "rc": 0, "stdout": '{"29": "Waiting"}', "stderr": ""})
+    results, _, clock = replay(calls, job_timeout=30)
+    by_name = {r["name"]: r for r in results}
+    assert by_name["failing_job"]["status"] == "failed"
+    assert by_name["failing_job"]["message"] == "job 29 is still Waiting after 30 s (waited for Terminated/Error)"
+    assert (by_name["batch_job"]["status"], by_name["oardel"]["status"]) == ("passed", "passed")
+    assert 30 <= clock.now - 1000.0 < 45
+
+
+def test_a_refused_submission_names_oarsub_output() -> None:
+    calls = recorded()
+    for call in calls:
+        if "oarsub" in call["command"] and "nodes=2" in call["command"]:
+            call.update(rc=6, stdout="[ADMISSION RULE] Error: no such resources\n", stderr="")
+    calls = [c for c in calls
+             if "-j 28" not in c["command"] or c["command"].startswith("timeout 60 oarstat -s -J -j 28 -j")]
+    for call in calls:
+        if call["command"].startswith("timeout 60 oarstat -s -J -j 28 -j 29 -j 30"):
+            call["command"] = "timeout 60 oarstat -s -J -j 29 -j 30"
+        elif call["command"] == "timeout 60 oarstat -s -J -j 28 -j 30":
+            call["command"] = "timeout 60 oarstat -s -J -j 30"
+    results, _, _ = replay(calls)
+    batch = results[2]
+    assert (batch["status"], batch["message"]) == (
+        "failed", "oarsub failed (rc 6): [ADMISSION RULE] Error: no such resources")
+    assert [r["status"] for r in results[3:6]] == ["passed"] * 3
+
+
+def test_reservation_not_validated() -> None:
+    calls = recorded()
+    for call in calls:
+        if " -r " in call["command"]:
+            call.update(stdout="[ADMISSION RULE] ...\nOAR_JOB_ID=27\nReservation mode: waiting validation...\n"
+                               "Reservation valid --> KO\n")
+    results, _, _ = replay(calls)
+    assert results[5]["message"] == ("reservation 27 for 2026-11-27 17:16:04 not validated: Reservation valid --> KO")
+
+
+def test_command_line_quotes_every_word() -> None:
+    hostile = "x'; rm -rf / #"
+    line = smokerun.command_line(["oarsub", "-p", "network_address = 'a'", hostile], user="user1")
+    words = shlex.split(line)
+    assert words[:6] == ["timeout", "60", "su", "-", "user1", "-c"]
+    assert shlex.split(words[6]) == ["cd", "&&", "oarsub", "-p", "network_address = 'a'", hostile]
+
+
+def test_inline_survives_any_quoting() -> None:
+    command = smokerun.inline(smokerun.BATCH_SCRIPT)
+    assert set(command) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/= |-")
+
+
+@pytest.mark.parametrize(("addresses", "sql"), [
+    (["a"], "network_address = 'a'"), (["a", "b"], "network_address in ('a','b')")])
+def test_property_of(addresses: list[str], sql: str) -> None:
+    assert smokerun.property_of(addresses) == sql
+
+
+def info(**changes: Any) -> oarjson.JobInfo:
+    base = {"job_id": 7, "state": "Terminated", "exit_code": 0, "exit_status": 0, "signal": 0,
+            "network_addresses": ["a", "b"], "launching_directory": "/home/u", "stdout_file": "OAR.7.stdout"}
+    return oarjson.JobInfo(**{**base, **changes})
+
+
+def test_judge_batch() -> None:
+    assert smokerun.judge_batch(info(), ["a", "b"], "b\na\n", "") == (
+        True, "job 7 on 2 nodes: Terminated, exit status 0, output names a, b")
+    assert smokerun.judge_batch(info(), ["a", "b"], None, None)[0] is True  # homes not shared: the job checked
+    ok, message = smokerun.judge_batch(info(exit_code=256, exit_status=1), ["a", "b"], "a\n", "b answers c\n")
+    assert not ok
+    assert message == ("job 7: state Terminated, exit status 1 (exit_code 256), ran on a, b, output names a, "
+                       "stderr: b answers c; expected Terminated, 0 and a, b")
+    assert smokerun.judge_batch(info(network_addresses=["a"]), ["a", "b"], None, None)[0] is False
+
+
+def test_judge_oardel_and_failing() -> None:
+    assert smokerun.judge_oardel(info(state="Error"), deleted=True) == (True, "job 7: Running, oardel, then Error")
+    assert smokerun.judge_oardel(info(), deleted=False) == (False, "job 7 ended as Terminated before oardel")
+    assert smokerun.judge_failing(info(exit_code=768, exit_status=3))[0] is True
+    assert smokerun.judge_failing(info()) == (
+        False, "job 7 exits 3 but OAR reports state Terminated, exit_code 0 (exit status 0)")
+
+
+def test_excerpt_is_bounded() -> None:
+    assert smokerun.excerpt("a\n" * 10_000, 20) == "a a a a a a a a a a…"
+    assert len(smokerun.excerpt("x" * 10**6)) == 300
+
+
+def test_unknown_check() -> None:
+    clock = Clock()
+    with pytest.raises(OarNxcError, match="unknown smoke check nope: one of node_sshd, "):
+        smokerun.run(Replay([], clock), options(checks=["nope"]), clock=clock, sleep=clock.sleep, wall=clock)
+
+
+def test_plan() -> None:
+    assert smokerun.plan(options(checks=["batch_job"])) == {
+        "step": "smoke", "run": False, "why": "--check: the smoke checks submit OAR jobs",
+        "command": "batch_job: OAR jobs as oartest from frontend"}
