@@ -207,8 +207,6 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
             plan = res["plan"]
             commands.append({"oar_nxc_step": plan.get("step"), **{k: plan.get(k) for k in ("command", "cwd", "run",
                                                                                            "why")}})
-        elif kind == "runner_on_ok" and isinstance(res.get("msg"), dict) and "oar_nxc_step" in res["msg"]:
-            commands.append(res["msg"])
         elif kind == "playbook_on_stats":
             for key in ("ok", "changed", "failures", "dark", "skipped"):
                 for host, count in (data.get(key) or {}).items():
