@@ -24,7 +24,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "params": {"type": "dict", "default": {}},
     "roles": {"type": "dict", "default": {}},
     "nxc": {"type": "str", "default": "nxc"},
-    "public_key": {"type": "path", "required": True},
+    "public_key": {"type": "path", "default": ""},
     "private_key": {"type": "str", "default": ""},
     "python_interpreter": {"type": "str", "default": "/run/current-system/sw/bin/python3"},
     "job_id": {"type": "str", "default": ""},
@@ -34,7 +34,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "environment": {"type": "dict", "default": {}},
     "force": {"type": "bool", "default": False},
     "probes": {"type": "list", "elements": "dict"},
-    "state": {"type": "str", "default": "started", "choices": ["started", "loaded"]},
+    "state": {"type": "str", "default": "started", "choices": ["started", "loaded", "absent"]},
 }
 
 
@@ -54,7 +54,8 @@ class ActionModule(ActionBase):
         from oar_nxc.errors import OarNxcError
         from oar_nxc.nodefile import job_id_from_value
 
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC,
+                                              required_if=[["state", "started", ["public_key"]]])
         probes = args["probes"]
         stale = [f"{p.get('host')} ({p.get('error') or p.get('role')})" for p in probes or []
                  if isinstance(p, dict) and not p.get("ok")]
@@ -72,6 +73,7 @@ class ActionModule(ActionBase):
                 python_interpreter=args["python_interpreter"],
                 job_id=job_id_from_value(args["job_id"] or None, "job_id"))
             plan = start.plan(request, check_machines=args["state"] == "started")
+            result["current"] = plan.paths.current
         except OarNxcError as exc:
             result.update(failed=True, msg=str(exc), oar_nxc_exit=checks.BAD_INPUT)
             return result
@@ -82,6 +84,13 @@ class ActionModule(ActionBase):
             self._display.display(
                 f"{len(plan.unused)} selected machine(s) not used: {', '.join(plan.unused)} (nxc would wait for "
                 "their ssh port although it gives them no role)")
+        if args["state"] == "absent":  # forget the current deployment: the next deploy starts again
+            gone = os.path.isfile(plan.paths.current)
+            if gone and not self._task.check_mode:
+                os.remove(plan.paths.current)
+            result.update(changed=gone, why=f"{plan.paths.current} " + ("removed" if gone else "does not exist"))
+            del result["plan"]
+            return result
         if args["state"] == "loaded":  # the current deployment file's hosts: no step of its own to plan
             result.update(changed=False)
             del result["plan"]

@@ -20,8 +20,8 @@ from typing import Any
 # the flavours of oar_nxc.flavours (the core, where they are written; a unit test keeps this
 # copy equal): the module runs on the builder, which may not have the core
 FLAVOURS = ("docker", "g5k-image", "g5k-nfs-store", "g5k-ramdisk", "nspawn", "vm", "vm-ramdisk")
-# nxc names a build after nxc.json's "composition" file: composition.nix -> composition
-BUILD_NAME = "composition"
+# nxc's composition file when nxc.json names none; the build is named after its stem
+DEFAULT_COMPOSITION_FILE = "composition.nix"
 # directories that hold outputs, not inputs, of a build
 EXCLUDE = ("build", "deploy", "artifact", "result", ".oar-nxc", ".git", "__pycache__")
 TIMEOUT_RC = 124  # timeout(1)'s exit code when the time ran out
@@ -96,10 +96,24 @@ def build_argv(nxc: str, flavour: str, setup: str = "", params: Mapping[str, Any
     return argv + [str(a) for a in extra_args]
 
 
+def composition_name(composition_dir: str) -> str:
+    """nxc's name of the composition: the stem of nxc.json's ``composition`` file (as the oar_nxc
+    core's ``composition.load`` reads it; a unit test keeps the two equal). An unreadable nxc.json
+    counts as none here: the build itself reports it."""
+    try:
+        with open(os.path.join(composition_dir, "nxc.json"), encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        data = {}
+    name = data.get("composition") if isinstance(data, dict) else None
+    file_name = os.path.basename(name) if isinstance(name, str) and name else DEFAULT_COMPOSITION_FILE
+    return os.path.splitext(file_name)[0]
+
+
 def build_paths(composition_dir: str, flavour: str) -> tuple[str, str]:
     """(the build result nxc links, the record of the last successful build) of a flavour."""
     build = os.path.join(composition_dir, "build")
-    return (os.path.join(build, f"{BUILD_NAME}::{flavour}"),
+    return (os.path.join(build, f"{composition_name(composition_dir)}::{flavour}"),
             os.path.join(build, f".oar-nxc-{flavour}.json"))
 
 

@@ -51,9 +51,9 @@ options:
     type: dict
     default: {}
   public_key:
-    description: The public key nxc installs on the hosts (C(-i)).
+    description: The public key nxc installs on the hosts (C(-i)); required with O(state=started).
     type: path
-    required: true
+    default: ""
   private_key:
     description: The matching private key, set as the deployed hosts' C(ansible_ssh_private_key_file).
     type: str
@@ -92,10 +92,11 @@ options:
   state:
     description:
       - C(started) runs nxc start when needed; C(loaded) only returns the hosts of the current deployment file
-        (and fails when there is none).
+        (and fails when there is none); C(absent) forgets the current deployment (its record RV(current)), so
+        that the next C(started) runs nxc start.
     type: str
     default: started
-    choices: [started, loaded]
+    choices: [started, loaded, absent]
 author:
   - oar-nxc developers
 extends_documentation_fragment:
@@ -161,6 +162,10 @@ probe:
   type: bool
 deployment_file:
   description: The deployment file nxc writes (C(deploy/<composition>::<flavour>[::<tag>].json)).
+  returned: when the composition was read
+  type: str
+current:
+  description: The record of the current deployment (C(.oar-nxc/deployed-<flavour>.json)) that O(state=absent) removes.
   returned: when the composition was read
   type: str
 elapsed:

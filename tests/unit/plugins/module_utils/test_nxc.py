@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from ansible_collections.oar.nxc.plugins.module_utils import nxc
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, REPO
 
 CAPTURED = FIXTURES / "nxc"
 VM = ("Platform detection: local mode will be used\nstart vlan\nError: vde_switch not found, please install vde2\n"
@@ -92,3 +92,19 @@ def test_read_record(tmp_path: Path) -> None:
     path.write_text(json.dumps({"fingerprint": "d"}))
     assert nxc.read_record(str(path)) == ({"fingerprint": "d"}, "")
     assert nxc.build_paths("/c/master", "vm") == ("/c/master/build/composition::vm", "/c/master/build/.oar-nxc-vm.json")
+
+
+def test_the_build_is_named_after_nxc_json(tmp_path: Path) -> None:
+    assert nxc.composition_name(str(tmp_path)) == "composition"  # no nxc.json: nxc's default
+    (tmp_path / "nxc.json").write_text('{"composition": "oar.cluster.nix", "default_flavour": "vm"}')
+    assert nxc.build_paths(str(tmp_path), "docker")[0] == f"{tmp_path}/build/oar.cluster::docker"
+    (tmp_path / "nxc.json").write_text("{not json")
+    assert nxc.composition_name(str(tmp_path)) == "composition"
+
+
+@pytest.mark.parametrize("name", ["master", "nfs-home"])
+def test_the_build_name_is_the_cores(name: str) -> None:
+    from oar_nxc import composition
+
+    path = REPO / "compositions" / name
+    assert nxc.composition_name(str(path)) == composition.load(path).name
