@@ -22,6 +22,7 @@ class Progress:
         self.play = ""
         self.task = ""
         self.tasks_in_play = 0
+        self.ended = False
         self.ok: set[str] = set()
         self.failed: set[str] = set()
         self.unreachable: set[str] = set()
@@ -43,6 +44,8 @@ class Progress:
         self._track(kind, data)
         if kind in ("playbook_on_play_start", "playbook_on_task_start") or kind.startswith("runner_on_"):
             self.draw(line=not kind.startswith("runner_on_"))  # plain mode: a line per play and task
+        elif kind == "playbook_on_stats" and self.tty:
+            self.draw(line=False)  # the full bar: the playbook ended
         return True
 
     def _track(self, kind: str, data: dict[str, Any]) -> None:
@@ -52,6 +55,8 @@ class Progress:
             self.play = data.get("name", "")
             self.task = ""
             self.tasks_in_play = 0
+        elif kind == "playbook_on_stats":
+            self.ended = True
         elif kind == "playbook_on_task_start":
             self.task = data.get("task", "")
             self.tasks_in_play += 1
@@ -70,7 +75,7 @@ class Progress:
     def draw(self, *, line: bool) -> None:
         if self.tty:
             total = max(len(self.plays), self.play_index, 1)
-            done = (self.play_index - 1 + min(self.tasks_in_play, 20) / 20) / total
+            done = 1.0 if self.ended else (self.play_index - 1 + min(self.tasks_in_play, 20) / 20) / total
             filled = max(0, min(BAR, round(done * BAR)))
             text = f"[{'#' * filled}{'-' * (BAR - filled)}] {self.status()}"
             width = shutil.get_terminal_size((120, 20)).columns

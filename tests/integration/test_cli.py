@@ -71,7 +71,10 @@ def test_deploy_end_to_end_with_plain_progress(setup: Setup) -> None:
     out = result.stdout
     assert "\r" not in out
     progress = [line for line in out.splitlines() if line.startswith("[")]
-    assert len(progress) > 50
+    # plain mode: exactly one line per play and per task started
+    run_events = [json.loads(e.read_text()) for e in (setup.base / "deploy/artifacts/run/job_events").glob("*.json")]
+    starts = [e for e in run_events if e["event"] in ("playbook_on_play_start", "playbook_on_task_start")]
+    assert len(progress) == len(starts) > 30
     assert all(PROGRESS_LINE.match(line) for line in progress), [p for p in progress if not PROGRESS_LINE.match(p)][:3]
     assert any(" 1/10 Check the controller and the inventory: " in line for line in progress)
     assert any(" 10/10 Smoke-test OAR on the deployed composition: " in line for line in progress)

@@ -53,3 +53,13 @@ def test_verbose_passes_ansible_output_through() -> None:
     for event in EVENTS:
         progress(event)
     assert out.getvalue() == "TASK [x] ***\n"
+
+
+def test_the_bar_is_full_when_the_playbook_ends() -> None:
+    out = io.StringIO()
+    progress = Progress(out, ["A", "B"], tty=True)
+    for event in [*EVENTS[:2], {"event": "playbook_on_stats", "event_data": {}}]:
+        progress(event)
+    frames = [f.rstrip() for f in out.getvalue().split("\r") if f]
+    assert frames[-2].startswith("[#" + "-" * 23 + "] 1/2 Build the composition: Run nxc build")
+    assert frames[-1].startswith("[" + "#" * 24 + "] 1/2 Build the composition: Run nxc build")
