@@ -30,16 +30,22 @@ from oar_nxc.errors import OarNxcError
 COMMAND_TIMEOUT = 60  # seconds any one OAR command may take on the submit host
 TIMESHARING = "timesharing=*,*"
 RESERVATION_OK = "Reservation valid --> OK"
-# what the batch job runs: every node of the job answers its own name through oarsh. Sent as
+# what the batch job runs: every node of the job answers its own name through oarsh, all nodes at
+# once (one after the other, 14 nodes took 13 s on the testbed). Sent as
 # base64 so that no quoting layer (ssh, su, oarsub, OAR's launcher) changes it; the homes need
 # not be shared.
 BATCH_SCRIPT = """\
+hosts=$(uniq "$OAR_NODEFILE")
+out=$(mktemp -d) || exit 2
+for h in $hosts; do oarsh "$h" hostname > "$out/$h" 2>&1 & done
+wait
 status=0
-for h in $(uniq "$OAR_NODEFILE"); do
-  name=$(oarsh "$h" hostname) || { echo "oarsh $h failed" >&2; status=1; continue; }
+for h in $hosts; do
+  name=$(cat "$out/$h")
   echo "$name"
   [ "$name" = "$h" ] || { echo "$h answers $name" >&2; status=1; }
 done
+rm -rf "$out"
 exit $status
 """
 FAILING_SCRIPT = 'echo "oar-nxc smoke test: failing on purpose"; exit 3\n'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections import defaultdict, deque
 from pathlib import Path
@@ -18,12 +19,23 @@ DB_DOWN = smokerun.Output(1, "", "[oarnodes] DB connection error: could not conn
 
 
 class Replay:
-    """A submit host that answers each command line with its recorded outputs, in order."""
+    """A submit host built from a recorded run: each command line gets its recorded outputs in order;
+    oarstat answers per job (each job's recorded states in order, then its last one), whatever set
+    of jobs a poll asks for, so that a test can change one job's story."""
 
     def __init__(self, calls: list[dict[str, Any]], clock: Clock) -> None:
         self.queues: dict[str, deque[smokerun.Output]] = defaultdict(deque)
+        self.states: dict[str, deque[str]] = defaultdict(deque)
+        self.info: dict[str, Any] = {}
         for call in calls:
-            self.queues[call["command"]].append(smokerun.Output(call["rc"], call["stdout"], call["stderr"]))
+            words = shlex.split(call["command"])
+            if words[2:4] == ["oarstat", "-s"]:
+                for job, state in json.loads(call["stdout"]).items():
+                    self.states[job].append(state)
+            elif words[2:4] == ["oarstat", "-f"]:
+                self.info.update(json.loads(call["stdout"]))
+            else:
+                self.queues[call["command"]].append(smokerun.Output(call["rc"], call["stdout"], call["stderr"]))
         self.last: dict[str, smokerun.Output] = {}
         self.seen: list[str] = []
         self.clock = clock
@@ -31,6 +43,16 @@ class Replay:
     def run(self, command: str) -> smokerun.Output:
         self.seen.append(command)
         self.clock.now += 0.1
+        words = shlex.split(command)
+        jobs = [words[i + 1] for i, w in enumerate(words) if w == "-j"]
+        if words[2:4] == ["oarstat", "-s"]:
+            out = {}
+            for job in jobs:
+                queue = self.states[job]
+                out[job] = queue.popleft() if len(queue) > 1 else queue[0]
+            return smokerun.Output(0, json.dumps(out), "")
+        if words[2:4] == ["oarstat", "-f"]:
+            return smokerun.Output(0, json.dumps({job: self.info[job] for job in jobs}), "")
         queue = self.queues.get(command)
         if queue:
             self.last[command] = queue.popleft()
@@ -64,11 +86,31 @@ def options(**changes: Any) -> smokerun.Options:
                                "poll_interval": 2, **changes})
 
 
-def replay(calls: list[dict[str, Any]], **changes: Any) -> tuple[list[dict[str, Any]], Replay, Clock]:
+def replay(calls: list[dict[str, Any]], states: dict[str, list[str]] | None = None,
+           **changes: Any) -> tuple[list[dict[str, Any]], Replay, Clock]:
     clock = Clock()
     host = Replay(calls, clock)
+    for job, story in (states or {}).items():
+        host.states[job] = deque(story)
     results = smokerun.run(host, options(**changes), clock=clock, sleep=clock.sleep, wall=clock)
     return results, host, clock
+
+
+def recorded_jobs() -> dict[str, str]:
+    """check -> the job id the recorded run got for it."""
+    out = {}
+    for call in recorded():
+        found = re.search(r"^OAR_JOB_ID=([0-9]+)$", call["stdout"], re.MULTILINE)
+        if "oarsub" in call["command"] and found:
+            command = call["command"]
+            name = ("reservation" if " -r " in command else "batch_job" if "nodes=2" in command
+                    else "oardel" if "sleep 300" in command else "failing_job")
+            out[name] = found.group(1)
+    return out
+
+
+JOBS = recorded_jobs()
+WHEN = next(c["stdout"].strip() for c in recorded() if c["command"].startswith("timeout 60 date "))
 
 
 def test_the_recorded_run_passes_with_the_same_commands() -> None:
@@ -80,16 +122,16 @@ def test_the_recorded_run_passes_with_the_same_commands() -> None:
     assert messages == {
         "node_sshd": "port 6667 open on node1, node2 (OAR: oarnode2, oarnode3)",
         "resources_alive": "4 resources Alive on oarnode2, oarnode3",
-        "batch_job": "job 28 on 2 nodes: Terminated, exit status 0, output names oarnode2, oarnode3",
-        "failing_job": "job 29: Terminated with exit_code 768 (exit status 3)",
-        "oardel": "job 30: Running, oardel, then Error",
-        "reservation": "job 27 reserved for 2026-11-27 17:16:04: Reservation valid, then cancelled",
+        "batch_job": f"job {JOBS['batch_job']} on 2 nodes: Terminated, exit status 0, output names oarnode2, oarnode3",
+        "failing_job": f"job {JOBS['failing_job']}: Terminated with exit_code 768 (exit status 3)",
+        "oardel": f"job {JOBS['oardel']}: Running, oardel, then Error",
+        "reservation": f"job {JOBS['reservation']} reserved for {WHEN}: Reservation valid, then cancelled",
         "rest_api": "skipped: OAR version : 2.5.9 (Canicule) has no OAR 3 REST API (/api, oarsub -T); checked on "
                     "OAR 3 only"}
     assert host.seen == [c["command"] for c in recorded()]  # the run asks exactly what the real run asked
     jobs = {r["name"]: (r.get("job"), r.get("job_hosts")) for r in results}
-    assert jobs["batch_job"] == (28, ["oarnode2", "oarnode3"])
-    assert jobs["oardel"] == (30, ["oarnode2"])
+    assert jobs["batch_job"] == (int(JOBS["batch_job"]), ["oarnode2", "oarnode3"])
+    assert jobs["oardel"] == (int(JOBS["oardel"]), ["oarnode2"])
     assert all(r["ended"] >= r["started"] for r in results)
 
 
@@ -98,27 +140,23 @@ def test_job_checks_are_submitted_together_then_awaited_with_one_oarstat() -> No
     submits = [i for i, c in enumerate(host.seen) if "oarsub" in c and " -r " not in c and "-V" not in c]
     first_poll = next(i for i, c in enumerate(host.seen) if c.startswith("timeout 60 oarstat -s"))
     assert len(submits) == 3 and max(submits) < first_poll
-    assert host.seen[first_poll] == "timeout 60 oarstat -s -J -j 28 -j 29 -j 30"
+    assert host.seen[first_poll] == (f"timeout 60 oarstat -s -J -j {JOBS['batch_job']} -j {JOBS['failing_job']} "
+                                     f"-j {JOBS['oardel']}")
     assert all("-t 'timesharing=*,*'" in shlex.split(c)[-1] for c in (host.seen[i] for i in submits))
 
 
 def test_one_after_the_other_without_concurrent() -> None:
-    calls = recorded()
-    clock = Clock()
-    host = Replay(calls, clock)
-    # without timesharing the command lines differ: answer them with the recorded outputs
-    for command in list(host.queues):
-        if "timesharing" in command:
-            host.queues[command.replace(" -t '\"'\"'timesharing=*,*'\"'\"'", "")] = host.queues.pop(command)
-    for job in ("28", "29", "30"):
-        host.queues[f"timeout 60 oarstat -s -J -j {job}"] = deque(
-            smokerun.Output(0, json.dumps({job: state}), "") for state in ("Running", "Terminated")) if job != "30" \
-            else deque(smokerun.Output(0, json.dumps({job: s}), "") for s in ("Running", "Error"))
-    results = smokerun.run(host, options(concurrent=False), clock=clock, sleep=clock.sleep, wall=clock)
+    calls = [{**c, "command": c["command"].replace(" -t '\"'\"'timesharing=*,*'\"'\"'", "")} for c in recorded()]
+    results, host, _ = replay(calls, concurrent=False)
     assert [r["status"] for r in results] == ["passed"] * 6 + ["skipped"]
-    order = [c for c in host.seen if "oarsub -l" in c or c.startswith("timeout 60 oarstat -s")]
-    assert [("submit" if "oarsub" in c else c.split("-j ")[-1]) for c in order] == [
-        "submit", "28", "28", "submit", "29", "29", "submit", "30", "30"]
+    steps = []
+    for command in host.seen:
+        if "oarsub -l" in command:
+            steps.append("submit")
+        elif command.startswith("timeout 60 oarstat -s") and steps[-1] != (job := command.split("-j ")[-1]):
+            steps.append(job)
+    assert steps == ["submit", JOBS["batch_job"], "submit", JOBS["failing_job"], "submit", JOBS["oardel"]]
+    assert not any("timesharing" in c for c in host.seen)
 
 
 def test_a_failed_gate_skips_the_job_checks() -> None:
@@ -145,23 +183,11 @@ def test_a_broken_oar_fails_after_the_grace_with_its_own_error() -> None:
 
 
 def test_a_job_that_never_ends_fails_at_its_deadline_and_the_others_are_still_judged() -> None:
-    calls = recorded()
-    for call in calls:  # job 29 (failing_job) stays Waiting whatever happens
-        if call["command"].startswith("timeout 60 oarstat -s") and "29" in call["stdout"]:
-            data = json.loads(call["stdout"])
-            data["29"] = "Waiting"
-            call["stdout"] = json.dumps(data)
-    calls = [c for c in calls if c["command"] != "timeout 60 oarstat -f -J -j 29"]
-    for call in calls:
-        if call["command"] == "timeout 60 oarstat -s -J -j 28 -j 30":
-            call["command"] = "timeout 60 oarstat -s -J -j 28 -j 29 -j 30"
-        if call["command"] == "timeout 60 oarstat -s -J -j 30":
-            call["command"] = "timeout 60 oarstat -s -J -j 29 -j 30"
-    calls.append({"command": "timeout 60 oarstat -s -J -j 29", "rc": 0, "stdout": '{"29": "Waiting"}', "stderr": ""})
-    results, _, clock = replay(calls, job_timeout=30)
+    results, _, clock = replay(recorded(), states={JOBS["failing_job"]: ["Waiting"]}, job_timeout=30)
     by_name = {r["name"]: r for r in results}
     assert by_name["failing_job"]["status"] == "failed"
-    assert by_name["failing_job"]["message"] == "job 29 is still Waiting after 30 s (waited for Terminated/Error)"
+    assert by_name["failing_job"]["message"] == (f"job {JOBS['failing_job']} is still Waiting after 30 s (waited for "
+                                                 "Terminated/Error)")
     assert (by_name["batch_job"]["status"], by_name["oardel"]["status"]) == ("passed", "passed")
     assert 30 <= clock.now - 1000.0 < 45
 
@@ -171,28 +197,23 @@ def test_a_refused_submission_names_oarsub_output() -> None:
     for call in calls:
         if "oarsub" in call["command"] and "nodes=2" in call["command"]:
             call.update(rc=6, stdout="[ADMISSION RULE] Error: no such resources\n", stderr="")
-    calls = [c for c in calls
-             if "-j 28" not in c["command"] or c["command"].startswith("timeout 60 oarstat -s -J -j 28 -j")]
-    for call in calls:
-        if call["command"].startswith("timeout 60 oarstat -s -J -j 28 -j 29 -j 30"):
-            call["command"] = "timeout 60 oarstat -s -J -j 29 -j 30"
-        elif call["command"] == "timeout 60 oarstat -s -J -j 28 -j 30":
-            call["command"] = "timeout 60 oarstat -s -J -j 30"
-    results, _, _ = replay(calls)
+    results, host, _ = replay(calls)
     batch = results[2]
     assert (batch["status"], batch["message"]) == (
         "failed", "oarsub failed (rc 6): [ADMISSION RULE] Error: no such resources")
     assert [r["status"] for r in results[3:6]] == ["passed"] * 3
+    assert not any(f"-j {JOBS['batch_job']}" in c for c in host.seen)
 
 
 def test_reservation_not_validated() -> None:
     calls = recorded()
     for call in calls:
         if " -r " in call["command"]:
-            call.update(stdout="[ADMISSION RULE] ...\nOAR_JOB_ID=27\nReservation mode: waiting validation...\n"
-                               "Reservation valid --> KO\n")
+            call.update(stdout=f"[ADMISSION RULE] ...\nOAR_JOB_ID={JOBS['reservation']}\nReservation mode: waiting "
+                               "validation...\nReservation valid --> KO\n")
     results, _, _ = replay(calls)
-    assert results[5]["message"] == ("reservation 27 for 2026-11-27 17:16:04 not validated: Reservation valid --> KO")
+    assert results[5]["message"] == (f"reservation {JOBS['reservation']} for {WHEN} not validated: Reservation "
+                                     "valid --> KO")
 
 
 def test_command_line_quotes_every_word() -> None:
