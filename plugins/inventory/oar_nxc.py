@@ -169,6 +169,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if kind == "config":
                 # accept the short name of configs written before the collection, as well as the FQCN
                 self._redirected_names = [*(getattr(self, "_redirected_names", None) or [self.NAME]), *PLUGIN_NAMES]
+                _CORE.check_config_file(path)
                 config = self._read_config_data(path)
                 _CORE.check_config_keys(config, path, set(self._options) | {"plugin"})
                 request = _CORE.Request.for_config(

@@ -21,13 +21,19 @@ from oar_nxc.errors import ConfigError, OarNxcError, SourceError
 from oar_nxc.inventory import NIXOS_PYTHON, InventorySpec, Options, describe
 from oar_nxc.reading import excerpt
 
-__all__ = ["InventorySpec", "OarNxcError", "Request", "check_config_keys", "options_from", "sniff"]
+__all__ = ["InventorySpec", "OarNxcError", "Request", "check_config_file", "check_config_keys", "options_from",
+           "sniff"]
 
 INI_REFUSED = (
     "looks like an INI inventory, not an OAR nodefile (line {line}: {text}). This project's ansible.cfg "
     "leaves the 'ini' plugin out, so that a malformed nodefile is never read silently as an INI inventory: "
     "write this inventory in YAML"
 )
+
+
+def check_config_file(path: str) -> None:
+    """A ``plugin: oar_nxc`` file must be a regular file within its size limit, before YAML reads it."""
+    reading.read_bytes(path, "configuration file")
 
 
 def check_config_keys(config: Mapping[str, Any], path: str, known: Iterable[str]) -> None:

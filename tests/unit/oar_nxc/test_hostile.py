@@ -167,3 +167,10 @@ def test_json_round_trip_of_a_real_deployment_still_parses() -> None:
     parsed = deployment.parse_text(json.dumps(data), "/d/composition::vm.json")
     assert [(n.host, n.ssh_port) for n in parsed.nodes] == [("node1", 22022)]
     assert isinstance(parsed, deployment.Deployment) and not isinstance(parsed, SourceError)
+
+
+def test_a_config_file_is_bounded_before_yaml_reads_it(tmp_path: Path) -> None:
+    path = tmp_path / "inv.oar_nxc.yml"
+    path.write_text("plugin: oar_nxc\n" + "# padding\n" * 200_000)
+    assert error_of(sources.check_config_file, str(path)) == (
+        f"{path}: 2000016 bytes: larger than the 1 MiB limit for a configuration file")
