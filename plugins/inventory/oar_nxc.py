@@ -29,10 +29,14 @@ description:
     C(ansible_ssh_common_args); the global setting is left alone."
   - With both O(nodefile) and O(deployment), each deployed host also gets C(oar_machine), the reserved machine
     whose address (resolved as nxc resolves machine files) is the host's IP.
-  - Bad input (empty or binary file, a line that is not a host name or IPv4 address, JSON without a
-    C(deployment) map, an entry without C(role), a missing file) is an error that names the file and the line
-    or key. The project's C(ansible.cfg) leaves the C(ini) plugin out so that such a file is never re-read
-    silently as an INI inventory.
+  - Bad input (empty or binary file, a line that is not a host name or IPv4 address, a name Ansible reserves,
+    JSON without a C(deployment) map, an entry without C(role), a missing file) is an error that names the file
+    and the line or key. Only regular files are read, within size limits (a nodefile is streamed); a FIFO or a
+    device is refused without blocking.
+  - "A source this plugin recognises and refuses stops the run: no other inventory plugin gets to re-read it
+    (Ansible would otherwise try C(yaml) or C(script) next, and could run a nodefile whose execute bit is set).
+    The message is printed as an Ansible error, and the exit status is 1. A file that only looks like an INI
+    inventory is left to the C(ini) plugin when it is enabled."
 author:
   - oar-nxc developers
 extends_documentation_fragment:
@@ -68,22 +72,24 @@ options:
     env:
       - name: OAR_JOB_ID
   nodes:
-    description: Keep only the first N distinct hosts (after O(exclude)); asking for more than remain is an error.
-    type: int
+    description:
+      - Keep only the first N distinct hosts (after O(exclude)); asking for more than remain is an error.
+      - A positive integer (a boolean or a non-ASCII digit is an error that names the key or the variable).
+    type: raw
     env:
       - name: OAR_NXC_NODES
   exclude:
     description:
       - Shell-style host patterns to leave out (matched against host names), for example C(dahu-7*).
       - From the environment, a comma-separated list.
-    type: list
-    elements: str
+      - Patterns that leave no host are an error that names them.
+    type: raw
     default: []
     env:
       - name: OAR_NXC_EXCLUDE
   relax_host_key_checking:
     description: Set C(StrictHostKeyChecking=no) and a throw-away known_hosts for deployed hosts only.
-    type: bool
+    type: raw
     default: true
     env:
       - name: OAR_NXC_RELAX_HOST_KEY_CHECKING
@@ -122,10 +128,11 @@ plugin: oar.nxc.oar_nxc
 nodes: 3
 """
 
-from typing import Any
+from typing import Any, NoReturn
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.display import Display
 from ansible_collections.oar.nxc.plugins.plugin_utils.core import missing
 
 _MISSING = missing()
@@ -136,6 +143,9 @@ else:
 
 # the names a configuration file may give in its `plugin:` key
 PLUGIN_NAMES = ("oar.nxc.oar_nxc", "oar_nxc")
+# a source of these kinds is this plugin's for sure: refusing it stops the run (see _refuse)
+OWN_KINDS = ("nodefile", "deployment", "config", "special", "executable")
+display = Display()
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -155,57 +165,45 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if _CORE is None:
             raise AnsibleParserError(f"oar_nxc: {_MISSING}")
         kind = _CORE.sniff(path)
-        if kind == "config":
-            # accept the short name of configs written before the collection, as well as the FQCN
-            self._redirected_names = [*(getattr(self, "_redirected_names", None) or [self.NAME]), *PLUGIN_NAMES]
-            config = self._read_config_data(path)
-            self._check_config_keys(config, path)
-            request = self._request_from_config(path)
-        else:
-            self.set_options()
-            self.load_cache_plugin()  # _read_config_data does this for configuration files
-            request = self._request_from_file(path, kind)
         try:
+            if kind == "config":
+                # accept the short name of configs written before the collection, as well as the FQCN
+                self._redirected_names = [*(getattr(self, "_redirected_names", None) or [self.NAME]), *PLUGIN_NAMES]
+                _CORE.check_config_file(path)
+                config = self._read_config_data(path)
+                _CORE.check_config_keys(config, path, set(self._options) | {"plugin"})
+                request = _CORE.Request.for_config(
+                    path, nodefile=self.get_option("nodefile"), deployment=self.get_option("deployment"),
+                    tag=self.get_option("tag"), **self._common())
+            else:
+                self.set_options()
+                self.load_cache_plugin()  # _read_config_data does this for configuration files
+                request = _CORE.Request.for_file(path, kind, **self._common())
             spec = self._cached_describe(path, request, cache)
         except _CORE.OarNxcError as exc:
-            raise AnsibleParserError(f"oar_nxc: {exc}") from None
+            self._refuse(str(exc), stop=kind in OWN_KINDS)
         self._populate(spec)
 
+    @staticmethod
+    def _refuse(message: str, *, stop: bool) -> NoReturn:
+        """Refuse the source. Ansible would hand a source one plugin refused to the next one (yaml
+        reads an extensionless file, script runs an executable one): for a source that is surely
+        ours, print the error as Ansible does and stop here instead."""
+        if not stop:
+            raise AnsibleParserError(f"oar_nxc: {message}")
+        display.error(f"oar_nxc: {message}", wrap_text=False)
+        raise SystemExit(1)
+
     # -- options -> request ---------------------------------------------------------------------------
-    def _check_config_keys(self, config: Any, path: str) -> None:
-        try:
-            _CORE.check_config_keys(config, path, set(self._options) | {"plugin"})
-        except _CORE.OarNxcError as exc:
-            raise AnsibleParserError(f"oar_nxc: {exc}") from None
-
     def _common(self) -> dict[str, Any]:
-        return {
-            "job_id": self.get_option("job_id"),
-            "nodes": self.get_option("nodes"),
-            "exclude": self.get_option("exclude"),
-            "relax_host_key_checking": self.get_option("relax_host_key_checking"),
-            "private_key_file": self.get_option("private_key_file"),
-            "python_interpreter": self.get_option("python_interpreter"),
-            "flavour": self.get_option("flavour"),
-        }
-
-    def _request_from_file(self, path: str, kind: str | None) -> Any:
-        try:
-            return _CORE.Request.for_file(path, kind, **self._common())
-        except _CORE.OarNxcError as exc:
-            raise AnsibleParserError(f"oar_nxc: {exc}") from None
-
-    def _request_from_config(self, path: str) -> Any:
-        try:
-            return _CORE.Request.for_config(
-                path,
-                nodefile=self.get_option("nodefile"),
-                deployment=self.get_option("deployment"),
-                tag=self.get_option("tag"),
-                **self._common(),
-            )
-        except _CORE.OarNxcError as exc:
-            raise AnsibleParserError(f"oar_nxc: {exc}") from None
+        values: dict[str, Any] = {}
+        origins: dict[str, str] = {}
+        for name in ("job_id", "nodes", "exclude", "relax_host_key_checking", "private_key_file",
+                     "python_interpreter"):
+            values[name], origin = self.get_option_and_origin(name)
+            if isinstance(origin, str) and origin.startswith("env: "):
+                origins[name] = "$" + origin[len("env: "):]
+        return {**values, "origins": origins, "flavour": self.get_option("flavour")}
 
     # -- cache ----------------------------------------------------------------------------------------
     def _cached_describe(self, path: str, request: Any, cache: bool) -> Any:

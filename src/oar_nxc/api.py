@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from oar_nxc import collection as collection_mod
-from oar_nxc import nodefile as nodefile_mod
 from oar_nxc.deployment import G5K_FLAVOURS
 from oar_nxc.errors import ConfigError, OarNxcError
 from oar_nxc.inventory import InventorySpec
@@ -99,9 +98,15 @@ class RunResult:
         return {**asdict(self), "meaning": self.meaning}
 
 
-def check_nodefile(path: str) -> None:
-    """Refuse an unreadable or malformed nodefile before Ansible sees it (exit BAD_INPUT)."""
-    nodefile_mod.load(path)
+# how ansible-playbook prints the oar_nxc inventory plugin's refusal of a source
+PLUGIN_ERROR = "]: oar_nxc: "
+
+
+def check_nodefile(path: str, options: Options | None = None) -> None:
+    """Refuse, before Ansible sees it, what the oar_nxc plugin would refuse (exit BAD_INPUT): the
+    file, and the selection --nodes/--exclude makes of it."""
+    inventory(path, nodes=options.nodes if options else None, exclude=options.exclude if options else None,
+              job_id=os.environ.get("OAR_JOB_ID"))
 
 
 def _extravars(options: Options, extra: dict[str, Any]) -> dict[str, Any]:
@@ -137,11 +142,11 @@ def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[s
     """Run the collection's playbook ``playbook`` (``deploy`` or ``oar.nxc.deploy``)."""
     import ansible_runner
 
+    if options.nodefile:  # bad input first, before anything about this machine
+        check_nodefile(options.nodefile, options)
     cwd = Path(options.cwd or Path.cwd()).resolve()
     collection = collection_mod.locate(cwd)
     fqcn = f"{collection_mod.FQCN}.{playbook.removeprefix(collection_mod.FQCN + '.').removesuffix('.yml')}"
-    if options.nodefile:
-        check_nodefile(options.nodefile)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     run_dir = Path(options.run_dir or cwd / "oar-nxc-runs" / f"{stamp}-{command}").resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -213,6 +218,12 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
                     hosts.setdefault(host, {"ok": 0, "changed": 0, "failures": 0, "dark": 0, "skipped": 0})[key] = count
     if any(h["dark"] for h in hosts.values()):
         unreachable = True
+    # the inventory plugin's refusal (it stops ansible-playbook before any play): its first error first
+    refusals = [line.split("]: ", 1)[1].strip() for e in events for line in str(e.get("stdout") or "").splitlines()
+                if PLUGIN_ERROR in line]
+    if refusals:
+        failures.insert(0, refusals[0])
+        bad_input = True
     report = run_dir / "report.json"
     checks = json.loads(report.read_text())["checks"] if report.is_file() else []
     # the deployment file and machine file the run used, as oar.nxc.nxc_start reported them
@@ -270,14 +281,30 @@ def plan(options: Options, **kwargs: Any) -> RunResult:
     return run_playbook("plan", "deploy", options, cmdline=["--check"], **kwargs)
 
 
-def inventory(path: str, *, nodes: int | None = None, exclude: list[str] | None = None) -> InventorySpec:
-    """The hosts, groups and variables the oar_nxc plugin makes of a nodefile or deployment file."""
-    from oar_nxc import detect, sources
+NOT_OURS = ("the oar_nxc plugin does not read this file, so Ansible would hand it to its yaml, toml or script "
+            "plugin: a nodefile has no .yml, .yaml, .toml, .cfg, .py or .sh extension and no execute bit; a deployment "
+            "file is named <composition>::<flavour>[::<tag>].json")
 
-    if not os.path.isfile(path):
-        raise ConfigError(f"{path}: no such file")
-    request = sources.Request.for_file(path, detect.sniff(path), job_id=None, nodes=nodes, exclude=exclude or [],
-                                       relax_host_key_checking=None, private_key_file=None, python_interpreter=None)
+
+def inventory(path: str, *, nodes: int | None = None, exclude: list[str] | None = None,
+              job_id: str | None = None) -> InventorySpec:
+    """The hosts, groups and variables the oar_nxc plugin makes of a nodefile or deployment file, or
+    the error it would give."""
+    from oar_nxc import detect, sources
+    from oar_nxc.errors import SourceError
+
+    kind = detect.sniff(path)
+    if kind is None or kind == "config":
+        if not os.path.lexists(path):
+            raise SourceError(path, "no such file")
+        if os.path.isdir(path):
+            raise SourceError(path, "is a directory: give the nodefile or deployment file itself")
+        raise SourceError(path, NOT_OURS if kind is None else "is a plugin configuration: give the nodefile or "
+                                                              "deployment file it names")
+    request = sources.Request.for_file(
+        path, kind, job_id=job_id, nodes=nodes, exclude=exclude or [], relax_host_key_checking=None,
+        private_key_file=None, python_interpreter=None,
+        origins={"nodes": "--nodes", "exclude": "--exclude", "job_id": "$OAR_JOB_ID"})
     return request.describe()
 
 

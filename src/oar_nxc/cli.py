@@ -134,7 +134,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, tty: bool | N
     args = _parser().parse_args(argv)
     try:
         if args.command == "inventory":
-            print(tree(api.inventory(args.file, nodes=args.nodes, exclude=args.exclude)), file=out)
+            print(tree(api.inventory(args.file, nodes=args.nodes, exclude=args.exclude,
+                                     job_id=os.environ.get("OAR_JOB_ID"))), file=out)
             return api.OK
         options = api.Options(nodefile=args.nodefile, flavour=args.flavour, composition=args.composition,
                               setup=args.setup, nodes=args.nodes, exclude=args.exclude,

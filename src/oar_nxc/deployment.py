@@ -10,23 +10,24 @@ nixos-compose 0.7.11 writes two shapes:
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from oar_nxc import flavours
+from oar_nxc import flavours, reading
 from oar_nxc.errors import SourceError
-from oar_nxc.names import host_name_problem, is_ipv4
-from oar_nxc.nodefile import decode
+from oar_nxc.names import host_name_problem, is_ipv4, quoted
 
 FLAVOURS = flavours.NAMES
 VM_FLAVOURS = flavours.VM
 G5K_FLAVOURS = flavours.G5K
 VM_SSH_BASE_PORT = 22021
-_ROLE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+MAX_PORT = 65535
+_ROLE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,62}", re.ASCII)
+# docker compose project names (the directory of docker-compose-file): what `docker compose` accepts
+_PROJECT_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,7 @@ class Node:
     ssh_port: int | None = None
     vm_id: int | None = None
     container: str | None = None
+    key: str = field(default="", compare=False)  # its entry in the file, for error messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +103,9 @@ def _str(entry: dict[str, Any], name: str, source: str, key: str) -> str:
 
 def _role(entry: dict[str, Any], source: str, key: str) -> str:
     role = _str(entry, "role", source, key)
-    if not _ROLE_RE.match(role):
-        raise SourceError(source, f"role '{role}' is not a valid role name", key=f"{key}.role")
+    if not _ROLE_RE.fullmatch(role):
+        raise SourceError(source, f"role {reading.excerpt(role)} is not a valid role name (a letter or _, then "
+                                  "letters, digits, _ or -)", key=f"{key}.role")
     return role
 
 
@@ -117,6 +120,9 @@ def parse_data(data: Any, source: str, *, flavour: str | None = None) -> Deploym
     """Build a Deployment from decoded JSON. ``flavour`` overrides the file name's."""
     top = _obj(data, source, "(top level)", "a deployment file")
     composition, name_flavour, tag = split_name(source)
+    if flavour is None and name_flavour is not None and name_flavour not in FLAVOURS:
+        raise SourceError(source, f"the file name says flavour {reading.excerpt(name_flavour)}, which nxc does not "
+                                  f"have (one of {', '.join(FLAVOURS)})")
     flavour = flavour or name_flavour
     if "deployment" not in top:
         raise SourceError(source, "missing 'deployment' map: not an nxc deployment file", key="deployment")
@@ -130,12 +136,19 @@ def parse_data(data: Any, source: str, *, flavour: str | None = None) -> Deploym
         flavour = flavour or "docker"
     elif flavour is None and any(isinstance(e, dict) and "vm_id" in e for e in entries.values()):
         flavour = "vm"
-    project = os.path.basename(os.path.dirname(compose_file)) if isinstance(compose_file, str) else "docker"
+    project = "docker"
+    if docker and compose_file is not None:
+        if not isinstance(compose_file, str):
+            raise SourceError(source, "must be a string (a path)", key="docker-compose-file")
+        project = os.path.basename(os.path.dirname(compose_file))
+        if not _PROJECT_RE.fullmatch(project):
+            raise SourceError(source, f"its directory {reading.excerpt(project)} is not a docker compose project name "
+                                      "(lower-case letters, digits, _ and -, not first)", key="docker-compose-file")
 
     nodes: list[Node] = []
     seen: dict[str, str] = {}
     for address, raw in entries.items():
-        key = f"deployment.{address}"
+        key = f"deployment.{address if len(address) <= 64 else address[:64] + '…'}"
         entry = _obj(raw, source, key, "a deployment entry")
         role = _role(entry, source, key)
         if docker:
@@ -144,17 +157,21 @@ def parse_data(data: Any, source: str, *, flavour: str | None = None) -> Deploym
                         container=f"{project}-{host}-1")
         else:
             if not is_ipv4(address):
-                raise SourceError(source, f"'{address}' is not an IPv4 address (this flavour keys hosts by IP)",
+                raise SourceError(source, f"{quoted(address)} is not an IPv4 address (this flavour keys hosts by IP)",
                                   key=key)
             host = _host(_str(entry, "host", source, key), source, f"{key}.host")
             if flavour in VM_FLAVOURS:
                 vm_id = entry.get("vm_id")
                 if not isinstance(vm_id, int) or isinstance(vm_id, bool) or vm_id < 0:
                     raise SourceError(source, "a vm entry needs an integer 'vm_id'", key=f"{key}.vm_id")
+                if VM_SSH_BASE_PORT + vm_id > MAX_PORT:
+                    raise SourceError(source, f"vm_id {vm_id} gives ssh port {VM_SSH_BASE_PORT + vm_id}, beyond "
+                                              f"{MAX_PORT}", key=f"{key}.vm_id")
                 node = Node(host=host, role=role, address=address, connection="ssh", ssh_host="127.0.0.1",
                             ssh_port=VM_SSH_BASE_PORT + vm_id, vm_id=vm_id)
             else:
                 node = Node(host=host, role=role, address=address, connection="ssh", ssh_host=address)
+        node = replace(node, key=f"{key}.host" if not docker else key)
         if host in seen:
             raise SourceError(source, f"host '{host}' appears twice (also at {seen[host]})", key=key)
         seen[host] = address
@@ -172,21 +189,17 @@ def parse_data(data: Any, source: str, *, flavour: str | None = None) -> Deploym
 
 
 def parse_text(text: str, source: str, *, flavour: str | None = None) -> Deployment:
-    """Parse deployment JSON text; syntax errors name the line."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(source, f"invalid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno) from None
-    return parse_data(data, source, flavour=flavour)
+    """Parse deployment JSON text, strictly (:func:`oar_nxc.reading.loads_json`)."""
+    return parse_data(reading.loads_json(text, source), source, flavour=flavour)
+
+
+def parse_bytes(data: bytes, source: str, *, flavour: str | None = None) -> Deployment:
+    return parse_text(reading.decode(data, source), source, flavour=flavour)
 
 
 def load(path: str | os.PathLike[str], *, flavour: str | None = None) -> Deployment:
     source = os.fspath(path)
-    try:
-        data = Path(source).read_bytes()
-    except OSError as exc:
-        raise SourceError(source, f"cannot read deployment file: {exc.strerror or exc}") from None
-    return parse_text(decode(data, source), source, flavour=flavour)
+    return parse_bytes(reading.read_bytes(source, "deployment file"), source, flavour=flavour)
 
 
 def find(envdir: str | os.PathLike[str], *, tag: str | None = None) -> str:

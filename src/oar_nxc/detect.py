@@ -1,14 +1,18 @@
 """Cheap content sniffing: which kind of inventory source a file is.
 
 Used by the plugin's ``verify_file``: it reads at most 64 KiB and never raises.
-Returns one of ``"nodefile"``, ``"deployment"``, ``"config"``, ``"ini"`` or None
-(None: not ours; another plugin such as ``yaml``, ``toml`` or ``script`` should read it).
+Returns one of ``"nodefile"``, ``"deployment"``, ``"config"``, ``"ini"``, ``"special"``
+(a FIFO, a device or a socket: claimed so that no other plugin blocks on it or reads it
+forever), ``"executable"`` (a nodefile with its execute bit set: claimed so that Ansible's
+``script`` plugin never runs it) or None (None: not ours; another plugin such as ``yaml``,
+``toml`` or ``script`` should read it).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 
 HEAD_BYTES = 65536
 _CONFIG_RE = re.compile(r"""^plugin:\s*['"]?(?:[\w.]+\.)?oar_nxc['"]?\s*(?:#.*)?$""", re.MULTILINE)
@@ -43,6 +47,14 @@ def _first_lines(text: str, limit: int = 50) -> list[str]:
 
 def sniff(path: str) -> str | None:
     """Classify ``path`` without parsing it fully."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISDIR(mode):
+        return None  # Ansible reads a directory's files one by one
+    if not stat.S_ISREG(mode):
+        return "special"
     head = _head(path)
     if head is None:
         return None
@@ -53,8 +65,15 @@ def sniff(path: str) -> str | None:
         return "config" if _CONFIG_RE.search(text) else None
     if ext == ".json":
         return "deployment" if "::" in name or _JSON_DEPLOY_RE.search(text) else None
-    if ext in _OTHER_EXTS or os.access(path, os.X_OK):
+    if ext in _OTHER_EXTS:
         return None
+    if os.access(path, os.X_OK):  # an inventory script, unless it is a nodefile with the execute bit set
+        scripted = head.startswith(b"#!") or b"\x00" in head or not head.strip()
+        return None if scripted or _classify(head, name, text) != "nodefile" else "executable"
+    return _classify(head, name, text)
+
+
+def _classify(head: bytes, name: str, text: str) -> str | None:
     if not head.strip():
         return "nodefile"  # empty: ours, so that it is an error and not an empty INI inventory
     if b"\x00" in head:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oar_nxc.deployment import Deployment, Node
-from oar_nxc.errors import ConfigError
+from oar_nxc.errors import ConfigError, SourceError
 from oar_nxc.names import resolve_ipv4
 from oar_nxc.nodefile import Machine, Nodefile
 from oar_nxc.selection import matches, select
@@ -37,18 +37,30 @@ class InventorySpec:
     hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)
     _seen: set[tuple[str, str]] = field(default_factory=set, repr=False, compare=False)
+    # where each host comes from, for error messages: (file, line or None, key or None)
+    origins: dict[str, tuple[str, int | None, str | None]] = field(default_factory=dict, repr=False, compare=False)
 
-    def add(self, host: str, variables: dict[str, Any], groups: Sequence[str]) -> None:
+    def add(self, host: str, variables: dict[str, Any], groups: Sequence[str],
+            origin: tuple[str, int | None, str | None] | None = None) -> None:
         self.hosts.setdefault(host, {}).update(variables)
+        if origin is not None:
+            self.origins.setdefault(host, origin)
         for group in groups:
             if (group, host) not in self._seen:
                 self._seen.add((group, host))
                 self.groups.setdefault(group, []).append(host)
 
     def check_names(self) -> None:
-        clash = sorted(set(self.hosts) & set(self.groups))
-        if clash:
-            raise ConfigError(f"group name(s) {clash} would equal host name(s); rename the host or the role")
+        clash = [host for host in self.hosts if host in self.groups]
+        if not clash:
+            return
+        host = clash[0]
+        message = (f"host '{host}' has the name of one of this inventory's groups; Ansible cannot have both: rename "
+                   "the host or the role")
+        if host in self.origins:
+            path, line, key = self.origins[host]
+            raise SourceError(path, message, line=line, key=key)
+        raise ConfigError(message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +142,8 @@ def describe(nodefile: Nodefile | None = None, deployment: Deployment | None = N
         machines = select(nodefile.machines, nodefile.names, nodes=options.nodes, exclude=options.exclude)
         nodefile_path = os.path.abspath(nodefile.path)
         for machine in machines:
-            spec.add(machine.name, _machine_vars(machine, nodefile_path, job_id), _machine_groups(machine, job_id))
+            spec.add(machine.name, _machine_vars(machine, nodefile_path, job_id), _machine_groups(machine, job_id),
+                     origin=(nodefile.path, machine.line or None, None))
 
     if deployment is not None:
         by_ip: dict[str, Machine] = {}
@@ -158,6 +171,6 @@ def describe(nodefile: Nodefile | None = None, deployment: Deployment | None = N
                 if owner.g5k is not None:
                     variables["g5k_cluster"] = owner.g5k.cluster
                     variables["g5k_site"] = owner.g5k.site
-            spec.add(node.host, variables, groups)
+            spec.add(node.host, variables, groups, origin=(deployment.path, None, node.key or None))
     spec.check_names()
     return spec

@@ -3,6 +3,10 @@
 Both are read the same way: one host per line, blank lines, CRLF and surrounding
 spaces tolerated. Hosts keep their first-seen order; the number of lines of a host
 is its core count (1 for the already unique ``OAR.<id>.stdout``).
+
+The file is streamed (:func:`oar_nxc.reading.chunks`): memory grows with the distinct
+hosts, not with the lines, and a line longer than :data:`MAX_LINE` bytes, a NUL byte or
+bytes that are not UTF-8 stop the read at once, naming the line.
 """
 
 from __future__ import annotations
@@ -10,14 +14,17 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
+from oar_nxc import reading
 from oar_nxc.errors import SourceError
 from oar_nxc.names import G5kName, host_name_problem, parse_g5k_name
 
-_STDOUT_NAME_RE = re.compile(r"^OAR\.(?:.+\.)?(?P<id>\d+)\.stdout$")
-_JOB_ID_RE = re.compile(r"^\d+$")
+_STDOUT_NAME_RE = re.compile(r"OAR\.(?:.+\.)?(?P<id>[0-9]+)\.stdout", re.ASCII)
+_JOB_ID_RE = re.compile(r"[0-9]+", re.ASCII)
+MAX_JOB_ID_DIGITS = 12
+MAX_LINE = 1024  # bytes; a host name is at most 253
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +34,7 @@ class Machine:
     name: str
     cores: int
     g5k: G5kName | None = None
+    line: int = field(default=0, compare=False)  # the first line that names it
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,79 +53,119 @@ class Nodefile:
 
 def decode(data: bytes, source: str) -> str:
     """Decode a text file strictly, naming the line of the first bad byte."""
-    if b"\x00" in data:
-        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
-        raise SourceError(source, "binary data (NUL byte): not a text nodefile or deployment file", line=line)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise SourceError(source, f"binary data: not valid UTF-8 text ({exc.reason})", line=line) from None
+    return reading.decode(data, source)
 
 
-def parse_text(text: str, source: str, *, job_id: int | None = None) -> Nodefile:
-    """Parse nodefile text. ``source`` names the file in error messages.
+class _Counter:
+    """Per-host line counts over chunks of raw bytes."""
 
-    Counting runs over the raw lines at C speed (``Counter`` keeps first-seen order);
-    only the distinct lines are stripped and validated, so 320,000 per-core lines of
-    10,000 hosts cost about as much as 10,000 lines.
-    """
-    raw_counts = Counter(text.split("\n"))
-    counts: dict[str, int] = {}
-    lines = 0
-    for raw, count in raw_counts.items():
-        name = raw.strip()
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.names: dict[str, list[int]] = {}  # name -> [count, first line]
+        self.raw: dict[bytes, str | None] = {}  # raw line -> its name (None: blank)
+        self.lines = 0  # lines seen so far
+        self.carry = b""
+
+    def _name(self, raw: bytes, line: int) -> str | None:
+        text = reading.decode(raw, self.source, first_line=line)
+        name = text.strip()
         if not name:
-            continue
-        lines += count
-        if name in counts:
-            counts[name] += count
-            continue
+            return None
         problem = host_name_problem(name)
         if problem is not None:
-            raise SourceError(source, f"{problem}; a nodefile holds one host name or IPv4 address per line",
-                              line=_first_line_of(text, raw))
-        counts[name] = count
-    if not counts:
+            raise SourceError(self.source, f"{problem}; a nodefile holds one host name or IPv4 address per line",
+                              line=line)
+        return name
+
+    def feed(self, parts: list[bytes]) -> None:
+        for raw, count in Counter(parts).items():
+            if raw not in self.raw:
+                line = self.lines + parts.index(raw) + 1
+                name = self._name(raw, line)
+                self.raw[raw] = name
+                if name is not None and name not in self.names:
+                    self.names[name] = [0, line]
+            name = self.raw[raw]
+            if name is not None:
+                self.names[name][0] += count
+        self.lines += len(parts)
+
+    def chunk(self, data: bytes) -> None:
+        if b"\x00" in data:
+            at = data.index(b"\x00")
+            raise SourceError(self.source, "binary data (NUL byte): not a text nodefile or deployment file",
+                              line=self.lines + (self.carry + data[:at]).count(b"\n") + 1)
+        parts = (self.carry + data).split(b"\n")
+        self.carry = parts.pop()
+        if len(self.carry) > MAX_LINE:
+            raise SourceError(self.source, f"a line longer than {MAX_LINE} bytes: not a nodefile",
+                              line=self.lines + len(parts) + 1)
+        if any(len(p) > MAX_LINE for p in parts):
+            long = next(i for i, p in enumerate(parts) if len(p) > MAX_LINE)
+            raise SourceError(self.source, f"a line longer than {MAX_LINE} bytes: not a nodefile",
+                              line=self.lines + long + 1)
+        self.feed(parts)
+
+    def end(self) -> None:
+        if self.carry:
+            self.feed([self.carry])
+            self.carry = b""
+
+
+def parse_chunks(chunks: Iterable[bytes], source: str, *, job_id: int | None = None) -> Nodefile:
+    """Parse a nodefile given as chunks of bytes. ``source`` names the file in error messages.
+
+    Counting runs over the raw lines at C speed (``Counter`` keeps first-seen order); only the
+    distinct lines are decoded and validated, so 320,000 per-core lines of 10,000 hosts cost
+    about as much as 10,000 lines.
+    """
+    counter = _Counter(source)
+    for chunk in chunks:
+        counter.chunk(chunk)
+    counter.end()
+    if not counter.names:
         raise SourceError(source, "empty nodefile: no host name in it (is the OAR job started?)")
-    machines = tuple(Machine(name, cores, parse_g5k_name(name)) for name, cores in counts.items())
+    lines = sum(count for count, _ in counter.names.values())
+    machines = tuple(Machine(name, count, parse_g5k_name(name), first)
+                     for name, (count, first) in counter.names.items())
     return Nodefile(path=source, machines=machines, lines=lines, job_id=job_id)
 
 
-def _first_line_of(text: str, raw: str) -> int:
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line == raw:
-            return number
-    return 0
+def parse_bytes(data: bytes, source: str, *, job_id: int | None = None) -> Nodefile:
+    return parse_chunks([data], source, job_id=job_id)
+
+
+def parse_text(text: str, source: str, *, job_id: int | None = None) -> Nodefile:
+    """Parse nodefile text."""
+    return parse_chunks([text.encode("utf-8", errors="surrogateescape")], source, job_id=job_id)
 
 
 def job_id_from_path(path: str) -> int | None:
     """The OAR job id a nodefile's name reveals: ``OAR.<id>.stdout`` or ``<runtime dir>/<id>``."""
     base = os.path.basename(path)
-    match = _STDOUT_NAME_RE.match(base)
-    if match:
-        return int(match.group("id"))
-    if _JOB_ID_RE.match(base):
-        return int(base)
-    return None
+    match = _STDOUT_NAME_RE.fullmatch(base)
+    text = match.group("id") if match else base if _JOB_ID_RE.fullmatch(base) else None
+    if text is None or len(text) > MAX_JOB_ID_DIGITS or int(text) == 0:
+        return None
+    return int(text)
 
 
 def job_id_from_value(value: object, source: str) -> int | None:
-    """Validate a job id given as an option or environment variable."""
+    """Validate a job id given as an option or environment variable: ASCII digits, positive, bounded."""
     if value is None or value == "":
         return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise SourceError(source, f"a {type(value).__name__} is not an OAR job id (a positive integer is expected)")
     text = str(value).strip()
-    if not _JOB_ID_RE.match(text):
-        raise SourceError(source, f"'{value}' is not an OAR job id (a positive integer is expected)")
+    if not _JOB_ID_RE.fullmatch(text) or len(text) > MAX_JOB_ID_DIGITS or int(text) == 0:
+        raise SourceError(source, f"{reading.excerpt(str(value), 20)} is not an OAR job id (a positive integer of "
+                                  f"at most {MAX_JOB_ID_DIGITS} digits is expected)")
     return int(text)
 
 
 def load(path: str | os.PathLike[str], *, job_id: int | None = None) -> Nodefile:
-    """Read and parse a nodefile. The id in the file name wins over ``job_id``."""
+    """Read and parse a nodefile, streamed. The id in the file name wins over ``job_id``."""
     source = os.fspath(path)
-    try:
-        data = Path(source).read_bytes()
-    except OSError as exc:
-        raise SourceError(source, f"cannot read nodefile: {exc.strerror or exc}") from None
     from_name = job_id_from_path(source)
-    return parse_text(decode(data, source), source, job_id=from_name if from_name is not None else job_id)
+    return parse_chunks(reading.chunks(source, "nodefile"), source,
+                        job_id=from_name if from_name is not None else job_id)

@@ -25,6 +25,10 @@ def select(items: Sequence[T], names: Sequence[str], *, nodes: int | None = None
     if nodes is not None and nodes < 1:
         raise ConfigError(f"nodes: {nodes} is not a positive number of hosts")
     kept = [item for item, name in zip(items, names, strict=True) if not matches(name, exclude)]
+    if not kept and items:
+        asked = f" (nodes: {nodes})" if nodes is not None else ""
+        raise ConfigError(f"exclude {list(exclude)} leaves none of the {len(items)} hosts{asked}: nothing to "
+                          "deploy on")
     if nodes is not None:
         if nodes > len(kept):
             after = f" after exclude {list(exclude)}" if exclude else ""

@@ -7,23 +7,33 @@ reads a format lives in :mod:`oar_nxc.nodefile` and :mod:`oar_nxc.deployment`.
 from __future__ import annotations
 
 import os
+import re
+import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from oar_nxc import deployment as deployment_format
 from oar_nxc import nodefile as nodefile_format
+from oar_nxc import reading
 from oar_nxc.detect import sniff
 from oar_nxc.errors import ConfigError, OarNxcError, SourceError
 from oar_nxc.inventory import NIXOS_PYTHON, InventorySpec, Options, describe
+from oar_nxc.reading import excerpt
 
-__all__ = ["InventorySpec", "OarNxcError", "Request", "check_config_keys", "sniff"]
+__all__ = ["InventorySpec", "OarNxcError", "Request", "check_config_file", "check_config_keys", "options_from",
+           "sniff"]
 
 INI_REFUSED = (
-    "looks like an INI inventory, not an OAR nodefile (line {line}: {text!r}). This project's ansible.cfg "
+    "looks like an INI inventory, not an OAR nodefile (line {line}: {text}). This project's ansible.cfg "
     "leaves the 'ini' plugin out, so that a malformed nodefile is never read silently as an INI inventory: "
     "write this inventory in YAML"
 )
+
+
+def check_config_file(path: str) -> None:
+    """A ``plugin: oar_nxc`` file must be a regular file within its size limit, before YAML reads it."""
+    reading.read_bytes(path, "configuration file")
 
 
 def check_config_keys(config: Mapping[str, Any], path: str, known: Iterable[str]) -> None:
@@ -35,24 +45,102 @@ def check_config_keys(config: Mapping[str, Any], path: str, known: Iterable[str]
 
 
 def _ini_line(path: str) -> tuple[int, str]:
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip() and not line.lstrip().startswith("#"):
-                return number, line.strip()
-    return 1, ""
+    text = reading.read_bytes(path, "nodefile")[:65536].decode("utf-8", errors="replace")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() and not line.lstrip().startswith("#"):
+            return number, excerpt(line.strip())
+    return 1, "''"
 
 
-def _options(source: str, *, job_id: Any, nodes: Any, exclude: Any, relax_host_key_checking: Any,
-             private_key_file: Any, python_interpreter: Any) -> Options:
-    exclude_list = [exclude] if isinstance(exclude, str) else list(exclude or [])
+_TRUE = ("true", "yes", "on", "1")
+_FALSE = ("false", "no", "off", "0")
+MAX_NODES_DIGITS = 6
+MAX_PATTERN = 512
+
+
+class _Where:
+    """Names where an option came from: ``<config>: key 'nodes'`` or ``$OAR_NXC_NODES``."""
+
+    def __init__(self, source: str, origins: Mapping[str, str] | None) -> None:
+        self.source, self.origins = source, origins or {}
+
+    def error(self, key: str, message: str, *, index: int | None = None) -> SourceError:
+        origin = self.origins.get(key, "")
+        if origin.startswith(("$", "-")):  # an environment variable or a command-line option
+            return SourceError(origin, message if index is None else f"item {index + 1}: {message}")
+        return SourceError(self.source, message, key=key if index is None else f"{key}[{index}]")
+
+
+def _nodes(value: Any, where: _Where) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise where.error("nodes", f"{value!r} is not a number of hosts (a positive integer is expected)"
+                          if isinstance(value, bool) else
+                          f"a {type(value).__name__} is not a number of hosts (a positive integer is expected)")
+    text = str(value).strip()
+    if not re.fullmatch(r"[0-9]+", text, re.ASCII) or len(text) > MAX_NODES_DIGITS or int(text) < 1:
+        raise where.error("nodes", f"{excerpt(str(value), 20)} is not a positive number of hosts")
+    return int(text)
+
+
+def _exclude(value: Any, where: _Where) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        items: list[Any] = value.split(",")
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        raise where.error("exclude", f"a {type(value).__name__} is not a list of host patterns")
+    out = []
+    for index, item in enumerate(items):
+        if not isinstance(item, str):
+            raise where.error("exclude", f"a {type(item).__name__} is not a host pattern (a string is expected)",
+                              index=index)
+        if len(item) > MAX_PATTERN or any(not c.isprintable() for c in item):
+            raise where.error("exclude", f"{excerpt(item, 20)} is not a host pattern", index=index)
+        if item.strip():
+            out.append(item.strip())
+    return tuple(out)
+
+
+def _flag(key: str, value: Any, where: _Where, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise where.error(key, f"{excerpt(str(value), 20)} is not a boolean (true or false)")
+
+
+def _text(key: str, value: Any, where: _Where) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or any(not c.isprintable() for c in value) or len(value) > 4096:
+        raise where.error(key, "must be a path (a single line of text)")
+    return value
+
+
+def options_from(values: Mapping[str, Any], source: str, origins: Mapping[str, str] | None = None) -> Options:
+    """The plugin's options, each strictly typed: an error names the configuration key (or the
+    environment variable the value came from, per ORIGINS)."""
+    where = _Where(source, origins)
+    job_origin = (origins or {}).get("job_id", "")
+    job_label = job_origin if job_origin.startswith(("$", "-")) else f"{source}: job_id (or $OAR_JOB_ID)"
     return Options(
-        nodes=None if nodes in (None, "") else int(nodes),
-        exclude=tuple(p.strip() for p in exclude_list if p and p.strip()),
-        job_id=nodefile_format.job_id_from_value(job_id, f"{source}: job_id (or $OAR_JOB_ID)"),
-        relax_host_key_checking=True if relax_host_key_checking is None else bool(relax_host_key_checking),
-        private_key_file=private_key_file or None,
-        python_interpreter=python_interpreter or NIXOS_PYTHON,
+        nodes=_nodes(values.get("nodes"), where),
+        exclude=_exclude(values.get("exclude"), where),
+        job_id=nodefile_format.job_id_from_value(values.get("job_id"), job_label),
+        relax_host_key_checking=_flag("relax_host_key_checking", values.get("relax_host_key_checking"), where, True),
+        private_key_file=_text("private_key_file", values.get("private_key_file"), where),
+        python_interpreter=_text("python_interpreter", values.get("python_interpreter"), where) or NIXOS_PYTHON,
     )
+
+
+def _options(source: str, *, origins: Mapping[str, str] | None = None, **values: Any) -> Options:
+    return options_from(values, source, origins)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +156,13 @@ class Request:
     @classmethod
     def for_file(cls, path: str, kind: str | None, *, flavour: str | None = None, **common: Any) -> Request:
         """A file given straight to ``-i``: a nodefile or a deployment file."""
+        if kind == "special":
+            reading.read_bytes(path, "nodefile")  # raises: names what the path is
+        if kind == "executable":
+            mode = os.stat(path).st_mode & 0o7777
+            raise SourceError(path, f"is executable (mode {mode:04o}) but holds host names, not a script: Ansible's "
+                                    f"script plugin would run it as an inventory script. Make it data again: "
+                                    f"chmod a-x {shlex.quote(path)}")
         if kind == "ini":
             line, text = _ini_line(path)
             raise SourceError(path, INI_REFUSED.format(line=line, text=text), line=line)

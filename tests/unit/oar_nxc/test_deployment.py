@@ -85,7 +85,8 @@ def test_flavour_is_inferred_without_an_nxc_file_name() -> None:
         ({"deployment": {"10.0.0.1": {"role": "a"}}},
          "f::g5k-ramdisk.json: key 'deployment.10.0.0.1.host': missing 'host' in deployment entry"),
         ({"deployment": {"10.0.0.1": {"role": "a b", "host": "a"}}},
-         "f::g5k-ramdisk.json: key 'deployment.10.0.0.1.role': role 'a b' is not a valid role name"),
+         "f::g5k-ramdisk.json: key 'deployment.10.0.0.1.role': role 'a b' is not a valid role name (a letter or _, "
+         "then letters, digits, _ or -)"),
         ({"deployment": {"node1": {"role": "a", "host": "a"}}},
          "f::g5k-ramdisk.json: key 'deployment.node1': 'node1' is not an IPv4 address "
          "(this flavour keys hosts by IP)"),

@@ -52,6 +52,6 @@ def test_cli(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert {h["vars"]["oar_job_id"] for h in json.loads(capsys.readouterr().out)["hosts"]} == {42}
     assert export.main(["--deployment", str(RAMDISK), "--job-id", "4x"]) == 2
     assert capsys.readouterr().err == (
-        "oar_nxc.export: --job-id: '4x' is not an OAR job id (a positive integer is expected)\n")
+        "oar_nxc.export: --job-id: '4x' is not an OAR job id (a positive integer of at most 12 digits is expected)\n")
     assert export.main(["--deployment", str(tmp_path / "none.json")]) == 2
     assert capsys.readouterr().err.startswith(f"oar_nxc.export: {tmp_path / 'none.json'}: cannot read")

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from oar_nxc import deployment, nodefile
-from oar_nxc.errors import ConfigError
+from oar_nxc.errors import ConfigError, SourceError
 from oar_nxc.inventory import RELAXED_SSH_ARGS, Options, describe, group_name
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -88,8 +88,10 @@ def test_same_name_as_machine_and_nxc_host_is_an_error() -> None:
 
 
 def test_host_named_like_a_group_is_an_error() -> None:
-    with pytest.raises(ConfigError, match=r"group name\(s\) \['oar_nodes'\] would equal host name\(s\)"):
-        describe(nodefile.parse_text("oar_nodes\n", "nf"))
+    with pytest.raises(SourceError) as err:
+        describe(nodefile.parse_text("node1\noar_nodes\n", "nf"))
+    assert str(err.value) == ("nf:2: host 'oar_nodes' has the name of one of this inventory's groups; Ansible cannot "
+                              "have both: rename the host or the role")
 
 
 def test_nothing_to_describe() -> None:

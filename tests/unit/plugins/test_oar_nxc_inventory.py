@@ -135,12 +135,21 @@ def test_config_envdir_picks_the_tagged_deployment(plugin_class: Any, tmp_path: 
         ("plugin: oar_nxc\ndeployment: missing-envdir\n", "key 'deployment': deployment file '"),
     ],
 )
-def test_bad_config(plugin_class: Any, tmp_path: Path, content: str, message: str) -> None:
+def test_bad_config(plugin_class: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str,
+                    message: str) -> None:
     config = tmp_path / "inv.oar_nxc.yml"
     config.write_text(content)
-    with pytest.raises(AnsibleParserError) as info:
-        parse(plugin_class, config)
-    assert f"oar_nxc: {config}: {message}" in str(info.value)
+    assert f"oar_nxc: {config}: {message}" in refused(plugin_class, config, capsys)
+
+
+def refused(plugin_class: Any, path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """A source that is surely the plugin's and bad: the run stops (exit 1), the error on stderr, so
+    that no other inventory plugin re-reads it."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as info:
+        parse(plugin_class, path)
+    assert info.value.code == 1
+    return " ".join(capsys.readouterr().err.split())
 
 
 @pytest.mark.parametrize(
@@ -154,11 +163,15 @@ def test_bad_config(plugin_class: Any, tmp_path: Path, content: str, message: st
          "{path}: key 'deployment.10.16.0.8.role': missing 'role' in deployment entry"),
     ],
 )
-def test_bad_files_raise_parser_errors(plugin_class: Any, name: str, message: str) -> None:
+def test_bad_files_stop_the_run(plugin_class: Any, capsys: pytest.CaptureFixture[str], name: str,
+                                message: str) -> None:
     path = FIXTURES / "bad" / name
-    with pytest.raises(AnsibleParserError) as info:
-        parse(plugin_class, path)
-    assert message.format(path=path) in str(info.value)
+    assert message.format(path=path) in refused(plugin_class, path, capsys)
+
+
+def test_an_ini_looking_file_is_left_to_the_ini_plugin(plugin_class: Any) -> None:
+    with pytest.raises(AnsibleParserError, match="looks like an INI inventory"):
+        parse(plugin_class, FIXTURES / "bad" / "ini-like")
 
 
 def test_cache_is_reused_until_the_file_changes(plugin_class: Any, tmp_path: Path,
