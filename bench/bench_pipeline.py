@@ -45,6 +45,9 @@ def work_seconds(run: Run) -> float:
                     delay = float(res.get("_delay") or 0)
                 except (TypeError, ValueError):
                     delay = 0.0
+                if isinstance(res.get("report"), dict) and "ended" in res["report"]:  # oar.nxc.oar_smoke's run
+                    total += float(res["report"]["ended"]) - float(res["report"]["started"])
+                    continue
                 items = res["results"] if isinstance(res.get("results"), list) else [res]
                 for item in items:
                     if not isinstance(item, dict):
@@ -54,8 +57,6 @@ def work_seconds(run: Run) -> float:
                         total += _delta(item["delta"]) * attempts + delay * (attempts - 1)
                     elif "elapsed" in item and task["task"].get("action", "").endswith(("wait_for", "nxc_build")):
                         total += float(item["elapsed"])
-                    elif isinstance(item.get("report"), dict) and "ended" in item["report"]:  # oar.nxc.oar_smoke
-                        total += float(item["report"]["ended"]) - float(item["report"]["started"])
                     elif attempts > 1:
                         total += delay * (attempts - 1)
     return total

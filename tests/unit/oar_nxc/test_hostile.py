@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from oar_nxc import deployment, detect, inventory, nodefile, sources
 from oar_nxc.errors import OarNxcError, SourceError
 
