@@ -58,6 +58,15 @@ MAX_NODES_DIGITS = 6
 MAX_PATTERN = 512
 
 
+def _kind(value: Any) -> str:
+    """What a value is, in words (YAML values arrive as subclasses: Ansible tags them)."""
+    for kind, words in ((bool, "a boolean"), (int, "an integer"), (float, "a number"), (str, "a string"),
+                        (dict, "a mapping"), (list, "a list"), (tuple, "a list")):
+        if isinstance(value, kind):
+            return words
+    return "a null" if value is None else f"a {type(value).__name__}"
+
+
 class _Where:
     """Names where an option came from: ``<config>: key 'nodes'`` or ``$OAR_NXC_NODES``."""
 
@@ -77,7 +86,7 @@ def _nodes(value: Any, where: _Where) -> int | None:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise where.error("nodes", f"{value!r} is not a number of hosts (a positive integer is expected)"
                           if isinstance(value, bool) else
-                          f"a {type(value).__name__} is not a number of hosts (a positive integer is expected)")
+                          f"{_kind(value)} is not a number of hosts (a positive integer is expected)")
     text = str(value).strip()
     if not re.fullmatch(r"[0-9]+", text, re.ASCII) or len(text) > MAX_NODES_DIGITS or int(text) < 1:
         raise where.error("nodes", f"{excerpt(str(value), 20)} is not a positive number of hosts")
@@ -92,11 +101,11 @@ def _exclude(value: Any, where: _Where) -> tuple[str, ...]:
     elif isinstance(value, (list, tuple)):
         items = list(value)
     else:
-        raise where.error("exclude", f"a {type(value).__name__} is not a list of host patterns")
+        raise where.error("exclude", f"{_kind(value)} is not a list of host patterns")
     out = []
     for index, item in enumerate(items):
         if not isinstance(item, str):
-            raise where.error("exclude", f"a {type(item).__name__} is not a host pattern (a string is expected)",
+            raise where.error("exclude", f"{_kind(item)} is not a host pattern (a string is expected)",
                               index=index)
         if len(item) > MAX_PATTERN or any(not c.isprintable() for c in item):
             raise where.error("exclude", f"{excerpt(item, 20)} is not a host pattern", index=index)

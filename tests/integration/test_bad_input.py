@@ -87,7 +87,7 @@ def test_an_invalid_job_id_in_the_environment_is_named() -> None:
     result = run([str(BIN / "ansible-inventory"), "-i", str(FIXTURES / "nodefiles/g5k-two-clusters"), "--list"],
                  env=clean_env(OAR_JOB_ID="12a"))
     assert result.returncode != 0
-    assert "job_id (or $OAR_JOB_ID): '12a' is not an OAR job id" in one_line(result.stderr)
+    assert "oar_nxc: $OAR_JOB_ID: '12a' is not an OAR job id" in one_line(result.stderr)
 
 
 # nodefiles only: the CLI takes --nodefile (deployment files are the plugin's, above)
@@ -134,12 +134,16 @@ def test_special_and_generated_inputs_fail_fast_and_clearly(tmp_path: Path) -> N
         started = time.monotonic()
         inv = run([str(BIN / "ansible-inventory"), "-i", path, "--list"], timeout=60)
         play = run([str(BIN / "ansible-playbook"), "playbooks/preflight.yml", "-i", path], timeout=60)
-        elapsed = time.monotonic() - started
         for result in (inv, play):
             assert result.returncode == ANSIBLE_RC, (path, result.stdout, result.stderr)
             assert message in one_line(result.stderr), (path, result.stderr)
             assert "Traceback" not in result.stdout + result.stderr
             assert "PLAY [" not in result.stdout
+        cli = run([str(BIN / "oar-nxc"), "inventory", path], cwd=tmp_path, timeout=60)
+        assert cli.returncode == 2, (path, cli.stderr)
+        assert one_line(cli.stderr).startswith(f"oar-nxc: {message}"), (path, cli.stderr)
+        assert "Traceback" not in cli.stdout + cli.stderr
+        elapsed = time.monotonic() - started
         assert elapsed < 30, (path, elapsed)
     assert not (tmp_path / "ran").exists()
 
@@ -150,9 +154,10 @@ def test_an_executable_nodefile_is_never_run(tmp_path: Path) -> None:
     # valid host names on every line, and a shell would still run `touch` if executed
     nodefile.write_text(f"node1\ntouch\n{marker.name}\n")
     nodefile.chmod(0o755)
-    result = run([str(BIN / "ansible-inventory"), "-i", str(nodefile), "--list"], cwd=tmp_path)
+    result = run([str(BIN / "ansible-inventory"), "-i", str(nodefile), "--list"])
     assert result.returncode == ANSIBLE_RC
     assert "is executable (mode 0755) but holds host names" in one_line(result.stderr)
+    assert result.stdout == ""
     assert not marker.exists()
 
 
@@ -170,7 +175,7 @@ def test_the_cli_names_an_extension_other_plugins_own(tmp_path: Path) -> None:
     ({"OAR_JOB_ID": "7" * 5000}, "$OAR_JOB_ID: '77777777777777777777…' is not an OAR job id"),
     ({"OAR_JOB_ID": "\u0661\u0662"}, "$OAR_JOB_ID: '\u0661\u0662' is not an OAR job id"),
     ({"OAR_NXC_NODES": "0"}, "$OAR_NXC_NODES: '0' is not a positive number of hosts"),
-    ({"OAR_NXC_EXCLUDE": "dahu-*"}, "exclude ['dahu-*'] leaves none of the 2 hosts: nothing to deploy on"),
+    ({"OAR_NXC_EXCLUDE": "*"}, "exclude ['*'] leaves none of the 4 hosts: nothing to deploy on"),
 ])
 def test_environment_values_are_named(env: dict[str, str], message: str) -> None:
     result = run([str(BIN / "ansible-inventory"), "-i", str(FIXTURES / "nodefiles/g5k-two-clusters"), "--list"],
@@ -182,8 +187,8 @@ def test_environment_values_are_named(env: dict[str, str], message: str) -> None
 
 @pytest.mark.parametrize(("config", "message"), [
     ("nodes: true", "key 'nodes': True is not a number of hosts (a positive integer is expected)"),
-    ("exclude: [1, 2]", "key 'exclude[0]': a int is not a host pattern (a string is expected)"),
-    ("exclude: ['*']", "exclude ['*'] leaves none of the 2 hosts: nothing to deploy on"),
+    ("exclude: [1, 2]", "key 'exclude[0]': an integer is not a host pattern (a string is expected)"),
+    ("exclude: ['*']", "exclude ['*'] leaves none of the 4 hosts: nothing to deploy on"),
 ])
 def test_config_values_are_strict(tmp_path: Path, config: str, message: str) -> None:
     path = tmp_path / "inv.oar_nxc.yml"
