@@ -196,3 +196,16 @@ def test_config_values_are_strict(tmp_path: Path, config: str, message: str) -> 
     result = run([str(BIN / "ansible-inventory"), "-i", str(path), "--list"])
     assert result.returncode == ANSIBLE_RC
     assert f"oar_nxc: {path}: {message}" in one_line(result.stderr)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--nodes", "0"], "oar-nxc: --nodes: '0' is not a positive number of hosts"),
+    (["--exclude", "*"], "oar-nxc: " + str(FIXTURES / "nodefiles/g5k-two-clusters") + ": exclude ['*'] leaves none of "
+                         "the 4 hosts: nothing to deploy on"),
+])
+def test_the_cli_checks_the_selection_before_ansible(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run([str(BIN / "oar-nxc"), "plan", "--nodefile", str(FIXTURES / "nodefiles/g5k-two-clusters"), *args,
+                  "--run-dir", str(tmp_path / "r")], cwd=tmp_path)
+    assert result.returncode == 2
+    assert one_line(result.stderr) == message
+    assert not (tmp_path / "r").exists()  # nothing ran

@@ -66,3 +66,13 @@ def test_the_run_keeps_the_files_nxc_start_reported(tmp_path: Path) -> None:
                                                              str(run_dir / "machines"))
     assert (run_dir / "deployment.json").read_text() == '{"deployment": {}}'
     assert (run_dir / "machines").read_text() == "dahu-1\ndahu-2\n"
+
+
+def test_the_plugins_refusal_is_the_first_failure_and_bad_input(tmp_path: Path) -> None:
+    # ansible-playbook stopped by the oar_nxc plugin: no play ran, its error is in the output
+    refusal = {"event": "verbose", "stdout": "[ERROR]: oar_nxc: /tmp/nodes:2: 'all' is a name Ansible reserves "
+                                             "(all, ungrouped, localhost)", "event_data": {}}
+    later = failed("Check the controller and the inventory", "Something else")
+    result = api._collect("plan", SimpleNamespace(status="failed", rc=1), [refusal, later], tmp_path, 1.0, False)
+    assert result.exit_code == api.BAD_INPUT
+    assert result.failures[0] == "oar_nxc: /tmp/nodes:2: 'all' is a name Ansible reserves (all, ungrouped, localhost)"
