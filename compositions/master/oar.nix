@@ -5,10 +5,17 @@
 let
   keys = import "${toString modulesPath}/tests/ssh-keys.nix" pkgs;
 
+  # The one OAR of the cluster: pkgs.nur.repos.kapack.oar, the package the services.oar module
+  # runs, which a setup variant's `build.nur.repos.kapack.oar.src` overrides (nxc applies the
+  # variant to pkgs). The `nur` argument is NUR without that override: it only brings the
+  # module. Every reference to OAR below goes through oarPackage, so a dev build never mixes the
+  # developer's OAR with the pinned one.
+  oarPackage = pkgs.nur.repos.kapack.oar;
+
   # Creates one OAR resource per core of each compute node, once the database answers.
   # Hosts are node1..nodeN, as nxc names them; N comes from the deployment file.
   createResources = pkgs.writers.writePython3Bin "oar-nxc-create-resources"
-    { libraries = [ nur.repos.kapack.oar ]; } ''
+    { libraries = [ oarPackage ]; } ''
     import sys
     import time
 
@@ -34,7 +41,7 @@ in
   imports = [ nur.repos.kapack.modules.oar ];
 
   # python3 lets Ansible run its modules on the nodes; jq and curl serve the smoke tests.
-  environment.systemPackages = with pkgs; [ python3 jq curl nur.repos.kapack.oar ];
+  environment.systemPackages = with pkgs; [ python3 jq curl oarPackage ];
   networking.firewall.enable = false;
 
   # Normal users: OAR refuses jobs from root and oar. Homes are /home/user1 and /home/user2.
@@ -58,6 +65,9 @@ in
     extraConfig = {
       LOG_LEVEL = "3";
       HIERARCHY_LABELS = "resource_id,network_address,cpuset";
+      # One nodefile line per resource (core): OAR's default field, resource_id, is not one value per
+      # core for the resources nxc's compositions create (upstream oar-nixos-compose sets the same).
+      NODE_FILE_DB_FIELD_DISTINCT_VALUES = "id";
     };
     database = {
       host = "server";

@@ -123,3 +123,48 @@ def test_master_readme_gives_the_whole_flow() -> None:
     ):
         assert needle in readme, needle
     assert "Why this one next" in (COMPOSITIONS / "nfs-home/README.md").read_text()
+
+
+# Every role, evaluated lazily with stand-in arguments: pkgs.nur.repos.kapack.oar (what a setup
+# variant's build.nur.repos.kapack.oar.src overrides) is "VARIANT-OAR", the overlay-less `nur`
+# argument's OAR is "PINNED-OAR". Modules are followed through `imports`; every string reached is
+# collected. A dev build must only ever see the variant's OAR.
+ONE_OAR = r"""
+{ file, stubDir }:
+let
+  writer = name: attrs: text: { inherit name; libraries = attrs.libraries or [ ]; inherit text; };
+  pkgs = {
+    nur.repos.kapack.oar = "VARIANT-OAR";
+    writers.writePython3Bin = writer;
+    python3 = "python3"; jq = "jq"; curl = "curl"; util-linux = "util-linux"; gawk = "gawk";
+    nfs-utils = "nfs-utils";
+  };
+  nur.repos.kapack = { oar = "PINNED-OAR"; modules.oar = "kapack-oar-module"; };
+  comp = import file { inherit pkgs nur; modulesPath = stubDir; setup = { params.nb_nodes = 2; }; flavour = { }; };
+  args = { inherit pkgs; config = { }; lib = { }; modulesPath = stubDir; };
+  call = m: if builtins.isFunction m then m args else m;
+  strings = v:
+    if builtins.isString v then [ v ]
+    else if builtins.isList v then builtins.concatLists (map strings v)
+    else if builtins.isFunction v then strings (call v)
+    else if builtins.isAttrs v then builtins.concatLists (map (k: strings v.${k}) (builtins.attrNames v))
+    else [ ];
+in builtins.mapAttrs (name: role: builtins.filter (s: s == "VARIANT-OAR" || s == "PINNED-OAR") (strings role))
+  comp.roles
+"""
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_a_dev_variant_reaches_one_oar_in_every_role(name: str, tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests/ssh-keys.nix").write_text('pkgs: { snakeOilPrivateKey = "k"; snakeOilPublicKey = "p"; }\n')
+    result = subprocess.run(
+        ["nix-instantiate", "--eval", "--strict", "--json", "--expr", ONE_OAR,
+         "--arg", "file", str(COMPOSITIONS / name / "composition.nix"), "--arg", "stubDir", str(tmp_path)],
+        capture_output=True, text=True, check=False, env={"NIX_CONFIG": "build-users-group =", "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert sorted(found) == sorted(composition.load(COMPOSITIONS / name).roles)
+    for role, oars in found.items():
+        assert "PINNED-OAR" not in oars, f"{name}/{role} references the pinned OAR, not the variant's"
+        assert "VARIANT-OAR" in oars, f"{name}/{role} does not reach the variant's OAR"
