@@ -22,8 +22,9 @@ from typing import Any
 FLAVOURS = ("docker", "g5k-image", "g5k-nfs-store", "g5k-ramdisk", "nspawn", "vm", "vm-ramdisk")
 # nxc's composition file when nxc.json names none; the build is named after its stem
 DEFAULT_COMPOSITION_FILE = "composition.nix"
-# directories that hold outputs, not inputs, of a build
-EXCLUDE = ("build", "deploy", "artifact", "result", ".oar-nxc", ".git", "__pycache__")
+# directories that hold outputs, not inputs, of a build (and VCS, caches, virtual environments)
+EXCLUDE = ("build", "deploy", "artifact", "result", ".oar-nxc", ".git", ".hg", "__pycache__", ".venv", "venv",
+           ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "node_modules", "dist")
 TIMEOUT_RC = 124  # timeout(1)'s exit code when the time ran out
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -54,35 +55,96 @@ def quote(argv: Sequence[object]) -> str:
     return " ".join(shlex.quote(str(a)) for a in argv)
 
 
-def fingerprint(paths: Sequence[str], exclude: Iterable[str] = EXCLUDE, extra: Any = None) -> tuple[str, int]:
-    """sha256 of the relative path and content of every regular file under PATHS (sorted,
-    symlinks and EXCLUDE directories skipped), plus the JSON of EXTRA -> (hex digest, files)."""
-    digest = hashlib.sha256()
-    count = 0
+def file_digests(paths: Sequence[str], exclude: Iterable[str] = EXCLUDE) -> dict[str, str]:
+    """Absolute path -> sha256 of the content, for every regular file under PATHS (symlinks and
+    EXCLUDE directories skipped), in a stable order."""
+    out: dict[str, str] = {}
     skip = set(exclude)
     for root_path in paths:
         root_path = os.path.abspath(root_path)
         if os.path.isfile(root_path):
-            entries = [(os.path.dirname(root_path), os.path.basename(root_path))]
-            base = os.path.dirname(root_path)
+            entries = [root_path]
         else:
             entries = []
-            base = root_path
             for directory, dirs, files in os.walk(root_path):
                 dirs[:] = sorted(d for d in dirs if d not in skip)
-                entries.extend((directory, name) for name in sorted(files))
-        for directory, name in entries:
-            full = os.path.join(directory, name)
-            if os.path.islink(full) or not os.path.isfile(full):
+                entries.extend(os.path.join(directory, name) for name in sorted(files))
+        for full in entries:
+            if os.path.islink(full) or not os.path.isfile(full) or full in out:
                 continue
-            digest.update(os.path.relpath(full, base).encode() + b"\0")
+            digest = hashlib.sha256()
             with open(full, "rb") as handle:
                 for block in iter(lambda: handle.read(1 << 16), b""):
                     digest.update(block)
-            digest.update(b"\0")
-            count += 1
+            out[full] = digest.hexdigest()
+    return out
+
+
+def fingerprint(paths: Sequence[str], exclude: Iterable[str] = EXCLUDE, extra: Any = None,
+                files: Mapping[str, str] | None = None) -> tuple[str, int]:
+    """sha256 of every input file (its path relative to its root, and its content digest) and of
+    the JSON of EXTRA -> (hex digest, files). Moving the roots keeps the digest."""
+    files = file_digests(paths, exclude) if files is None else files
+    roots = [os.path.abspath(p) for p in paths]
+    digest = hashlib.sha256()
+    for full in files:
+        root = next((r for r in roots if full == r or full.startswith(r.rstrip(os.sep) + os.sep)), "")
+        base = os.path.dirname(root) if os.path.isfile(root) else root
+        digest.update(os.path.relpath(full, base).encode() + b"\0" + files[full].encode() + b"\0")
     digest.update(json.dumps(extra if extra is not None else {}, sort_keys=True).encode())
-    return digest.hexdigest(), count
+    return digest.hexdigest(), len(files)
+
+
+def tree_digest(files: Mapping[str, str], root: str) -> str:
+    """sha256 of the files under ROOT (relative paths and contents): a source tree's identity."""
+    root = os.path.abspath(root)
+    digest = hashlib.sha256()
+    for full in sorted(files):
+        if full == root or full.startswith(root.rstrip(os.sep) + os.sep):
+            digest.update(os.path.relpath(full, root).encode() + b"\0" + files[full].encode() + b"\0")
+    return digest.hexdigest()
+
+
+def variant_sources(composition_dir: str, setup: str) -> tuple[dict[str, str], str]:
+    """The ``build.<package path>.src`` paths nix reads from outside the flake for this setup
+    variant (setup.toml's top-level ``[build]`` and the variant's, as nxc merges them; the
+    variant ``[project] selected`` names when SETUP is empty) -> ({"build.nur.repos.kapack.oar.src":
+    absolute path}, the variant). Relative paths are relative to the composition."""
+    path = os.path.join(composition_dir, "setup.toml")
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11 on the builder: no TOML reader, no source paths
+        return {}, setup
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        return {}, setup
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: cannot be read as TOML ({exc})") from None
+    variant = setup or str((data.get("project") or {}).get("selected") or "")
+    found: dict[str, str] = {}
+
+    def walk(prefix: str, table: Any) -> None:
+        if not isinstance(table, dict):
+            return
+        for key, value in table.items():
+            if key == "src" and isinstance(value, str):
+                found[prefix + "src"] = os.path.normpath(os.path.join(composition_dir, os.path.expanduser(value)))
+            elif isinstance(value, dict):
+                walk(f"{prefix}{key}.", value)
+
+    walk("build.", data.get("build"))  # the top level, then the variant's (nxc merges it last: it wins)
+    if variant and isinstance(data.get(variant), dict):
+        walk("build.", data[variant].get("build"))
+    return found, variant
+
+
+def changed_inputs(old: Mapping[str, str] | None, new: Mapping[str, str]) -> list[str]:
+    """The input files added, removed or edited since the record OLD (sorted)."""
+    if not isinstance(old, Mapping):
+        return []
+    return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
 
 
 def build_argv(nxc: str, flavour: str, setup: str = "", params: Mapping[str, Any] | None = None,
@@ -132,7 +194,7 @@ def read_record(path: str) -> tuple[dict[str, Any] | None, str]:
 
 
 def build_decision(force: bool, result_exists: bool, record: Mapping[str, Any] | None, why_no_record: str,
-                   digest: str, files: int) -> tuple[bool, str]:
+                   digest: str, files: int, changed: Sequence[str] = ()) -> tuple[bool, str]:
     """Whether nxc build must run, and why (or why not)."""
     if force:
         return True, "forced (force=true)"
@@ -141,6 +203,9 @@ def build_decision(force: bool, result_exists: bool, record: Mapping[str, Any] |
     if record is None:
         return True, why_no_record
     if record.get("fingerprint") != digest:
+        if changed:
+            more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
+            return True, f"rebuilt because {changed[0]} changed{more}"
         return True, "the build inputs changed since the last build"
     return False, f"up to date ({files} input files unchanged since the last build): nxc build skipped"
 

@@ -38,7 +38,11 @@ options:
     elements: str
     default: []
   inputs:
-    description: Files and directories whose content the build depends on; default O(composition_dir).
+    description:
+      - Files and directories whose content the build depends on; default O(composition_dir).
+      - "The C(src) paths the setup variant gives nix (C(build.<package path>.src) of C(setup.toml), the top level's
+        and the variant's, as nxc merges them) are always added: a dev variant's OAR checkout is an input, hashed
+        by content (build, VCS, cache and virtual environment directories skipped)."
     type: list
     elements: path
     default: []
@@ -74,6 +78,24 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+inputs:
+  description: The roots hashed for the fingerprint (the composition or O(inputs), then the variant's sources).
+  returned: when the composition was found
+  type: list
+  elements: str
+sources:
+  description: The variant's C(build.<package path>.src) paths, by key (C(build.nur.repos.kapack.oar.src)).
+  returned: when the composition was found
+  type: dict
+source_digests:
+  description: Per source key, its C(path) and the C(digest) of its content; also in the build record.
+  returned: when nxc runs
+  type: dict
+changed_inputs:
+  description: The input files added, removed or edited since the last build (at most 20); RV(why) names the first.
+  returned: when nxc runs
+  type: list
+  elements: str
 cmd:
   description: The nxc build command line (run, or that would run).
   returned: always
@@ -144,10 +166,14 @@ from ansible_collections.oar.nxc.plugins.module_utils.nxc import (
     build_argv,
     build_decision,
     build_paths,
+    changed_inputs,
     failure,
+    file_digests,
     fingerprint,
     quote,
     read_record,
+    tree_digest,
+    variant_sources,
 )
 
 
@@ -180,7 +206,16 @@ def main() -> None:
     if not os.path.isfile(os.path.join(comp, "flake.nix")):
         module.fail_json(msg=f"{comp}: not an nxc composition (no flake.nix)", why="no composition",
                          plan=plan(True, "no composition"), **out)
-    inputs = p["inputs"] or [comp]
+    try:
+        sources, variant = variant_sources(comp, p["setup"])
+    except ValueError as exc:
+        module.fail_json(msg=str(exc), why="setup.toml unreadable", plan=plan(True, "setup.toml unreadable"), **out)
+    gone = [f"{key} = {path}" for key, path in sources.items() if not os.path.exists(path)]
+    if gone:
+        msg = f"setup.toml variant {variant or '(none)'}: {'; '.join(gone)} does not exist (the OAR checkout to build)"
+        module.fail_json(msg=msg, why="source not found", plan=plan(True, "source not found"), **out)
+    inputs = (p["inputs"] or [comp]) + sorted(set(sources.values()))
+    out.update(inputs=inputs, sources=sources, variant=variant)
     missing = [i for i in inputs if not os.path.exists(i)]
     if missing:
         module.fail_json(msg=f"build inputs not found: {', '.join(missing)}", why="inputs not found",
@@ -199,10 +234,16 @@ def main() -> None:
                          rc=rc, stdout=version, stderr=err, why="nxc does not run", plan=plan(True, "nxc does not run"),
                          **out)
     version = version.strip()
-    digest, files = fingerprint(inputs, extra={"flavour": p["flavour"], "setup": p["setup"], "params": p["params"],
-                                               "extra_args": p["extra_args"], "nxc": version})
+    digests = file_digests(inputs)
+    digest, files = fingerprint(inputs, files=digests,
+                                extra={"flavour": p["flavour"], "setup": p["setup"], "params": p["params"],
+                                       "extra_args": p["extra_args"], "nxc": version})
     record, why_no_record = read_record(record_path)
-    run, why = build_decision(p["force"], os.path.lexists(result_path), record, why_no_record, digest, files)
+    changed = changed_inputs((record or {}).get("input_files"), digests)
+    run, why = build_decision(p["force"], os.path.lexists(result_path), record, why_no_record, digest, files,
+                              changed)
+    source_record = {key: {"path": path, "digest": tree_digest(digests, path)} for key, path in sources.items()}
+    out.update(changed_inputs=changed[:20], source_digests=source_record)
     up_to_date = record is not None and record.get("fingerprint") == digest and os.path.lexists(result_path)
     out.update(up_to_date=up_to_date, why=why, digest=digest,
                files=files, nxc_version=version, elapsed=0.0, plan=plan(run, why))
@@ -229,7 +270,8 @@ def main() -> None:
         module.fail_json(msg=failure("build", rc, stderr, stdout, argv, p["timeout"]), rc=rc, **out)
     with open(record_path, "w", encoding="utf-8") as handle:
         json.dump({"fingerprint": digest, "flavour": p["flavour"], "setup": p["setup"], "params": p["params"],
-                   "argv": argv, "nxc": version, "files": files}, handle, indent=2, sort_keys=True)
+                   "argv": argv, "nxc": version, "files": files, "variant": variant, "sources": source_record,
+                   "inputs": inputs, "input_files": digests}, handle, indent=2, sort_keys=True)
         handle.write("\n")
     module.exit_json(**{**out, "changed": True})
 

@@ -60,7 +60,7 @@ def test_build_then_up_to_date_then_rebuilt_after_an_edit(comp: Path) -> None:
 
     (comp / "oar.nix").write_text((comp / "oar.nix").read_text() + "\n# edited\n")
     edited = build(comp)
-    assert (edited["changed"], edited["why"]) == (True, "the build inputs changed since the last build")
+    assert (edited["changed"], edited["why"]) == (True, f"rebuilt because {comp / 'oar.nix'} changed")
     assert edited["digest"] != first["digest"]
     forced = build(comp, force=True)
     assert (forced["changed"], forced["why"]) == (True, "forced (force=true)")
@@ -101,3 +101,43 @@ def test_bad_arguments_are_named(comp: Path, tmp_path: Path) -> None:
         "cannot run nxc: /nonexistent/nxc --version failed (rc 127): /nonexistent/nxc: command not found")
     flavour = build(comp, flavour="vmm")
     assert flavour["msg"].startswith("value of flavour must be one of: docker, g5k-image, g5k-nfs-store")
+
+
+def test_a_dev_variant_rebuilds_when_its_oar_checkout_changes(comp: Path, tmp_path: Path) -> None:
+    """The seed's development loop: a variant points OAR's src at a local checkout; editing a file
+    there must rebuild, and the record says which source was built."""
+    checkout = tmp_path / "oar3"
+    (checkout / "oar/lib").mkdir(parents=True)
+    (checkout / "oar/lib/job.py").write_text("VERSION = 1\n")
+    (checkout / ".git").mkdir()
+    (checkout / ".git/index").write_text("not an input\n")
+    setup = comp / "setup.toml"
+    setup.write_text(setup.read_text() + f'\n[mine.options]\nnix-flags = "--impure"\n\n'
+                     f'[mine.build.nur.repos.kapack.oar]\nsrc = "{checkout}"\n')
+    first = build(comp, setup="mine")
+    assert first["changed"] is True, first.get("msg")
+    assert first["sources"] == {"build.nur.repos.kapack.oar.src": str(checkout)}
+    assert first["inputs"] == [str(comp), str(checkout)]
+    record = json.loads((comp / "build/.oar-nxc-g5k-nfs-store.json").read_text())
+    assert record["variant"] == "mine"
+    assert record["sources"]["build.nur.repos.kapack.oar.src"]["path"] == str(checkout)
+    digest = record["sources"]["build.nur.repos.kapack.oar.src"]["digest"]
+
+    (checkout / ".git/index").write_text("still not an input\n")
+    unchanged = build(comp, setup="mine")
+    assert (unchanged["changed"], unchanged["up_to_date"]) == (False, True)
+
+    (checkout / "oar/lib/job.py").write_text("VERSION = 2\n")
+    edited = build(comp, setup="mine")
+    assert (edited["changed"], edited["why"]) == (True, f"rebuilt because {checkout / 'oar/lib/job.py'} changed")
+    record = json.loads((comp / "build/.oar-nxc-g5k-nfs-store.json").read_text())
+    assert record["sources"]["build.nur.repos.kapack.oar.src"]["digest"] != digest
+
+
+def test_a_variant_whose_checkout_is_missing_is_named(comp: Path, tmp_path: Path) -> None:
+    setup = comp / "setup.toml"
+    setup.write_text(setup.read_text() + f'\n[mine.build.nur.repos.kapack.oar]\nsrc = "{tmp_path / "nope"}"\n')
+    result = build(comp, setup="mine")
+    assert result["failed"] is True
+    assert result["msg"] == (f"setup.toml variant mine: build.nur.repos.kapack.oar.src = {tmp_path / 'nope'} does not "
+                             "exist (the OAR checkout to build)")

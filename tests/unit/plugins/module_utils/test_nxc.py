@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,48 @@ def test_the_build_name_is_the_cores(name: str) -> None:
 
     path = REPO / "compositions" / name
     assert nxc.composition_name(str(path)) == composition.load(path).name
+
+
+def test_variant_sources_merge_the_top_level_and_the_variant(tmp_path: Path) -> None:
+    (tmp_path / "setup.toml").write_text(
+        '[project]\nselected = "dev"\n\n[build.nur.repos.kapack.oar]\nsrc = "../oar-default"\n\n'
+        '[dev.build.nur.repos.kapack.oar]\nsrc = "~/oar3"\n\n[dev.build.other]\nsrc = "vendored/other"\n'
+        '[other.build.nur.repos.kapack.oar]\nsrc = "/elsewhere"\n')
+    sources, variant = nxc.variant_sources(str(tmp_path), "")
+    assert variant == "dev"
+    assert sources == {"build.nur.repos.kapack.oar.src": str(Path("~/oar3").expanduser()),
+                       "build.other.src": str(tmp_path / "vendored/other")}
+    assert nxc.variant_sources(str(tmp_path), "other")[0]["build.nur.repos.kapack.oar.src"] == "/elsewhere"
+    assert nxc.variant_sources(str(tmp_path / "none"), "x") == ({}, "x")
+
+
+def test_the_real_variants_of_master() -> None:
+    master = str(REPO / "compositions/master")
+    assert nxc.variant_sources(master, "g5k-dev") == ({"build.nur.repos.kapack.oar.src": "/home/user/oar3"},
+                                                      "g5k-dev")
+    assert nxc.variant_sources(master, "") == ({}, "")
+
+
+def test_the_changed_input_is_named(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("1")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__/a.pyc").write_text("x")
+    old = nxc.file_digests([str(tmp_path)])
+    assert list(old) == [str(tmp_path / "a.py")]
+    (tmp_path / "a.py").write_text("2")
+    (tmp_path / "b.py").write_text("new")
+    new = nxc.file_digests([str(tmp_path)])
+    changed = nxc.changed_inputs(old, new)
+    assert changed == [str(tmp_path / "a.py"), str(tmp_path / "b.py")]
+    run, why = nxc.build_decision(False, True, {"fingerprint": "old"}, "", "new", 2, changed)
+    assert (run, why) == (True, f"rebuilt because {tmp_path / 'a.py'} changed (and 1 more)")
+
+
+def test_the_fingerprint_survives_a_move(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    (one / "f").write_text("x")
+    shutil.copytree(one, two)
+    assert nxc.fingerprint([str(one)])[0] == nxc.fingerprint([str(two)])[0]
+    assert nxc.tree_digest(nxc.file_digests([str(one)]), str(one)) == nxc.tree_digest(
+        nxc.file_digests([str(two)]), str(two))
