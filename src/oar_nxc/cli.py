@@ -104,7 +104,7 @@ def summary(result: api.RunResult) -> str:
     for command in result.commands if result.command == "plan" else []:
         verdict = "RUN " if command.get("run", True) else "SKIP"
         lines.append(f"    {command['oar_nxc_step']:<7} {verdict}  {command['command']}")
-        if not command.get("run", True) and command.get("why"):
+        if command.get("why"):
             lines.append(f"    {'':<7}       {command['why']}")
     for failure in result.failures[:5]:
         lines.append(f"  failed: {failure}")

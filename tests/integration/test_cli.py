@@ -214,3 +214,18 @@ def test_exit_code_interrupted_then_resume(setup: Setup) -> None:
     steps = {step["oar_nxc_step"]: step for step in summary["commands"]}
     assert steps["build"]["run"] is False  # already built: skipped
     assert steps["nix"]["run"] is False
+
+
+def test_plan_on_a_fresh_machine_says_what_it_would_install(tmp_path: Path) -> None:
+    """No nixos-compose yet (an empty venv path): plan still exits 0 and lists the install first."""
+    venv = tmp_path / "no-venv-yet"
+    result = cli([CLI, "plan", "--nodefile", str(FIXTURES / "nodefiles/g5k-two-clusters"), "-e",
+                  f"oar_nxc_nxc_venv={venv}", "--run-dir", str(tmp_path / "run")])
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    lines = result.stdout.splitlines()
+    steps = lines[lines.index("  plan (nothing was run):") + 1:]
+    assert steps[:2] == [
+        f"    nxc     RUN   python3 -m venv {venv} && {venv}/bin/pip install nixos-compose==0.7.11",
+        f"                  install nixos-compose 0.7.11: none in {venv}"]
+    assert f"    build   RUN   timeout -k 30 7200 {venv}/bin/nxc build -f g5k-nfs-store" in steps
+    assert not venv.exists()
