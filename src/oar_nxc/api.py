@@ -89,6 +89,7 @@ class RunResult:
     deployment_file: str | None
     machine_file: str | None
     commands: list[dict[str, Any]] = field(default_factory=list)  # plan: the commands each step would run
+    phases: list[dict[str, Any]] = field(default_factory=list)  # each play: name and seconds, in order
 
     @property
     def meaning(self) -> str:
@@ -253,12 +254,42 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
         code = ERROR
     return RunResult(command=command, exit_code=code, status=status, rc=rc, run_dir=str(run_dir), elapsed=elapsed,
                      hosts=hosts, failures=failures, checks=checks, deployment_file=kept_deployment,
-                     machine_file=kept_machines, commands=commands)
+                     machine_file=kept_machines, commands=commands, phases=phases_of(events))
+
+
+def phases_of(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each play's name and wall time, from the runner events' timestamps (a play lasts until the
+    next play starts, the last one until the stats)."""
+    from datetime import datetime
+
+    marks: list[tuple[str, float]] = []
+    for event in events:
+        kind = event.get("event")
+        if kind in ("playbook_on_play_start", "playbook_on_stats") and event.get("created"):
+            try:
+                when = datetime.fromisoformat(str(event["created"]).replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                continue
+            marks.append((str(event.get("event_data", {}).get("name", "")) if kind != "playbook_on_stats" else "",
+                          when))
+    marks.sort(key=lambda mark: mark[1])
+    return [{"name": name, "seconds": round(marks[i + 1][1] - when, 1)}
+            for i, (name, when) in enumerate(marks[:-1]) if name]
 
 
 def deploy(options: Options, **kwargs: Any) -> RunResult:
     """nix, nxc build, nxc start, smoke tests (deploy.yml)."""
     return run_playbook("deploy", "deploy", options, **kwargs)
+
+
+def dev(options: Options, **kwargs: Any) -> RunResult:
+    """The OAR developer's loop with a setup variant that points OAR's src at a checkout: rebuild
+    only if an input (the checkout included) changed, start again on the machines already held
+    only if the build changed, then the smoke tests (deploy.yml, the variant required)."""
+    if not options.setup:
+        raise ConfigError("dev needs --setup VARIANT: the setup.toml variant whose build.<package>.src is your OAR "
+                          "checkout (compositions/master: laptop or g5k-dev)")
+    return run_playbook("dev", "deploy", options, **kwargs)
 
 
 def redeploy(options: Options, **kwargs: Any) -> RunResult:
@@ -315,5 +346,5 @@ def parse_roles(items: list[str]) -> dict[str, Any]:
 
 
 __all__ = ["BAD_INPUT", "ERROR", "EXIT_CODES", "FAILED_HOSTS", "G5K_FLAVOURS", "INTERRUPTED", "OK", "SMOKE_FAILED",
-           "UNREACHABLE", "ConfigError", "OarNxcError", "Options", "RunResult", "deploy", "inventory", "parse_roles",
-           "plan", "redeploy", "run_playbook", "smoke", "teardown"]
+           "UNREACHABLE", "ConfigError", "OarNxcError", "Options", "RunResult", "deploy", "dev", "inventory",
+           "parse_roles", "phases_of", "plan", "redeploy", "run_playbook", "smoke", "teardown"]

@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("-v", "--verbose", action="store_true", help="show Ansible's own output instead of progress")
     common.add_argument("--json", action="store_true", help="print the result as JSON at the end")
     for name, text in (("deploy", "nix, nxc build, nxc start and the OAR smoke tests"),
+                       ("dev", "the OAR developer's loop with --setup VARIANT (its build.<package>.src is your "
+                               "checkout): rebuild if an input changed, start again if the build changed, smoke"),
                        ("redeploy", "nxc start again on the selected machines: no new reservation, no rebuild"),
                        ("smoke", "the OAR smoke tests on the current deployment"),
                        ("plan", "print the commands each step would run, without running them"),
@@ -95,6 +97,9 @@ def summary(result: api.RunResult) -> str:
         for host, c in sorted(result.hosts.items()):
             lines.append(f"  {host:<{width}}  {c['ok']:>2}  {c['changed']:>7}  {c['failures']:>6}  {c['dark']:>11}  "
                          f"{c['skipped']:>7}")
+    if result.phases and result.command != "plan":
+        lines.append("  time per step: " + ", ".join(f"{p['name']} {p['seconds']:.1f}s" for p in result.phases
+                                                     if p["seconds"] >= 0.05))
     if result.checks:
         lines.append("  smoke checks:")
         for check in result.checks:

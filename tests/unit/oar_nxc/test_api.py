@@ -76,3 +76,21 @@ def test_the_plugins_refusal_is_the_first_failure_and_bad_input(tmp_path: Path) 
     result = api._collect("plan", SimpleNamespace(status="failed", rc=1), [refusal, later], tmp_path, 1.0, False)
     assert result.exit_code == api.BAD_INPUT
     assert result.failures[0] == "oar_nxc: /tmp/nodes:2: 'all' is a name Ansible reserves (all, ungrouped, localhost)"
+
+
+def test_phases_are_the_plays_wall_times() -> None:
+    def mark(kind: str, created: str, name: str = "") -> dict:
+        return {"event": kind, "created": created, "event_data": {"name": name} if name else {}}
+
+    events = [mark("playbook_on_play_start", "2026-11-27T18:05:38.2+00:00", "Install nixos-compose and nix"),
+              {"event": "runner_on_ok", "event_data": {}},
+              mark("playbook_on_play_start", "2026-11-27T18:05:40.7+00:00", "Build the composition"),
+              mark("playbook_on_stats", "2026-11-27T18:05:52.9+00:00")]
+    assert api.phases_of(events) == [{"name": "Install nixos-compose and nix", "seconds": 2.5},
+                                     {"name": "Build the composition", "seconds": 12.2}]
+    assert api.phases_of(events[:1]) == []
+
+
+def test_dev_needs_a_setup_variant() -> None:
+    with pytest.raises(api.ConfigError, match="dev needs --setup VARIANT"):
+        api.dev(api.Options(nodefile="x"))
