@@ -79,6 +79,7 @@ class ActionModule(ActionBase):
             return result
         result.update(changed=plan.run, cmd=plan.argv, command=plan.command, why=plan.why, plan=plan.step(),
                       machines=plan.machines, unused=plan.unused, deployment_file=plan.paths.deployment,
+                      source=plan.source,
                       record=plan.paths.record, hosts=[], elapsed=0.0)
         if plan.unused:
             self._display.display(

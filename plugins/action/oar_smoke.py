@@ -34,6 +34,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "sshd_timeout": {"type": "int", "default": 10},
     "api_url": {"type": "str", "default": ""},
     "server": {"type": "str", "default": ""},
+    "build": {"type": "dict", "default": {}},
 }
 
 
@@ -115,7 +116,7 @@ class ActionModule(ActionBase):
                                            "(deploy first, or give the deployment file as the inventory)")
             return result
         report: dict[str, Any] = {"submit_host": submit, "user": options.user, "nodes": [n.name for n in nodes],
-                                  "addresses": options.addresses}
+                                  "addresses": options.addresses, "build": args["build"]}
         report["started"] = time.time()
         results = smokerun.run(_SubmitHost(self, task_vars), options, progress=self._display.v)
         report.update(ended=time.time(), checks=results, summary=smokerun.summary(results))

@@ -164,6 +164,12 @@ deployment_file:
   description: The deployment file nxc writes (C(deploy/<composition>::<flavour>[::<tag>].json)).
   returned: when the composition was read
   type: str
+source:
+  description:
+    - What the build of this composition was made from, from its build record (C(build/.oar-nxc-<flavour>.json)):
+      C(variant), C(sources) (per C(build.<package>.src) key, its C(path) and content C(digest)), C(fingerprint).
+  returned: when the composition was read
+  type: dict
 current:
   description: The record of the current deployment (C(.oar-nxc/deployed-<flavour>.json)) that O(state=absent) removes.
   returned: when the composition was read

@@ -86,7 +86,7 @@ def main() -> None:
     nxc = os.path.join(p["venv"], "bin", "nxc")
     installed = ""
     if os.access(nxc, os.X_OK):
-        rc, out, err = module.run_command([nxc, "--version"])
+        rc, out, _err = module.run_command([nxc, "--version"])
         found = re.search(r"version ([0-9][^\s]*)\s*$", out.strip()) if rc == 0 else None
         installed = found.group(1) if found else ""
     install = installed != p["version"]

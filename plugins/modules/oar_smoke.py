@@ -90,6 +90,12 @@ options:
     description: Inventory name of the host that serves the REST API.
     type: str
     default: ""
+  build:
+    description:
+      - What the deployed build was made from (M(oar.nxc.nxc_start)'s RV(oar.nxc.nxc_start#module:source)), kept in
+        the report.
+    type: dict
+    default: {}
 author:
   - oar-nxc developers
 extends_documentation_fragment:
@@ -122,7 +128,8 @@ results:
   type: list
   elements: dict
 report:
-  description: C(submit_host), C(user), C(nodes), C(addresses), C(started), C(ended), C(checks) and C(summary).
+  description:
+    - C(submit_host), C(user), C(nodes), C(addresses), C(build), C(started), C(ended), C(checks) and C(summary).
   returned: when the checks ran
   type: dict
 failed_checks:

@@ -99,6 +99,7 @@ class Plan:
     paths: Paths
     cwd: str
     hosts: dict[str, list[str]]  # host names per role, as nxc will name them
+    source: dict[str, Any] = field(default_factory=dict)  # the build's variant and source digests (build record)
 
     @property
     def command(self) -> str:
@@ -191,8 +192,10 @@ def plan(req: Request, *, check_machines: bool = True) -> Plan:
         run, why = True, f"the deployment file {paths.deployment} is gone"
     else:
         run, why = False, f"this build is already deployed on {where}: nxc start skipped (force starts again)"
+    source = {"variant": build.get("variant", ""), "sources": build.get("sources", {}),
+              "fingerprint": build.get("fingerprint", "")} if isinstance(build, dict) else {}
     return Plan(argv=command, machines=machines, unused=unused, wanted=wanted, run=run, why=why, paths=paths,
-                cwd=comp_dir, hosts=hosts)
+                cwd=comp_dir, hosts=hosts, source=source)
 
 
 def _last_line(text: str) -> str:

@@ -1,7 +1,8 @@
 """The OAR developer's loop on the testbed: a setup variant whose build.nur.repos.kapack.oar.src is a
 temporary checkout. Edit it, deploy again: nxc build runs, naming the file, and the new source
 digest reaches the deployed nodes (the build stand-in records it in each role's system, the kexec
-stand-in copies it to /etc/nxc/source.json). Deploy once more: no build, no nxc start. Root only."""
+stand-in copies it to /etc/nxc/source.json). Deploy once more: no build, no nxc start, and the
+smoke report names the source it tested. Root only."""
 
 from __future__ import annotations
 
@@ -46,8 +47,8 @@ def test_edit_rebuild_redeploy_then_nothing(cluster: None, tmp_path: Path) -> No
                                            f'"--impure"\n\n[mine.build.nur.repos.kapack.oar]\nsrc = "{checkout}"\n')
         machines = list(reservation.hosts)
 
-        def deploy() -> Run:
-            run = playbook("deploy.yml", "-e", "oar_nxc_setup=mine", "-e", "oar_nxc_smoke=false",
+        def deploy(smoke: bool = False) -> Run:
+            run = playbook("deploy.yml", "-e", "oar_nxc_setup=mine", "-e", f"oar_nxc_smoke={str(smoke).lower()}",
                            inventory=reservation.nodefile, compositions=compositions)
             assert run.rc == 0, run.explain()
             return run
@@ -67,10 +68,13 @@ def test_edit_rebuild_redeploy_then_nothing(cluster: None, tmp_path: Path) -> No
         assert second != first
         assert node_sources(machines) == {second}  # every node runs the edited source
 
-        again = deploy()
+        again = deploy(smoke=True)  # the smoke report is traceable to the code under test
         assert result_of(again, BUILD)["changed"] is False
         start = result_of(again, START)
         assert (start["changed"], start["why"].startswith("this build is already deployed")) == (False, True)
         assert node_sources(machines) == {second}
+        report = json.loads((master / ".oar-nxc/reports/report.json").read_text())
+        assert report["summary"]["failed"] == 0
+        assert (report["build"]["variant"], report["build"]["sources"][KEY]["digest"]) == ("mine", second)
     finally:
         tb.release(reservation.job_id)

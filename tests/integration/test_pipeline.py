@@ -111,6 +111,8 @@ def test_smoke_report_and_junit(deployed: Deployed) -> None:
     assert report["user"] == "oartest"
     assert report["nodes"] == ["node1", "node2"]
     assert report["addresses"] == ["oarnode2", "oarnode3"]
+    assert (report["build"]["variant"], report["build"]["sources"]) == ("", {})  # no dev variant: no outside source
+    assert len(report["build"]["fingerprint"]) == 64
     messages = {c["name"]: c["message"] for c in report["checks"]}
     assert messages["batch_job"].endswith("Terminated, exit status 0, output names oarnode2, oarnode3")
     assert "(exit status 3)" in messages["failing_job"]
