@@ -166,8 +166,8 @@ deployment_file:
   type: str
 source:
   description:
-    - What the build of this composition was made from, from its build record (C(build/.oar-nxc-<flavour>.json)):
-      C(variant), C(sources) (per C(build.<package>.src) key, its C(path) and content C(digest)), C(fingerprint).
+    - What the build of this composition was made from, read from its build record (C(build/.oar-nxc-<flavour>.json))
+      as C(variant), C(sources) (per C(build.<package>.src) key, its C(path) and content C(digest)) and C(fingerprint).
   returned: when the composition was read
   type: dict
 current:
