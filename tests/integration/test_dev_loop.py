@@ -20,7 +20,7 @@ pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="the testbed needs root (network namespaces, sshd, PostgreSQL)"),
 ]
 KEY = "build.nur.repos.kapack.oar.src"
-BUILD = "oar.nxc.nxc_build : Build the composition with nxc (-f g5k-nfs-store -s mine)"
+BUILD = "oar.nxc.nxc_build : Build the composition with nxc (-f g5k-nfs-store)"
 START = "oar.nxc.nxc_deploy : Start the composition with nxc (-f g5k-nfs-store)"
 
 
