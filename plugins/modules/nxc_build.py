@@ -200,8 +200,8 @@ def main() -> None:
     result_path, record_path = build_paths(comp, p["flavour"])
     out = {"changed": False, "cmd": argv, "command": quote(argv), "record": record_path, "result": result_path}
 
-    def plan(run: bool, why: str) -> dict:
-        return {"step": "build", "command": quote(argv), "cwd": comp, "run": run, "why": why}
+    def plan(run: bool, why: str, inputs: list | None = None) -> dict:
+        return {"step": "build", "command": quote(argv), "cwd": comp, "run": run, "why": why, "inputs": inputs or []}
 
     if not os.path.isfile(os.path.join(comp, "flake.nix")):
         module.fail_json(msg=f"{comp}: not an nxc composition (no flake.nix)", why="no composition",
@@ -246,7 +246,7 @@ def main() -> None:
     out.update(changed_inputs=changed[:20], source_digests=source_record)
     up_to_date = record is not None and record.get("fingerprint") == digest and os.path.lexists(result_path)
     out.update(up_to_date=up_to_date, why=why, digest=digest,
-               files=files, nxc_version=version, elapsed=0.0, plan=plan(run, why))
+               files=files, nxc_version=version, elapsed=0.0, plan=plan(run, why, inputs))
     if not run or module.check_mode:
         module.exit_json(**{**out, "changed": run})
 

@@ -212,7 +212,7 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
         if kind == "runner_on_ok" and isinstance(res.get("plan"), dict):  # a module's own plan of its step
             plan = res["plan"]
             commands.append({"oar_nxc_step": plan.get("step"), **{k: plan.get(k) for k in ("command", "cwd", "run",
-                                                                                           "why")}})
+                                                                                           "why", "inputs")}})
         elif kind == "playbook_on_stats":
             for key in ("ok", "changed", "failures", "dark", "skipped"):
                 for host, count in (data.get(key) or {}).items():

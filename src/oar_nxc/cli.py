@@ -111,6 +111,8 @@ def summary(result: api.RunResult) -> str:
         lines.append(f"    {command['oar_nxc_step']:<7} {verdict}  {command['command']}")
         if command.get("why"):
             lines.append(f"    {'':<7}       {command['why']}")
+        if len(command.get("inputs") or []) > 1:  # the composition and the sources a setup variant adds
+            lines.append(f"    {'':<7}       inputs: {', '.join(command['inputs'])}")
     for failure in result.failures[:5]:
         lines.append(f"  failed: {failure}")
     lines.append(f"  run directory: {result.run_dir}")

@@ -55,7 +55,7 @@ def test_build_then_up_to_date_then_rebuilt_after_an_edit(comp: Path) -> None:
     assert again["why"] == (f"up to date ({first['files']} input files unchanged since the last build): "
                             "nxc build skipped")
     assert again["plan"] == {"step": "build", "command": f"timeout -k 30 120 {NXC} build -f g5k-nfs-store",
-                             "cwd": str(comp), "run": False, "why": again["why"]}
+                             "cwd": str(comp), "run": False, "why": again["why"], "inputs": [str(comp)]}
     assert "stdout" not in again  # nxc did not run
 
     (comp / "oar.nix").write_text((comp / "oar.nix").read_text() + "\n# edited\n")
@@ -117,7 +117,7 @@ def test_a_dev_variant_rebuilds_when_its_oar_checkout_changes(comp: Path, tmp_pa
     first = build(comp, setup="mine")
     assert first["changed"] is True, first.get("msg")
     assert first["sources"] == {"build.nur.repos.kapack.oar.src": str(checkout)}
-    assert first["inputs"] == [str(comp), str(checkout)]
+    assert first["inputs"] == first["plan"]["inputs"] == [str(comp), str(checkout)]
     record = json.loads((comp / "build/.oar-nxc-g5k-nfs-store.json").read_text())
     assert record["variant"] == "mine"
     assert record["sources"]["build.nur.repos.kapack.oar.src"]["path"] == str(checkout)

@@ -45,9 +45,13 @@ def test_exit_codes_are_distinct() -> None:
 def test_summary_of_a_plan() -> None:
     result = api.RunResult(command="plan", exit_code=0, status="successful", rc=0, run_dir="/r", elapsed=1.25,
                            hosts={}, failures=[], checks=[], deployment_file=None, machine_file=None,
-                           commands=[{"oar_nxc_step": "build", "command": "nxc build -f vm", "run": True, "why": ""},
+                           commands=[{"oar_nxc_step": "build", "command": "nxc build -f vm", "run": True,
+                                      "why": "rebuilt because /home/a/oar3/oar/lib/job.py changed",
+                                      "inputs": ["/c/master", "/home/a/oar3"]},
                                      {"oar_nxc_step": "deploy", "command": "nxc start -f vm", "run": False,
                                       "why": "already deployed"}])
     assert cli.summary(result) == (
         "oar-nxc plan: success (exit 0) in 1.2s\n  plan (nothing was run):\n    build   RUN   nxc build -f vm\n"
+        "                  rebuilt because /home/a/oar3/oar/lib/job.py changed\n"
+        "                  inputs: /c/master, /home/a/oar3\n"
         "    deploy  SKIP  nxc start -f vm\n                  already deployed\n  run directory: /r")
