@@ -78,9 +78,13 @@ class _Counter:
         return name
 
     def feed(self, parts: list[bytes]) -> None:
+        # Counter keeps first-seen order, so each new line's first index lies after the previous
+        # one's: searching from there keeps the scan linear in the chunk
+        start = 0
         for raw, count in Counter(parts).items():
             if raw not in self.raw:
-                line = self.lines + parts.index(raw) + 1
+                start = parts.index(raw, start)
+                line = self.lines + start + 1
                 name = self._name(raw, line)
                 self.raw[raw] = name
                 if name is not None and name not in self.names:
