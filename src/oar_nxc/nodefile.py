@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from oar_nxc import reading
 from oar_nxc.errors import SourceError
 from oar_nxc.names import G5kName, host_name_problem, parse_g5k_name
+from oar_nxc.reading import decode  # noqa: F401 (re-exported: strict UTF-8, the line of the first bad byte)
 
 _STDOUT_NAME_RE = re.compile(r"OAR\.(?:.+\.)?(?P<id>[0-9]+)\.stdout", re.ASCII)
 _JOB_ID_RE = re.compile(r"[0-9]+", re.ASCII)
@@ -49,11 +50,6 @@ class Nodefile:
     @property
     def names(self) -> list[str]:
         return [m.name for m in self.machines]
-
-
-def decode(data: bytes, source: str) -> str:
-    """Decode a text file strictly, naming the line of the first bad byte."""
-    return reading.decode(data, source)
 
 
 class _Counter:

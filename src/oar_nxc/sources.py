@@ -32,8 +32,10 @@ INI_REFUSED = (
 
 
 def check_config_file(path: str) -> None:
-    """A ``plugin: oar_nxc`` file must be a regular file within its size limit, before YAML reads it."""
-    reading.read_bytes(path, "configuration file")
+    """A ``plugin: oar_nxc`` file must be a regular file within its size limit, before YAML reads it
+    (checked on the open file, without reading it)."""
+    with reading.open_regular(path, "configuration file"):
+        pass
 
 
 def check_config_keys(config: Mapping[str, Any], path: str, known: Iterable[str]) -> None:
@@ -45,7 +47,8 @@ def check_config_keys(config: Mapping[str, Any], path: str, known: Iterable[str]
 
 
 def _ini_line(path: str) -> tuple[int, str]:
-    text = reading.read_bytes(path, "nodefile")[:65536].decode("utf-8", errors="replace")
+    with reading.open_regular(path, "nodefile") as handle:  # its first lines only
+        text = handle.read(65536).decode("utf-8", errors="replace")
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip() and not line.lstrip().startswith("#"):
             return number, excerpt(line.strip())
