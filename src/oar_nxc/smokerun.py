@@ -165,11 +165,8 @@ def judge_oardel(info: oarjson.JobInfo, deleted: bool) -> tuple[bool, str]:
 @dataclass
 class _Job:
     check: str
-    args: list[str]
-    started: float
-    deadline: float
-    until: tuple[str, ...] = oarjson.FINAL_STATES
-    job: int | None = None
+    job: int
+    deadline: float  # oardel: to reach Running, then (after oardel) to end
     deleted: bool = False
     state: str | None = None
 
@@ -347,9 +344,7 @@ class Runner:
             job = self._submit(name, args)
             if job is None:
                 continue
-            now = self.clock()
-            until = ("Running", *oarjson.FINAL_STATES) if name == "oardel" else oarjson.FINAL_STATES
-            pending.append(_Job(name, args, now, now + self.options.job_timeout, until, job))
+            pending.append(_Job(name, job, self.clock() + self.options.job_timeout))
             if not self.options.concurrent:
                 self._await(pending)
                 pending = []
@@ -409,12 +404,12 @@ class Runner:
             try:
                 if out.rc != 0:
                     raise OarNxcError(f"oarstat -f failed (rc {out.rc}): {excerpt(out.stderr or out.stdout)}")
-                info = oarjson.job_info(out.stdout, int(j.job or 0), " ".join(argv))
+                info = oarjson.job_info(out.stdout, j.job, " ".join(argv))
             except OarNxcError as exc:
                 self._record(j.check, "failed", str(exc), job=j.job)
                 continue
             if j.check == "batch_job":
-                ok, message = judge_batch(info, self.options.addresses, *self._job_output(j.job or 0))
+                ok, message = judge_batch(info, self.options.addresses, *self._job_output(j.job))
             elif j.check == "failing_job":
                 ok, message = judge_failing(info)
             else:
