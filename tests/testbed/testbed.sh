@@ -10,7 +10,9 @@
 #   frontend (sshd on 10.213.0.1:22, names oar-server / oar-frontend);
 #   oarnode1..N = network namespaces at 10.213.0.(10+i), each with its own hostname (UTS
 #   namespace), a private /etc/nxc (/etc/netns/oarnodeI/nxc bound over it), a root sshd on :22
-#   and OAR's node sshd on :6667.
+#   and OAR's node sshd on :6667. Root's home on a node is its own, empty ($ST/node-root bound
+#   over /root for the node's sshd), as on a real machine: this machine's /root/.bashrc (pyenv
+#   init, about 0.12 s of CPU) would otherwise run before every command sent to a node over ssh.
 # No default route in the nodes and net.ipv4.ip_forward is never touched: nothing leaves the machine.
 # Root logs in with the testbed's own key ($ST/id_ed25519), known_hosts is $ST/known_hosts.
 # The normal user `oartest` submits jobs. Needs root; no systemd: daemons are started directly.
@@ -131,12 +133,13 @@ up() {
   write_sshd_config "$d/sshd_config" "$NET.1" "$d/ssh_host_ed25519_key" "$ST/sshd-frontend.pid"
   alive "$ST/sshd-frontend.pid" || /usr/sbin/sshd -f "$d/sshd_config" -E "$LOG/sshd-frontend.log"
   echo "oar-server,oar-frontend,$NET.1 $key" >> "$kh"
+  mkdir -p "$ST/node-root"; chmod 700 "$ST/node-root"
   for i in $(seq 1 "$N"); do
     ns=$PREFIX$i; ip=$(node_ip "$i"); d=$ST/$ns; mkdir -p "$d"
     key=$(host_key "$d" "$ns")
     write_sshd_config "$d/sshd_config" "$ip" "$d/ssh_host_ed25519_key" "$ST/sshd-$ns.pid"
-    alive "$ST/sshd-$ns.pid" || ip netns exec "$ns" unshare --uts sh -c \
-      "hostname $ns; exec /usr/sbin/sshd -f '$d/sshd_config' -E '$LOG/sshd-$ns.log'"
+    alive "$ST/sshd-$ns.pid" || ip netns exec "$ns" unshare --uts --mount sh -c \
+      "mount --bind '$ST/node-root' /root && hostname $ns && exec /usr/sbin/sshd -f '$d/sshd_config' -E '$LOG/sshd-$ns.log'"
     alive "$ST/oar-sshd-$ns.pid" || ip netns exec "$ns" unshare --uts sh -c \
       "hostname $ns; exec /usr/sbin/sshd -f /etc/oar/sshd_config -o PidFile=$ST/oar-sshd-$ns.pid -o ListenAddress=$ip -E '$LOG/oar-sshd-$ns.log'"
     echo "$ns,$ip $key" >> "$kh"
