@@ -83,6 +83,35 @@ class ActionModule(ActionBase):
                 "nodefile, e.g. -i $OAR_NODEFILE or -i OAR.<job id>.stdout (docker and vm run on this machine: "
                 "-e oar_nxc_flavour=docker)."))
 
+        findings: list[Any] = []
+        if bool(args.get("machines", False)) and not local:
+            findings = self._reservation(args, groups.get("oar_nodes", []), hostvars)
         result.update(changed=False, ansible_core=ANSIBLE_VERSION, flavour=flavour, hosts=len(hosts),
+                      findings=[f.as_dict() for f in findings],
                       msg=f"ansible-core {ANSIBLE_VERSION}, flavour {flavour}, {len(hosts)} hosts from oar_nxc")
+        refusals = [f for f in findings if f.refuse]
+        # --check (oar-nxc plan) lists what it found and goes on to print every step's command
+        if refusals and not self._task.check_mode:
+            return refuse(refusals[0].check, " ".join(f.message for f in refusals))
+        warnings = [f.message for f in findings if not f.refuse or self._task.check_mode]
+        if warnings:
+            result["warnings"] = warnings
         return result
+
+    @staticmethod
+    def _reservation(args: Mapping[str, Any], machines: list[str], hostvars: Mapping[str, Any]) -> list[Any]:
+        """The OAR job (state, walltime left, machines) and the machines' ssh ports, probed together."""
+        from oar_nxc import reservation
+
+        try:
+            min_walltime = int(args.get("min_walltime", 900))
+            timeout = float(args.get("probe_timeout", 10))
+        except (TypeError, ValueError) as exc:
+            raise AnsibleActionFail(f"preflight: min_walltime and probe_timeout must be numbers: {exc}") from None
+        found = reservation.job_findings({h: hostvars[h] for h in machines}, min_remaining=min_walltime)
+        if bool(args.get("probe", True)) and timeout > 0:
+            targets = [reservation.Target(h, str(hostvars[h].get("ansible_host") or h)) for h in machines]
+            ssh = reservation.ssh_finding(reservation.probe(targets, timeout), targets)
+            if ssh is not None:
+                found.append(ssh)
+        return found

@@ -14,7 +14,9 @@ description:
   - The kind of a file passed with C(-i) is detected from its content, so
     C(ansible-playbook deploy.yml -i $OAR_NODEFILE) works from the repository root.
   - "Nodefile hosts are named exactly as written, in first-seen order. Host variables: C(oar_cores) (lines of
-    that host), C(oar_nodefile), C(oar_job_id) (from C(OAR.<id>.stdout), C(/var/lib/oar/<id>), the
+    that host in C($OAR_NODEFILE); for C(OAR.<id>.stdout), which lists each host once, the job's count when
+    OAR can be asked, else null), C(oar_properties) (the job's resource properties, see O(live_job)),
+    C(oar_nodefile), C(oar_job_id) (from C(OAR.<id>.stdout), C(/var/lib/oar/<id>), the
     O(job_id) option or C($OAR_JOB_ID)), and C(g5k_cluster)/C(g5k_site) for Grid'5000 names
     C(<cluster>-<n>[-kavlan-<k>][-<iface>].<site>.grid5000.fr). Groups: C(oar_nodes), C(cluster_<cluster>),
     C(site_<site>) and C(oar_job_<id>)."
@@ -67,10 +69,32 @@ options:
     type: str
     choices: [docker, g5k-image, g5k-nfs-store, g5k-ramdisk, nspawn, vm, vm-ramdisk]
   job_id:
-    description: OAR job id, used when the nodefile's name carries none.
+    description:
+      - OAR job id, used when the nodefile's name carries none.
+      - In a configuration file without O(nodefile), the job alone is the source; its machines come from OAR.
     type: str
     env:
       - name: OAR_JOB_ID
+  live_job:
+    description:
+      - Read the job from OAR (C(oarstat -f -J -j <id>) and C(oarstat -p -j <id>)) when its id is known.
+      - The group C(oar_job_<id>) then carries C(oar_job) (C(state), C(owner), C(walltime), C(started), C(ends),
+        C(remaining)); each machine gets C(oar_in_job) and, when in the job, its real C(oar_cores) and
+        C(oar_properties).
+      - C(auto) reads it when C(oarstat) is on PATH and says once why not otherwise (a laptop with a copied
+        nodefile goes on from the file alone); C(always) makes that an error; C(never) never asks OAR.
+    type: str
+    default: auto
+    choices: [auto, always, never]
+    env:
+      - name: OAR_NXC_LIVE_JOB
+  properties_file:
+    description:
+      - The job's resource properties file, C(<runtime dir>/<id>_resources) (one line per resource,
+        C(key = 'value' , ...)); it gives C(oar_cores) and C(oar_properties) without asking OAR.
+    type: path
+    env:
+      - name: OAR_RESOURCE_PROPERTIES_FILE
   nodes:
     description:
       - Keep only the first N distinct hosts (after O(exclude)); asking for more than remain is an error.
@@ -180,8 +204,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self.load_cache_plugin()  # _read_config_data does this for configuration files
                 request = _CORE.Request.for_file(path, kind, **self._common())
             spec = self._cached_describe(path, request, cache)
+            request.add_live(spec, read=True)  # the job's state now, never from the cache
         except _CORE.OarNxcError as exc:
             self._refuse(str(exc), stop=kind in OWN_KINDS)
+        for note in spec.notes:
+            display.warning(f"oar_nxc: {note}")
         self._populate(spec)
 
     @staticmethod
@@ -199,7 +226,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         values: dict[str, Any] = {}
         origins: dict[str, str] = {}
         for name in ("job_id", "nodes", "exclude", "relax_host_key_checking", "private_key_file",
-                     "python_interpreter"):
+                     "python_interpreter", "live_job", "properties_file"):
             values[name], origin = self.get_option_and_origin(name)
             if isinstance(origin, str) and origin.startswith("env: "):
                 origins[name] = "$" + origin[len("env: "):]
@@ -217,7 +244,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 cached = None
             if isinstance(cached, dict) and cached.get("signature") == signature:
                 return _CORE.InventorySpec(hosts=cached["hosts"], groups=cached["groups"])
-        spec = request.describe()
+        spec = request.describe(live=False)
         if use_cache:
             self._cache[cache_key] = {"signature": signature, "hosts": spec.hosts, "groups": spec.groups}
         return spec
@@ -227,6 +254,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         inventory = self.inventory
         for group in spec.groups:
             inventory.add_group(group)
+            for key, value in spec.group_vars.get(group, {}).items():
+                inventory.set_variable(group, key, value)
         for host, variables in spec.hosts.items():
             inventory.add_host(host)
             for key, value in variables.items():

@@ -33,6 +33,24 @@ options:
         the machines are chosen with the oar_nxc plugin's C(nodes)/C(exclude) (C(OAR_NXC_NODES), C(OAR_NXC_EXCLUDE)).
     type: bool
     default: false
+  min_walltime:
+    description:
+      - With O(machines), warn when the OAR job of the machines (the inventory's C(oar_job), read live by the
+        oar_nxc plugin) ends within this many seconds.
+      - A job that is not C(Running) is refused whatever this says, naming its id and state, and so are machines
+        OAR does not list in their job (C(oar_in_job=false)).
+    type: int
+    default: 900
+  probe:
+    description:
+      - With O(machines), probe the ssh port (22) of every reserved machine at once, before nxc starts, and refuse
+        naming each machine that does not answer an ssh banner, with its address and the error.
+    type: bool
+    default: true
+  probe_timeout:
+    description: Seconds the whole probe may take; a machine that has not answered by then is named as such.
+    type: float
+    default: 10
 author:
   - oar-nxc developers
 extends_documentation_fragment:
@@ -50,7 +68,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 check:
-  description: The check that refused the run (ansible_core, inventory, flavour, collections, machines).
+  description:
+    - The check that refused the run (ansible_core, inventory, flavour, collections, limit, machines, job_state,
+      not_in_job, ssh).
   returned: failure
   type: str
 oar_nxc_exit:
@@ -65,4 +85,11 @@ hosts:
   description: The number of hosts in the inventory (localhost aside).
   returned: success
   type: int
+findings:
+  description:
+    - What the reservation checks found (C(check), C(message), C(refuse)). In check mode (C(oar-nxc plan)) nothing
+      is refused; the findings are listed as warnings.
+  returned: success
+  type: list
+  elements: dict
 """

@@ -89,6 +89,9 @@ class RunResult:
     deployment_file: str | None
     machine_file: str | None
     commands: list[dict[str, Any]] = field(default_factory=list)  # plan: the commands each step would run
+    # the preflight's findings on the reservation (the OAR job, the machines' ssh ports): check, message,
+    # refuse; a plan lists them, a deploy refuses on those marked refuse
+    findings: list[dict[str, Any]] = field(default_factory=list)
     phases: list[dict[str, Any]] = field(default_factory=list)  # each play: name and seconds, in order
 
     @property
@@ -107,7 +110,7 @@ def check_nodefile(path: str, options: Options | None = None) -> None:
     """Refuse, before Ansible sees it, what the oar_nxc plugin would refuse (exit BAD_INPUT): the
     file, and the selection --nodes/--exclude makes of it."""
     inventory(path, nodes=options.nodes if options else None, exclude=options.exclude if options else None,
-              job_id=os.environ.get("OAR_JOB_ID"))
+              job_id=os.environ.get("OAR_JOB_ID"), live_job="never")
 
 
 def _extravars(options: Options, extra: dict[str, Any]) -> dict[str, Any]:
@@ -194,6 +197,7 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
     bad_input = False
     unreachable = False
     commands: list[dict[str, Any]] = []
+    findings: list[dict[str, Any]] = []
     deployment_file, machine_lines = "", list[str]()
     for event in events:
         kind = event.get("event")
@@ -209,6 +213,8 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
                             f"{res.get('msg', '')}")
         if kind in ("runner_on_ok", "runner_on_failed") and isinstance(res.get("deployment_file"), str):
             deployment_file, machine_lines = res["deployment_file"], list(res.get("machines") or [])  # nxc_start's
+        if kind == "runner_on_ok" and isinstance(res.get("findings"), list):  # the preflight's
+            findings.extend(f for f in res["findings"] if isinstance(f, dict))
         if kind == "runner_on_ok" and isinstance(res.get("plan"), dict):  # a module's own plan of its step
             plan = res["plan"]
             commands.append({"oar_nxc_step": plan.get("step"), **{k: plan.get(k) for k in ("command", "cwd", "run",
@@ -254,7 +260,7 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
         code = ERROR
     return RunResult(command=command, exit_code=code, status=status, rc=rc, run_dir=str(run_dir), elapsed=elapsed,
                      hosts=hosts, failures=failures, checks=checks, deployment_file=kept_deployment,
-                     machine_file=kept_machines, commands=commands, phases=phases_of(events))
+                     machine_file=kept_machines, commands=commands, findings=findings, phases=phases_of(events))
 
 
 def phases_of(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -318,9 +324,10 @@ NOT_OURS = ("the oar_nxc plugin does not read this file, so Ansible would hand i
 
 
 def inventory(path: str, *, nodes: int | None = None, exclude: list[str] | None = None,
-              job_id: str | None = None) -> InventorySpec:
+              job_id: str | None = None, live_job: str = "auto", properties_file: str | None = None) -> InventorySpec:
     """The hosts, groups and variables the oar_nxc plugin makes of a nodefile or deployment file, or
-    the error it would give."""
+    the error it would give; with ``live_job`` (auto, always, never) what OAR knows of the job, and
+    in ``notes`` why it could not be read."""
     from oar_nxc import detect, sources
     from oar_nxc.errors import SourceError
 
@@ -334,8 +341,9 @@ def inventory(path: str, *, nodes: int | None = None, exclude: list[str] | None 
                                                               "deployment file it names")
     request = sources.Request.for_file(
         path, kind, job_id=job_id, nodes=nodes, exclude=exclude or [], relax_host_key_checking=None,
-        private_key_file=None, python_interpreter=None,
-        origins={"nodes": "--nodes", "exclude": "--exclude", "job_id": "$OAR_JOB_ID"})
+        private_key_file=None, python_interpreter=None, live_job=live_job, properties_file=properties_file,
+        origins={"nodes": "--nodes", "exclude": "--exclude", "job_id": "$OAR_JOB_ID", "live_job": "$OAR_NXC_LIVE_JOB",
+                 "properties_file": "$OAR_RESOURCE_PROPERTIES_FILE"})
     return request.describe()
 
 

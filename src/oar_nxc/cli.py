@@ -74,11 +74,17 @@ def tree(spec: InventorySpec) -> str:
     for group in sorted(spec.groups):
         hosts = spec.groups[group]
         lines.append(f"  @{group} ({len(hosts)})")
+        job = spec.group_vars.get(group, {}).get("oar_job")
+        if job:
+            left = "" if job["remaining"] is None else f", {job['remaining']} s of walltime left"
+            lines.append(f"    (OAR job {job['id']}: {job['state']}, owner {job['owner']}{left})")
         for host in hosts:
             hv = spec.hosts[host]
             facts = []
             if "oar_cores" in hv:
-                facts.append(f"{hv['oar_cores']} cores")
+                facts.append("cores unknown" if hv["oar_cores"] is None else f"{hv['oar_cores']} cores")
+            if hv.get("oar_properties", {}).get("cluster"):
+                facts.append(f"cluster {hv['oar_properties']['cluster']}")
             if "nxc_role" in hv:
                 facts.append(f"role {hv['nxc_role']}")
             if "ansible_host" in hv and hv["ansible_host"] != host:
@@ -104,6 +110,11 @@ def summary(result: api.RunResult) -> str:
         lines.append("  smoke checks:")
         for check in result.checks:
             lines.append(f"    {check['status']:<8} {check['name']:<16} {check['message']}")
+    if result.findings:
+        lines.append("  reservation (found before anything changed):")
+        for finding in result.findings:
+            mark = "WOULD REFUSE" if finding.get("refuse") else "WARN"  # a refusal fails the run instead
+            lines.append(f"    {mark:<12} {finding.get('check')}: {finding.get('message')}")
     if result.command == "plan":
         lines.append("  plan (nothing was run):")
     for command in result.commands if result.command == "plan" else []:
@@ -141,8 +152,12 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, tty: bool | N
     args = _parser().parse_args(argv)
     try:
         if args.command == "inventory":
-            print(tree(api.inventory(args.file, nodes=args.nodes, exclude=args.exclude,
-                                     job_id=os.environ.get("OAR_JOB_ID"))), file=out)
+            spec = api.inventory(args.file, nodes=args.nodes, exclude=args.exclude, job_id=os.environ.get("OAR_JOB_ID"),
+                                 live_job=os.environ.get("OAR_NXC_LIVE_JOB") or "auto",
+                                 properties_file=os.environ.get("OAR_RESOURCE_PROPERTIES_FILE"))
+            for note in spec.notes:
+                print(f"oar-nxc: {note}", file=sys.stderr)
+            print(tree(spec), file=out)
             return api.OK
         options = api.Options(nodefile=args.nodefile, flavour=args.flavour, composition=args.composition,
                               setup=args.setup, nodes=args.nodes, exclude=args.exclude,

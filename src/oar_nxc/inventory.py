@@ -16,6 +16,7 @@ from oar_nxc.deployment import Deployment, Node
 from oar_nxc.errors import ConfigError, SourceError
 from oar_nxc.names import resolve_ipv4
 from oar_nxc.nodefile import Machine, Nodefile
+from oar_nxc.oarjob import Job
 from oar_nxc.selection import matches, select
 
 NIXOS_PYTHON = "/run/current-system/sw/bin/python3"
@@ -36,6 +37,9 @@ class InventorySpec:
 
     hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)
+    group_vars: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # what a face should tell the user once (the live job could not be read...)
+    notes: list[str] = field(default_factory=list, compare=False)
     _seen: set[tuple[str, str]] = field(default_factory=set, repr=False, compare=False)
     # where each host comes from, for error messages: (file, line or None, key or None)
     origins: dict[str, tuple[str, int | None, str | None]] = field(default_factory=dict, repr=False, compare=False)
@@ -73,10 +77,17 @@ class Options:
     relax_host_key_checking: bool = True
     private_key_file: str | None = None
     python_interpreter: str = NIXOS_PYTHON
+    # read the job from OAR (oarstat): "auto" when oarstat is here, "always" (an error when it
+    # cannot be read) or "never"
+    live_job: str = "auto"
+    properties_file: str | None = None  # $OAR_RESOURCE_PROPERTIES_FILE
 
 
-def _machine_vars(machine: Machine, nodefile_path: str, job_id: int | None) -> dict[str, Any]:
-    variables: dict[str, Any] = {"oar_cores": machine.cores, "oar_nodefile": nodefile_path}
+def _machine_vars(machine: Machine, nodefile: Nodefile, job_id: int | None) -> dict[str, Any]:
+    # OAR.<id>.stdout lists each host once: its line count is not the host's core count
+    variables: dict[str, Any] = {"oar_cores": machine.cores if nodefile.per_core else None}
+    if nodefile.path:
+        variables["oar_nodefile"] = os.path.abspath(nodefile.path)
     if job_id is not None:
         variables["oar_job_id"] = job_id
     if machine.g5k is not None:
@@ -140,9 +151,8 @@ def describe(nodefile: Nodefile | None = None, deployment: Deployment | None = N
     if nodefile is not None:
         job_id = nodefile.job_id if nodefile.job_id is not None else options.job_id
         machines = select(nodefile.machines, nodefile.names, nodes=options.nodes, exclude=options.exclude)
-        nodefile_path = os.path.abspath(nodefile.path)
         for machine in machines:
-            spec.add(machine.name, _machine_vars(machine, nodefile_path, job_id), _machine_groups(machine, job_id),
+            spec.add(machine.name, _machine_vars(machine, nodefile, job_id), _machine_groups(machine, job_id),
                      origin=(nodefile.path, machine.line or None, None))
 
     if deployment is not None:
@@ -174,3 +184,29 @@ def describe(nodefile: Nodefile | None = None, deployment: Deployment | None = N
             spec.add(node.host, variables, groups, origin=(deployment.path, None, node.key or None))
     spec.check_names()
     return spec
+
+
+def add_job(spec: InventorySpec, job: Job, now: float | None = None) -> None:
+    """What OAR knows of the job, on the reserved machines of ``spec``: the group variable ``oar_job``
+    (state, owner, walltime, end, time left) on ``oar_job_<id>``; on each machine, when OAR names the
+    job's hosts, ``oar_in_job`` and, for the job's machines, the real core count (``oar_cores``) and
+    resource properties (``oar_properties``)."""
+    group = group_name("oar_job", job.job_id)
+    if group not in spec.groups:
+        return
+    spec.group_vars.setdefault(group, {})["oar_job"] = job.summary(now)
+    if job.machines is None:  # OAR 3's JSON names no host
+        return
+    of_job = {m.name: m for m in job.machines}
+    for host in spec.groups[group]:
+        variables = spec.hosts[host]
+        if "oar_cores" not in variables:  # a deployed host
+            continue
+        machine = of_job.get(host)
+        variables["oar_in_job"] = machine is not None
+        if machine is None:
+            continue
+        if machine.cores is not None and variables["oar_cores"] is None:
+            variables["oar_cores"] = machine.cores
+        if machine.properties:
+            variables["oar_properties"] = dict(machine.properties)

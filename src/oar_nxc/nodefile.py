@@ -11,6 +11,7 @@ bytes that are not UTF-8 stop the read at once, naming the line.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections import Counter
@@ -46,6 +47,8 @@ class Nodefile:
     machines: tuple[Machine, ...]
     lines: int
     job_id: int | None = None
+    # $OAR_NODEFILE has a line per core; OAR.<id>.stdout (and a job's host list) one per host
+    per_core: bool = True
 
     @property
     def names(self) -> list[str]:
@@ -167,5 +170,8 @@ def load(path: str | os.PathLike[str], *, job_id: int | None = None) -> Nodefile
     """Read and parse a nodefile, streamed. The id in the file name wins over ``job_id``."""
     source = os.fspath(path)
     from_name = job_id_from_path(source)
-    return parse_chunks(reading.chunks(source, "nodefile"), source,
-                        job_id=from_name if from_name is not None else job_id)
+    parsed = parse_chunks(reading.chunks(source, "nodefile"), source,
+                          job_id=from_name if from_name is not None else job_id)
+    if _STDOUT_NAME_RE.fullmatch(os.path.basename(source)):
+        return dataclasses.replace(parsed, per_core=False)
+    return parsed

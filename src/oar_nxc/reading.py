@@ -29,6 +29,7 @@ LIMITS: dict[str, int] = {
     "nodefile": 2048 * MIB,
     "deployment file": 64 * MIB,
     "configuration file": 1 * MIB,
+    "resource properties file": 256 * MIB,
     "setup.toml": 1 * MIB,
 }
 CHUNK = 1 * MIB

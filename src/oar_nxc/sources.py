@@ -15,10 +15,11 @@ from typing import Any
 
 from oar_nxc import deployment as deployment_format
 from oar_nxc import nodefile as nodefile_format
-from oar_nxc import reading
+from oar_nxc import oarjob, reading
 from oar_nxc.detect import sniff
 from oar_nxc.errors import ConfigError, OarNxcError, SourceError
-from oar_nxc.inventory import NIXOS_PYTHON, InventorySpec, Options, describe
+from oar_nxc.inventory import NIXOS_PYTHON, InventorySpec, Options, add_job, describe
+from oar_nxc.names import host_name_problem, parse_g5k_name
 from oar_nxc.reading import excerpt
 
 __all__ = ["InventorySpec", "OarNxcError", "Request", "check_config_file", "check_config_keys", "options_from",
@@ -135,6 +136,21 @@ def _text(key: str, value: Any, where: _Where) -> str | None:
     return value
 
 
+LIVE_JOB = ("auto", "always", "never")
+
+
+def _live(value: Any, where: _Where) -> str:
+    if value is None or value == "":
+        return "auto"
+    if isinstance(value, bool):
+        return "always" if value else "never"
+    if isinstance(value, str) and value.strip().lower() in LIVE_JOB:
+        return value.strip().lower()
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return "always" if value.strip().lower() in _TRUE else "never"
+    raise where.error("live_job", f"{excerpt(str(value), 20)} is not one of {', '.join(LIVE_JOB)}")
+
+
 def options_from(values: Mapping[str, Any], source: str, origins: Mapping[str, str] | None = None) -> Options:
     """The plugin's options, each strictly typed: an error names the configuration key (or the
     environment variable the value came from, per ORIGINS)."""
@@ -148,6 +164,8 @@ def options_from(values: Mapping[str, Any], source: str, origins: Mapping[str, s
         relax_host_key_checking=_flag("relax_host_key_checking", values.get("relax_host_key_checking"), where, True),
         private_key_file=_text("private_key_file", values.get("private_key_file"), where),
         python_interpreter=_text("python_interpreter", values.get("python_interpreter"), where) or NIXOS_PYTHON,
+        live_job=_live(values.get("live_job"), where),
+        properties_file=_text("properties_file", values.get("properties_file"), where),
     )
 
 
@@ -200,11 +218,11 @@ class Request:
                 deployment_path = _resolve_file(path, base, "deployment", deployment)
         elif tag:
             raise SourceError(path, "'tag' needs 'deployment' (an nxc envdir)", key="tag")
-        if nodefile_path is None and deployment_path is None:
-            raise SourceError(path, "neither 'nodefile' nor 'deployment' is set, and $OAR_NODEFILE is unset",
-                              key="nodefile")
-        return cls(origin=path, nodefile=nodefile_path, deployment=deployment_path,
-                   options=_options(path, **common), flavour=flavour)
+        options = _options(path, **common)
+        if nodefile_path is None and deployment_path is None and options.job_id is None:
+            raise SourceError(path, "none of 'nodefile', 'deployment' and 'job_id' is set, and $OAR_NODEFILE and "
+                                    "$OAR_JOB_ID are unset", key="nodefile")
+        return cls(origin=path, nodefile=nodefile_path, deployment=deployment_path, options=options, flavour=flavour)
 
     def files(self) -> list[str]:
         return [p for p in (self.nodefile, self.deployment) if p is not None]
@@ -221,17 +239,71 @@ class Request:
         parts.append(repr((self.options, self.flavour)))
         return parts
 
-    def describe(self) -> InventorySpec:
+    def job_id(self) -> int | None:
+        if self.nodefile is not None:
+            from_name = nodefile_format.job_id_from_path(self.nodefile)
+            if from_name is not None:
+                return from_name
+        return self.options.job_id
+
+    def read_job(self) -> tuple[oarjob.Job | None, str | None]:
+        """The live job (per ``live_job``) and the properties file, or a note saying why not."""
+        job_id, options = self.job_id(), self.options
+        job, note = None, None
+        if job_id is not None and options.live_job != "never":
+            try:
+                job = oarjob.query(job_id)
+            except oarjob.Unavailable as exc:
+                if options.live_job == "always" or self.nodefile is None:
+                    raise SourceError(self.origin, f"OAR job {job_id} cannot be read: {exc}") from None
+                note = f"OAR job {job_id} not read, going on from {self.nodefile} alone: {exc}"
+        if options.properties_file:
+            job = oarjob.with_properties_file(job, options.properties_file, job_id)
+        return job, note
+
+    def describe(self, *, live: bool = True) -> InventorySpec:
+        """The inventory of the files; with ``live``, also what OAR knows of the job now (never cached)."""
+        job, note = self.read_job() if live or self.nodefile is None else (None, None)
         nodefile = None
         if self.nodefile is not None:
             nodefile = nodefile_format.load(self.nodefile, job_id=self.options.job_id)
+        elif job is not None and self.deployment is None:
+            nodefile = _job_nodefile(job, self.origin)
         deployment = None
         if self.deployment is not None:
             deployment = deployment_format.load(self.deployment, flavour=self.flavour)
         try:
-            return describe(nodefile, deployment, self.options)
+            spec = describe(nodefile, deployment, self.options)
         except ConfigError as exc:
             raise SourceError(self.origin, str(exc)) from None
+        if live:
+            self.add_live(spec, job, note)
+        return spec
+
+    def add_live(self, spec: InventorySpec, job: oarjob.Job | None = None, note: str | None = None,
+                 *, read: bool = False) -> None:
+        """Overlay the live job on ``spec`` (``read``: read it now)."""
+        if read:
+            job, note = self.read_job()
+        if note:
+            spec.notes.append(note)
+        if job is not None and job.state:
+            add_job(spec, job)
+
+
+def _job_nodefile(job: oarjob.Job, origin: str) -> nodefile_format.Nodefile:
+    """The job's machines as a host list (a ``job_id`` without a nodefile)."""
+    if not job.machines:
+        raise SourceError(origin, f"OAR job {job.job_id} is {job.state} and OAR names no machine of it: give its "
+                                  "nodefile", key="job_id")
+    machines = []
+    for machine in job.machines:
+        problem = host_name_problem(machine.name)
+        if problem is not None:
+            raise SourceError(origin, f"OAR job {job.job_id}: {problem}", key="job_id")
+        machines.append(nodefile_format.Machine(machine.name, machine.cores or 0, parse_g5k_name(machine.name)))
+    return nodefile_format.Nodefile(path="", machines=tuple(machines), lines=sum(m.cores for m in machines),
+                                    job_id=job.job_id)
 
 
 def _resolve_file(config: str, base: str, key: str, value: str | None) -> str | None:

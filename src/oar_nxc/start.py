@@ -27,6 +27,7 @@ from typing import Any
 from oar_nxc import composition as composition_mod
 from oar_nxc import deployment as deployment_mod
 from oar_nxc import flavours as flavours_mod
+from oar_nxc import reservation
 from oar_nxc.errors import ConfigError, OarNxcError
 from oar_nxc.export import deployed_hosts
 from oar_nxc.inventory import NIXOS_PYTHON, Options
@@ -237,9 +238,7 @@ def run(req: Request, p: Plan, *, error_line: Callable[[str], str] = _last_line,
                                  "deployment_file": p.paths.deployment, "error": error})
     if rc != 0:
         if rc == TIMEOUT_RC:
-            head = (f"nxc start did not finish within {req.timeout} s: it waits for port 22 on every machine of the "
-                    f"machine file, with no timeout of its own; one of {', '.join(p.machines) or 'the hosts'} is "
-                    f"down or unreachable")
+            head = f"nxc start did not finish within {req.timeout} s{_unanswered(p.machines)}"
         else:
             head = f"nxc start failed (rc {rc}): {error}"
         raise StartError(f"{head} [{p.command}]", rc=rc, stdout=stdout, stderr=stderr)
@@ -248,6 +247,19 @@ def run(req: Request, p: Plan, *, error_line: Callable[[str], str] = _last_line,
                          stdout=stdout, stderr=stderr)
     _write_json(p.paths.current, p.wanted)
     return {"rc": rc, "stdout": stdout, "stderr": stderr, "started": started, "elapsed": round(ended - started, 3)}
+
+
+def _unanswered(machines: Sequence[str], timeout: float = 5) -> str:
+    """After a timeout: which machines do not answer on port 22 now (nxc waits for port 22 on every
+    machine of its machine file, with no timeout of its own, and prints only a count)."""
+    if not machines:
+        return ""
+    problems = reservation.probe([reservation.Target(m, m) for m in machines], timeout)
+    if not problems:
+        return f": all {len(machines)} machines answer on port 22 now, so nxc waited for something else"
+    named = "; ".join(f"{name} ({problem})" for name, problem in list(problems.items())[:reservation.SHOWN])
+    return (f": it waits for port 22 on every machine, and {len(problems)} of {len(machines)} do not answer: "
+            f"{named}")
 
 
 def _run_background(p: Plan, env: dict[str, str], timeout: int, started: float,

@@ -17,6 +17,7 @@ from typing import Any
 from tests.conftest import BIN, REPO, clean_env
 
 TESTBED_VARS = REPO / "tests" / "testbed" / "testbed-vars.yml"
+TESTBED_JOBS = "/run/oar-testbed/jobs/"
 
 
 @dataclass
@@ -71,6 +72,8 @@ def playbook(name: str, *args: str, inventory: str | None = None, json_output: b
     with tempfile.NamedTemporaryFile(suffix=".json") as record:
         extra = {"ANSIBLE_CALLBACK_PLUGINS": str(REPO / "tests" / "callback"), "ANSIBLE_CALLBACKS_ENABLED": "record",
                  "OAR_NXC_RECORD": record.name} if json_output else {}
+        if inventory and inventory.startswith(TESTBED_JOBS):  # a real reservation: OAR knows its job
+            extra["OAR_NXC_LIVE_JOB"] = "auto"
         start = time.monotonic()
         proc = subprocess.run(argv, cwd=REPO, env=clean_env(**extra, **(env or {})), capture_output=True, text=True,
                               timeout=timeout, check=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -214,6 +215,23 @@ def test_smoke_fails_fast_naming_a_broken_node(deployed: Deployed) -> None:
         ("node_sshd", "failed"), ("resources_alive", "passed"), ("batch_job", "skipped"), ("failing_job", "skipped"),
         ("oardel", "skipped"), ("reservation", "skipped"), ("rest_api", "skipped")]
     assert report["checks"][2]["message"] == "not run: node_sshd failed"
+
+
+def test_smoke_fails_fast_with_oars_own_error_when_its_database_is_down(deployed: Deployed) -> None:
+    """A broken OAR is not retried as if it were slow: its first answer fails the check after a grace."""
+    subprocess.run(["pg_ctlcluster", "15", "main", "stop"], check=True, capture_output=True, timeout=60)
+    try:
+        broken = playbook("smoke.yml", inventory=deployed.reservation.nodefile, compositions=deployed.compositions)
+    finally:
+        subprocess.run(["pg_ctlcluster", "15", "main", "start"], check=True, capture_output=True, timeout=60)
+        assert run_testbed("up").returncode == 0
+    assert broken.rc == 2, broken.explain()
+    assert broken.seconds < 30
+    failures = broken.failures()
+    assert [f.split(" @ ")[0] for f in failures] == ["oar.nxc.oar_smoke : Check that no smoke check failed"]
+    assert "resources_alive: oarnodes -s -J failed (rc 25): DB connection error, exiting." in failures[0]
+    # the inventory could not read the job either, and said why instead of failing
+    assert f"OAR job {deployed.reservation.job_id} not read" in " ".join(broken.stderr.split())
 
 
 def test_teardown_releases_the_reservation(deployed: Deployed) -> None:

@@ -170,6 +170,13 @@ up() {
     oar-database --create --db-is-local -y > "$LOG/oar-database.log" 2>&1
     /usr/lib/oar/oar_resources_add -H "$N" -C 1 -c 2 --host-prefix "$PREFIX" --host0 1 > "$ST/resources.sh"
     bash "$ST/resources.sh" > "$LOG/resources.log" 2>&1
+    # properties as a Grid'5000 site has them (two clusters), for the inventory's oar_properties
+    { oarproperty -a cluster -c && oarproperty -a cpumodel -c && oarproperty -a memnode
+      oarnodesetting --sql "true" -p memnode=2048
+      oarnodesetting --sql "mod(cast(substr(host, ${#PREFIX} + 1) as integer), 2) = 1" -p cluster=alpha \
+        -p "cpumodel=Testbed CPU A"
+      oarnodesetting --sql "mod(cast(substr(host, ${#PREFIX} + 1) as integer), 2) = 0" -p cluster=beta \
+        -p "cpumodel=Testbed CPU B"; } >> "$LOG/resources.log" 2>&1
   fi
 
   log "7. OAR server (Almighty)"

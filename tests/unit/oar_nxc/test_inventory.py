@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,25 @@ def test_host_named_like_a_group_is_an_error() -> None:
 def test_nothing_to_describe() -> None:
     with pytest.raises(ConfigError, match="nothing to describe"):
         describe()
+
+
+def test_the_live_job_gives_cores_properties_and_membership() -> None:
+    """OAR.<id>.stdout lists hosts only; the recorded oarstat answers of the testbed's job add the rest."""
+    from oar_nxc import oarjob
+    from oar_nxc.inventory import add_job
+    from oar_nxc.nodefile import parse_text
+
+    live = Path(__file__).resolve().parents[2] / "fixtures" / "oar" / "live"
+    stdout = dataclasses.replace(parse_text("oarnode1\noarnode2\noarnode9\n", "/x/OAR.1.stdout", job_id=1),
+                                 per_core=False)
+    spec = describe(stdout)
+    assert [spec.hosts[h]["oar_cores"] for h in ("oarnode1", "oarnode2", "oarnode9")] == [None, None, None]
+    job = oarjob.parse_job((live / "oarstat-f-J-running-2.5.9.json").read_text(), 1)
+    machines = oarjob.machines_of(oarjob.parse_properties((live / "oarstat-p-running-2.5.9.txt").read_text(), "p"))
+    add_job(spec, dataclasses.replace(job, machines=machines), now=job.started + 600)  # type: ignore[operator]
+    assert spec.group_vars == {"oar_job_1": {"oar_job": {
+        "id": 1, "state": "Running", "owner": "oartest", "walltime": 1800, "started": 1795808920,
+        "ends": 1795810720, "remaining": 1200, "oar": "2.5"}}}
+    assert {h: (v["oar_cores"], v["oar_in_job"], v.get("oar_properties", {}).get("cluster"))
+            for h, v in spec.hosts.items()} == {
+        "oarnode1": (2, True, "alpha"), "oarnode2": (2, True, "beta"), "oarnode9": (None, False, None)}

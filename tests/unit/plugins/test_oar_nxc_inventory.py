@@ -102,7 +102,8 @@ def test_config_with_constructed_features(plugin_class: Any, tmp_path: Path) -> 
         "first_two": hosts[:2], "by_paradoxe": hosts,
     }
     assert inventory.get_host(hosts[2]).vars["oar_short"] == "paradoxe-3"
-    assert inventory.get_host(hosts[0]).vars["oar_cores"] == 1
+    # OAR.<id>.stdout lists each host once: without the live job the core count is unknown, not 1
+    assert inventory.get_host(hosts[0]).vars["oar_cores"] is None
 
 
 def test_config_defaults_to_oar_nodefile(plugin_class: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -131,7 +132,8 @@ def test_config_envdir_picks_the_tagged_deployment(plugin_class: Any, tmp_path: 
     [
         ("plugin: oar_nxc\nnodess: 2\n", "key 'nodess': unknown option; known options: "),
         ("plugin: oar_nxc\nnodefile: nope/OAR.1.stdout\n", "key 'nodefile': nodefile file '"),
-        ("plugin: oar_nxc\n", "key 'nodefile': neither 'nodefile' nor 'deployment' is set, and $OAR_NODEFILE"),
+        ("plugin: oar_nxc\n", "key 'nodefile': none of 'nodefile', 'deployment' and 'job_id' is set, and "
+                              "$OAR_NODEFILE and $OAR_JOB_ID are unset"),
         ("plugin: oar_nxc\ndeployment: missing-envdir\n", "key 'deployment': deployment file '"),
     ],
 )

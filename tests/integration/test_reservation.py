@@ -1,0 +1,135 @@
+"""What OAR knows of the job and its machines, on the local testbed (real OAR 2.5.9, real sshd):
+the live job in the inventory, and the preflight's refusals in seconds instead of timeouts.
+
+Root only; each test makes its own reservation on the 4-node testbed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BIN, clean_env, inventory_list, run
+from tests.integration.conftest import run_testbed
+from tests.integration.pipeline import clear_jobs, copy_compositions, playbook
+from tests.testbed import oar_testbed as tb
+
+pytestmark = [
+    pytest.mark.testbed,
+    pytest.mark.skipif(os.geteuid() != 0, reason="the testbed needs root (network namespaces, sshd, PostgreSQL)"),
+]
+LIVE = {"OAR_NXC_LIVE_JOB": "auto"}
+PREFLIGHT = "Check the controller and the inventory"
+
+
+def cluster_of(host: str) -> str:
+    """The testbed gives odd nodes the cluster alpha, even ones beta (testbed.sh, step 6)."""
+    return "alpha" if int(host.removeprefix("oarnode")) % 2 else "beta"
+
+
+def address_of(host: str) -> str:
+    return f"10.213.0.{10 + int(host.removeprefix('oarnode'))}"
+
+
+@pytest.fixture
+def job(cluster: None) -> Iterator[tb.Reservation]:
+    clear_jobs()
+    reservation = tb.reserve(3, walltime="0:30:00")
+    yield reservation
+    if tb.state(reservation.job_id) not in tb.FINAL_STATES:
+        tb.release(reservation.job_id)
+
+
+def test_a_job_id_alone_gives_the_machines_real_cores_and_properties(job: tb.Reservation, tmp_path: Path) -> None:
+    config = tmp_path / "job.oar_nxc.yml"
+    config.write_text(f"plugin: oar.nxc.oar_nxc\njob_id: {job.job_id}\n"
+                      "keyed_groups:\n  - key: oar_properties.cluster\n    prefix: by_cluster\n")
+    inventory = inventory_list(config, env=clean_env(**LIVE))
+    hostvars = inventory["_meta"]["hostvars"]
+    assert sorted(hostvars) == sorted(job.hosts)
+    assert {h: v["oar_cores"] for h, v in hostvars.items()} == dict.fromkeys(job.hosts, 2)
+    assert {h: v["oar_properties"] for h, v in hostvars.items()} == {
+        h: {"cluster": cluster_of(h), "cpu": int(h.removeprefix("oarnode")), "host": h, "memnode": 2048,
+            "cpumodel": f"Testbed CPU {'A' if cluster_of(h) == 'alpha' else 'B'}", "type": "default"}
+        for h in job.hosts}
+    for cluster in ("alpha", "beta"):
+        assert sorted(inventory.get(f"by_cluster_{cluster}", {}).get("hosts", [])) == sorted(
+            h for h in job.hosts if cluster_of(h) == cluster)
+    oar_job = hostvars[job.hosts[0]]["oar_job"]
+    assert {k: oar_job[k] for k in ("id", "state", "owner", "walltime", "oar")} == {
+        "id": job.job_id, "state": "Running", "owner": "oartest", "walltime": 1800, "oar": "2.5"}
+    assert 1700 < oar_job["remaining"] <= 1800
+    assert {v["oar_in_job"] for v in hostvars.values()} == {True}
+
+
+def test_the_oar_stdout_gives_real_cores_while_the_job_runs(job: tb.Reservation) -> None:
+    live = inventory_list(job.stdout, env=clean_env(**LIVE))["_meta"]["hostvars"]
+    assert {h: (v["oar_cores"], v["oar_properties"]["cluster"]) for h, v in live.items()} == {
+        h: (2, cluster_of(h)) for h in job.hosts}
+    # asked not to read the job: the stdout lists hosts only, so the core count is unknown, not 1
+    offline = inventory_list(job.stdout, env=clean_env(OAR_NXC_LIVE_JOB="never"))["_meta"]["hostvars"]
+    assert {h: (v["oar_cores"], "oar_properties" in v) for h, v in offline.items()} == dict.fromkeys(
+        job.hosts, (None, False))
+
+
+def test_without_oarstat_the_file_alone_is_read_and_the_reason_said_once(job: tb.Reservation) -> None:
+    env = clean_env(**LIVE)
+    env["PATH"] = str(BIN)  # a laptop with a copied nodefile: no OAR commands
+    result = run([str(BIN / "ansible-inventory"), "-i", job.nodefile, "--list"], env=env)
+    assert result.returncode == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert said.count("oar_nxc: OAR job") == 1
+    assert (f"oar_nxc: OAR job {job.job_id} not read, going on from {job.nodefile} alone: oarstat is not on this "
+            "machine's PATH") in said
+    assert '"oar_cores": 2' in result.stdout  # $OAR_NODEFILE's lines still count the cores
+
+
+def test_deploy_with_a_deleted_jobs_nodefile_is_refused_in_seconds(cluster: None, tmp_path: Path) -> None:
+    clear_jobs()
+    reservation = tb.reserve(4)
+    state = tb.release(reservation.job_id)
+    run_ = playbook("deploy.yml", inventory=reservation.nodefile, compositions=copy_compositions(tmp_path))
+    assert run_.rc == 2, run_.explain()
+    assert run_.seconds < 30
+    assert run_.plays() == [PREFLIGHT]  # before anything changed
+    (failure,) = run_.failures()
+    assert (f"OAR job {reservation.job_id} is {state}, not Running: its machines are not yours any more: reserve "
+            "again and give the new job's nodefile") in failure
+
+
+def test_a_machine_whose_sshd_is_down_is_named_before_nxc_start(cluster: None, tmp_path: Path) -> None:
+    clear_jobs()
+    reservation = tb.reserve(4)
+    dead = reservation.hosts[2]
+    os.kill(int((tb.STATE / f"sshd-{dead}.pid").read_text()), signal.SIGTERM)
+    try:
+        run_ = playbook("deploy.yml", inventory=reservation.nodefile, compositions=copy_compositions(tmp_path))
+    finally:
+        assert run_testbed("up").returncode == 0  # restarts the node's sshd
+        tb.release(reservation.job_id)
+    assert run_.rc == 2, run_.explain()
+    assert run_.seconds < 30
+    assert run_.plays() == [PREFLIGHT]  # nxc start never ran
+    (failure,) = run_.failures()
+    assert (f"1 of the 4 reserved machines does not answer on its ssh port, and nxc start would wait out its "
+            f"timeout: {dead} ({address_of(dead)}:22: connection refused after 0.0 s). Leave it out "
+            f"(OAR_NXC_EXCLUDE={dead}) or reserve other machines") in failure
+
+
+def test_a_job_about_to_end_is_a_warning_naming_the_time_left(cluster: None) -> None:
+    clear_jobs()
+    reservation = tb.reserve(2, walltime="0:05:00")
+    try:
+        run_ = playbook("playbooks/preflight.yml", "-e", "oar_nxc_preflight_machines=true",
+                        inventory=reservation.nodefile)
+    finally:
+        tb.release(reservation.job_id)
+    assert run_.rc == 0, run_.explain()
+    said = " ".join((run_.stdout + run_.stderr).split())
+    assert re.search(rf"\[WARNING\]: OAR job {reservation.job_id} ends in 4 min \d\d s \(at \d\d:\d\d:\d\d\), less "
+                     r"than the 15 min 00 s of oar_nxc_min_walltime", said), said[-2000:]
