@@ -52,8 +52,11 @@ options:
   nodefile:
     description:
       - OAR nodefile or C(OAR.<id>.stdout) to read (configuration file form only; relative to that file).
+      - A list of them for several jobs (one per site, as C(oargridsub) or a multi-site experiment gives). Each
+        one's job id comes from its name; the hosts are merged, each with its own C(oar_job_id) and C(g5k_site),
+        and the same machine in two jobs is an error that names both.
       - Defaults to C($OAR_NODEFILE).
-    type: str
+    type: raw
     env:
       - name: OAR_NODEFILE
   deployment:
@@ -71,8 +74,9 @@ options:
   job_id:
     description:
       - OAR job id, used when the nodefile's name carries none.
-      - In a configuration file without O(nodefile), the job alone is the source; its machines come from OAR.
-    type: str
+      - In a configuration file, a job without a nodefile is a source of its own, its machines read from OAR
+        (see O(live_job)); a list of ids gives several such jobs.
+    type: raw
     env:
       - name: OAR_JOB_ID
   live_job:

@@ -134,26 +134,39 @@ def _node_vars(node: Node, deployment: Deployment, options: Options) -> dict[str
     return variables
 
 
-def describe(nodefile: Nodefile | None = None, deployment: Deployment | None = None,
+def describe(nodefile: Nodefile | Sequence[Nodefile] | None = None, deployment: Deployment | None = None,
              options: Options | None = None,
              resolve: Callable[[str], str | None] = resolve_ipv4) -> InventorySpec:
-    """Describe the inventory of a nodefile, a deployment, or both.
+    """Describe the inventory of a nodefile (or several: one job each, for a multi-site experiment),
+    a deployment, or both.
 
     With both, each deployed host gets ``oar_machine``: the reserved machine whose
-    address (resolved as nxc resolves machine files) is the host's IP key.
+    address (resolved as nxc resolves machine files) is the host's IP key. The same machine in
+    two nodefiles is an error that names both.
     """
-    if nodefile is None and deployment is None:
+    nodefiles = [] if nodefile is None else [nodefile] if isinstance(nodefile, Nodefile) else list(nodefile)
+    if not nodefiles and deployment is None:
         raise ConfigError("nothing to describe: give a nodefile, a deployment file, or both")
     options = options or Options()
     spec = InventorySpec()
-    machines: list[Machine] = []
-    job_id = None
-    if nodefile is not None:
-        job_id = nodefile.job_id if nodefile.job_id is not None else options.job_id
-        machines = select(nodefile.machines, nodefile.names, nodes=options.nodes, exclude=options.exclude)
-        for machine in machines:
-            spec.add(machine.name, _machine_vars(machine, nodefile, job_id), _machine_groups(machine, job_id),
-                     origin=(nodefile.path, machine.line or None, None))
+    owners: dict[str, tuple[Nodefile, int | None]] = {}
+    every: list[Machine] = []
+    for source in nodefiles:
+        source_job = source.job_id if source.job_id is not None or len(nodefiles) > 1 else options.job_id
+        for machine in source.machines:
+            if machine.name in owners:
+                first, first_job = owners[machine.name]
+                raise SourceError(source.path or f"OAR job {source_job}", (
+                    f"{machine.name} is a machine of OAR job {first_job} ({_where(first, machine.name)}) and of OAR "
+                    f"job {source_job} ({_where(source, machine.name)}): the same machine cannot be in two jobs"),
+                    line=machine.line or None)
+            owners[machine.name] = (source, source_job)
+            every.append(machine)
+    machines = select(every, [m.name for m in every], nodes=options.nodes, exclude=options.exclude)
+    for machine in machines:
+        source, job_id = owners[machine.name]
+        spec.add(machine.name, _machine_vars(machine, source, job_id), _machine_groups(machine, job_id),
+                 origin=(source.path, machine.line or None, None))
 
     if deployment is not None:
         by_ip: dict[str, Machine] = {}
@@ -162,28 +175,34 @@ def describe(nodefile: Nodefile | None = None, deployment: Deployment | None = N
             if address is not None:
                 by_ip.setdefault(address, machine)
         nodes = list(deployment.nodes)
-        if nodefile is None:
+        if not nodefiles:
             nodes = select(nodes, [n.host for n in nodes], nodes=options.nodes, exclude=options.exclude)
         for node in nodes:
             owner = by_ip.get(node.address)
-            if nodefile is not None and matches(node.host, options.exclude):
+            if nodefiles and matches(node.host, options.exclude):
                 continue
             if node.host in spec.hosts:
                 raise ConfigError(
-                    f"host '{node.host}' is both a reserved machine of {nodefile.path if nodefile else '?'} "
+                    f"host '{node.host}' is both a reserved machine of {owners[node.host][0].path or 'an OAR job'} "
                     f"and an nxc host of {deployment.path}; the names must differ")
             variables = _node_vars(node, deployment, options)
             groups = [ALL_DEPLOYED_GROUP, group_name("role", node.role)]
             if owner is not None:
                 variables["oar_machine"] = owner.name
-                if job_id is not None:
-                    variables["oar_job_id"] = job_id
+                owner_job = owners[owner.name][1]
+                if owner_job is not None:
+                    variables["oar_job_id"] = owner_job
                 if owner.g5k is not None:
                     variables["g5k_cluster"] = owner.g5k.cluster
                     variables["g5k_site"] = owner.g5k.site
             spec.add(node.host, variables, groups, origin=(deployment.path, None, node.key or None))
     spec.check_names()
     return spec
+
+
+def _where(source: Nodefile, name: str) -> str:
+    line = next((m.line for m in source.machines if m.name == name), 0)
+    return f"{source.path}, line {line}" if source.path and line else source.path or "from OAR"
 
 
 def add_job(spec: InventorySpec, job: Job, now: float | None = None) -> None:

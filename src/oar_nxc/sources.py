@@ -6,6 +6,7 @@ reads a format lives in :mod:`oar_nxc.nodefile` and :mod:`oar_nxc.deployment`.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shlex
@@ -173,15 +174,36 @@ def _options(source: str, *, origins: Mapping[str, str] | None = None, **values:
     return options_from(values, source, origins)
 
 
+MAX_SOURCES = 64  # nodefiles or job ids in one configuration (one per site, for a multi-site experiment)
+
+
+def _many(key: str, value: Any, where: _Where) -> list[Any]:
+    """A value or a list of values (``nodefile: [a, b]``, ``job_id: [1, 2]``)."""
+    if isinstance(value, (list, tuple)):
+        if not value:
+            raise where.error(key, "an empty list: give at least one")
+        if len(value) > MAX_SOURCES:
+            raise where.error(key, f"{len(value)} items: at most {MAX_SOURCES}")
+        return list(value)
+    return [] if value is None or value == "" else [value]
+
+
 @dataclass(frozen=True, slots=True)
 class Request:
-    """Resolved source files and options of one inventory source."""
+    """Resolved source files and options of one inventory source: nodefiles (several for a
+    multi-site experiment, one job each), job ids without a nodefile (their machines come from
+    OAR), a deployment file."""
 
     origin: str
-    nodefile: str | None
+    nodefiles: tuple[str, ...]
     deployment: str | None
     options: Options = field(default_factory=Options)
     flavour: str | None = None
+    job_ids: tuple[int, ...] = ()  # jobs given by id alone
+
+    @property
+    def nodefile(self) -> str | None:
+        return self.nodefiles[0] if self.nodefiles else None
 
     @classmethod
     def for_file(cls, path: str, kind: str | None, *, flavour: str | None = None, **common: Any) -> Request:
@@ -200,15 +222,48 @@ class Request:
             raise SourceError(path, "not an OAR nodefile, nxc deployment file or oar_nxc configuration")
         options = _options(path, **common)
         if kind == "nodefile":
-            return cls(origin=path, nodefile=path, deployment=None, options=options)
-        return cls(origin=path, nodefile=None, deployment=path, options=options, flavour=flavour)
+            return cls(origin=path, nodefiles=(path,), deployment=None, options=options)
+        return cls(origin=path, nodefiles=(), deployment=path, options=options, flavour=flavour)
 
     @classmethod
-    def for_config(cls, path: str, *, nodefile: str | None, deployment: str | None, tag: str | None,
+    def for_config(cls, path: str, *, nodefile: Any, deployment: str | None, tag: str | None,
                    flavour: str | None = None, **common: Any) -> Request:
-        """A ``plugin: oar_nxc`` YAML file; relative paths are relative to it."""
+        """A ``plugin: oar_nxc`` YAML file; relative paths are relative to it. ``nodefile`` and ``job_id``
+        may be lists (one job per site); each nodefile's job is the id in its name."""
         base = os.path.dirname(os.path.abspath(path))
-        nodefile_path = _resolve_file(path, base, "nodefile", nodefile)
+        where = _Where(path, common.get("origins"))
+        nodefiles = _many("nodefile", nodefile, where)
+        job_values = _many("job_id", common.get("job_id"), where)
+        several = len(nodefiles) > 1 or len(job_values) > 1
+        paths = []
+        for index, item in enumerate(nodefiles):
+            if not isinstance(item, str):
+                raise where.error("nodefile", f"{_kind(item)} is not a path", index=index if several else None)
+            resolved = _resolve_file(path, base, "nodefile", item)
+            if resolved is not None:
+                paths.append(resolved)
+        if len(set(paths)) != len(paths):
+            twice = next(p for p in paths if paths.count(p) > 1)
+            raise where.error("nodefile", f"'{twice}' is listed twice")
+        job_ids: tuple[int, ...] = ()
+        if not several:
+            common = {**common, "job_id": job_values[0] if job_values else None}
+        else:
+            if len(nodefiles) > 1 and job_values:
+                raise where.error("job_id", "with several nodefiles, each job's id comes from its file's name "
+                                            "(OAR.<id>.stdout, /var/lib/oar/<id>): list here only jobs without a "
+                                            "nodefile")
+            ids = [nodefile_format.job_id_from_value(v, f"{path}: key 'job_id[{i}]'") for i, v in enumerate(job_values)]
+            job_ids = tuple(i for i in ids if i is not None)
+            if len(set(job_ids)) != len(job_ids):
+                raise where.error("job_id", f"job {next(i for i in job_ids if job_ids.count(i) > 1)} is listed twice")
+            common = {**common, "job_id": None}
+            if len(paths) > 1:
+                unnamed = [p for p in paths if nodefile_format.job_id_from_path(p) is None]
+                if unnamed:
+                    raise where.error("nodefile", f"'{unnamed[0]}' does not carry its job id in its name "
+                                                  "(OAR.<id>.stdout or <OAR runtime dir>/<id>): with several "
+                                                  "nodefiles, each must")
         deployment_path = None
         if deployment:
             target = os.path.join(base, os.path.expanduser(deployment))
@@ -219,13 +274,16 @@ class Request:
         elif tag:
             raise SourceError(path, "'tag' needs 'deployment' (an nxc envdir)", key="tag")
         options = _options(path, **common)
-        if nodefile_path is None and deployment_path is None and options.job_id is None:
+        if not paths and deployment_path is None and options.job_id is None and not job_ids:
             raise SourceError(path, "none of 'nodefile', 'deployment' and 'job_id' is set, and $OAR_NODEFILE and "
                                     "$OAR_JOB_ID are unset", key="nodefile")
-        return cls(origin=path, nodefile=nodefile_path, deployment=deployment_path, options=options, flavour=flavour)
+        if not paths and options.job_id is not None and not job_ids:  # one job, by id alone
+            job_ids, options = (options.job_id,), dataclasses.replace(options, job_id=None)
+        return cls(origin=path, nodefiles=tuple(paths), deployment=deployment_path, options=options,
+                   flavour=flavour, job_ids=job_ids)
 
     def files(self) -> list[str]:
-        return [p for p in (self.nodefile, self.deployment) if p is not None]
+        return [*self.nodefiles, *([self.deployment] if self.deployment else [])]
 
     def signature(self) -> list[Any]:
         """Changes whenever a source file or an option changes (for the inventory cache)."""
@@ -236,59 +294,71 @@ class Request:
                 parts.append([path, stat.st_mtime_ns, stat.st_size])
             except OSError:
                 parts.append([path, None, None])
-        parts.append(repr((self.options, self.flavour)))
+        parts.append(repr((self.options, self.flavour, self.job_ids)))
         return parts
 
-    def job_id(self) -> int | None:
-        if self.nodefile is not None:
-            from_name = nodefile_format.job_id_from_path(self.nodefile)
-            if from_name is not None:
-                return from_name
-        return self.options.job_id
+    def _file_job_id(self, path: str) -> int | None:
+        from_name = nodefile_format.job_id_from_path(path)
+        return from_name if from_name is not None else self.options.job_id
 
-    def read_job(self) -> tuple[oarjob.Job | None, str | None]:
-        """The live job (per ``live_job``) and the properties file, or a note saying why not."""
-        job_id, options = self.job_id(), self.options
-        job, note = None, None
-        if job_id is not None and options.live_job != "never":
+    def read_jobs(self) -> tuple[list[oarjob.Job], list[str]]:
+        """The live jobs (per ``live_job``) of the nodefiles and of the jobs given by id, and notes
+        saying why one could not be read; a job given by id alone must be read."""
+        options = self.options
+        jobs: list[oarjob.Job] = []
+        notes: list[str] = []
+        wanted = [(self._file_job_id(p), p) for p in self.nodefiles] + [(j, None) for j in self.job_ids]
+        for job_id, path in wanted:
+            if job_id is None:
+                continue
+            if path is None and options.live_job == "never":
+                raise SourceError(self.origin, f"OAR job {job_id} is given by id alone, and live_job is never: give "
+                                               "its nodefile, or let the plugin ask OAR", key="job_id")
+            if options.live_job == "never":
+                continue
             try:
-                job = oarjob.query(job_id)
+                jobs.append(oarjob.query(job_id))
             except oarjob.Unavailable as exc:
-                if options.live_job == "always" or self.nodefile is None:
+                if options.live_job == "always" or path is None:
                     raise SourceError(self.origin, f"OAR job {job_id} cannot be read: {exc}") from None
-                note = f"OAR job {job_id} not read, going on from {self.nodefile} alone: {exc}"
+                notes.append(f"OAR job {job_id} not read, going on from {path} alone: {exc}")
         if options.properties_file:
-            job = oarjob.with_properties_file(job, options.properties_file, job_id)
-        return job, note
+            if len(wanted) > 1:
+                raise SourceError(self.origin, "properties_file ($OAR_RESOURCE_PROPERTIES_FILE) belongs to one job, "
+                                               "and this source has several", key="properties_file")
+            job_id = wanted[0][0] if wanted else None
+            found = oarjob.with_properties_file(jobs[0] if jobs else None, options.properties_file, job_id)
+            jobs = [found]
+        return jobs, notes
 
     def describe(self, *, live: bool = True) -> InventorySpec:
-        """The inventory of the files; with ``live``, also what OAR knows of the job now (never cached)."""
-        job, note = self.read_job() if live or self.nodefile is None else (None, None)
-        nodefile = None
-        if self.nodefile is not None:
-            nodefile = nodefile_format.load(self.nodefile, job_id=self.options.job_id)
-        elif job is not None and self.deployment is None:
-            nodefile = _job_nodefile(job, self.origin)
+        """The inventory of the files; with ``live``, also what OAR knows of the jobs now (never cached).
+        Jobs given by id alone are always read: their machines come from OAR."""
+        jobs, notes = self.read_jobs() if live or self.job_ids else ([], [])
+        nodefiles = [nodefile_format.load(p, job_id=self.options.job_id if len(self.nodefiles) == 1 else None)
+                     for p in self.nodefiles]
+        by_id = {job.job_id: job for job in jobs}
+        nodefiles += [_job_nodefile(by_id[j], self.origin) for j in self.job_ids if j in by_id]
         deployment = None
         if self.deployment is not None:
             deployment = deployment_format.load(self.deployment, flavour=self.flavour)
         try:
-            spec = describe(nodefile, deployment, self.options)
+            spec = describe(nodefiles or None, deployment, self.options)
         except ConfigError as exc:
             raise SourceError(self.origin, str(exc)) from None
         if live:
-            self.add_live(spec, job, note)
+            self.add_live(spec, jobs, notes)
         return spec
 
-    def add_live(self, spec: InventorySpec, job: oarjob.Job | None = None, note: str | None = None,
+    def add_live(self, spec: InventorySpec, jobs: list[oarjob.Job] | None = None, notes: list[str] | None = None,
                  *, read: bool = False) -> None:
-        """Overlay the live job on ``spec`` (``read``: read it now)."""
+        """Overlay the live jobs on ``spec`` (``read``: read them now)."""
         if read:
-            job, note = self.read_job()
-        if note:
-            spec.notes.append(note)
-        if job is not None and job.state:
-            add_job(spec, job)
+            jobs, notes = self.read_jobs()
+        spec.notes.extend(notes or [])
+        for job in jobs or []:
+            if job.state:
+                add_job(spec, job)
 
 
 def _job_nodefile(job: oarjob.Job, origin: str) -> nodefile_format.Nodefile:

@@ -229,3 +229,8 @@ def test_plan_on_a_fresh_machine_says_what_it_would_install(tmp_path: Path) -> N
         f"                  install nixos-compose 0.7.11: none in {venv}"]
     assert f"    build   RUN   timeout -k 30 7200 {venv}/bin/nxc build -f g5k-nfs-store" in steps
     assert not venv.exists()
+    # Grid'5000 names do not resolve here: the plan lists what deploy would refuse, and goes on
+    findings = lines[lines.index("  reservation (found before anything changed):") + 1]
+    assert findings.startswith("    WOULD REFUSE ssh: 4 of the 4 reserved machines do not answer on their ssh port, "
+                               "and nxc start would wait out its timeout: dahu-12.grenoble.grid5000.fr "
+                               "(dahu-12.grenoble.grid5000.fr:22: its name does not resolve (")
