@@ -51,14 +51,20 @@ def job_findings(machines: Mapping[str, Mapping[str, Any]], *, min_remaining: in
     now = time.time() if now is None else now
     jobs: dict[int, Mapping[str, Any]] = {}
     outside: dict[int, list[str]] = {}
+    unread: dict[int, None] = {}
     for host, variables in machines.items():
         job = variables.get("oar_job")
         if not isinstance(job, Mapping) or not isinstance(job.get("id"), int):
+            if isinstance(variables.get("oar_job_id"), int):
+                unread[variables["oar_job_id"]] = None
             continue
         jobs.setdefault(job["id"], job)
         if variables.get("oar_in_job") is False:
             outside.setdefault(job["id"], []).append(host)
-    findings = []
+    findings = [Finding("job_unread", (
+        f"OAR job {job_id} was not read from OAR (live_job is never, or oarstat is not here or failed: see the "
+        "oar_nxc warning), so its state and walltime are not checked"), refuse=False)
+        for job_id in sorted(unread) if job_id not in jobs]
     for job_id, job in sorted(jobs.items()):
         state = job.get("state")
         if state != RUNNING:

@@ -53,8 +53,15 @@ def test_machines_outside_the_job_are_refused_by_name() -> None:
                       "this job's own nodefile")]
 
 
-def test_machines_without_a_live_job_find_nothing() -> None:  # oarstat could not be asked
+def test_machines_without_a_job_find_nothing() -> None:
     assert reservation.job_findings({"n1": {"oar_cores": 2}}, min_remaining=900, now=NOW) == []
+
+
+def test_a_job_that_could_not_be_read_is_a_warning() -> None:  # oarstat could not be asked
+    assert reservation.job_findings({"n1": {"oar_cores": 2, "oar_job_id": 5}}, min_remaining=900, now=NOW) == [
+        Finding("job_unread", "OAR job 5 was not read from OAR (live_job is never, or oarstat is not here or "
+                              "failed: see the oar_nxc warning), so its state and walltime are not checked",
+                refuse=False)]
 
 
 def test_several_jobs_are_each_judged() -> None:

@@ -149,4 +149,7 @@ def test_run_times_out_within_its_bound(comp: Path, tmp_path: Path) -> None:
     assert time.monotonic() - began < 5
     assert err.value.rc == start.TIMEOUT_RC
     assert str(err.value).startswith("nxc start did not finish within 1 s: it waits for port 22 on every machine")
+    # the machines that do not answer are named, each with its address and error (nxc prints a count only)
+    assert f"and {len(p.machines)} of {len(p.machines)} do not answer: {p.machines[0]} ({p.machines[0]}:22: its " \
+           "name does not resolve (" in str(err.value)
     assert (comp / "setup.toml").read_bytes() != b"changed-by-nxc\n"
