@@ -33,6 +33,8 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "sshd_port": {"type": "int", "default": 6667},
     "sshd_timeout": {"type": "int", "default": 10},
     "api_url": {"type": "str", "default": ""},
+    "api_private_url": {"type": "str", "default": ""},
+    "api_password": {"type": "str", "default": "", "no_log": True},
     "server": {"type": "str", "default": ""},
     "build": {"type": "dict", "default": {}},
 }
@@ -50,10 +52,17 @@ class _SubmitHost:
         res = self.action._low_level_execute_command(command, sudoable=False)
         return Output(int(res.get("rc", 1)), str(res.get("stdout", "")), str(res.get("stderr", "")))
 
-    def http_get(self, url: str, headers: dict[str, str]) -> tuple[int, Any, str]:
-        res = self.action._execute_module(
-            module_name="ansible.builtin.uri", task_vars=self.task_vars,
-            module_args={"url": url, "headers": headers, "return_content": True, "timeout": 10, "status_code": [200]})
+    def http(self, method: str, url: str, *, headers: dict[str, str] | None = None, body: Any = None,
+             user: str | None = None, password: str | None = None) -> tuple[int, Any, str]:
+        """ansible.builtin.uri on the submit host (the API may listen on its private network only)."""
+        args: dict[str, Any] = {"url": url, "method": method, "headers": headers or {}, "return_content": True,
+                                "timeout": 20, "status_code": [200, 201, 202]}
+        if body is not None:
+            args.update(body=body, body_format="json")
+        if user is not None:
+            args.update(url_username=user, url_password=password or "", force_basic_auth=True)
+        res = self.action._execute_module(module_name="ansible.builtin.uri", task_vars=self.task_vars,
+                                          module_args=args)
         return int(res.get("status") or -1), res.get("json"), str(res.get("msg", "")) if res.get("failed") else ""
 
 
@@ -99,7 +108,8 @@ class ActionModule(ActionBase):
                 job_types=args["job_types"], walltime=args["walltime"], job_timeout=args["job_timeout"],
                 poll_interval=max(1, args["poll_interval"]), concurrent=args["concurrent"],
                 grace=max(0, args["grace"]), sshd_port=args["sshd_port"], sshd_timeout=args["sshd_timeout"],
-                api_url=args["api_url"], server=args["server"])
+                api_url=args["api_url"], server=args["server"], api_private_url=args["api_private_url"],
+                api_password=args["api_password"])
             unknown = [c for c in options.checks if c not in smoke.CHECKS]
             if unknown:
                 raise OarNxcError(f"checks: unknown smoke check {', '.join(unknown)}: one of "

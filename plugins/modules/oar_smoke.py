@@ -83,7 +83,20 @@ options:
     type: int
     default: 10
   api_url:
-    description: OAR 3's REST API base URL; empty for C(http://<server's ansible_host>/api/).
+    description:
+      - The REST API's base URL. The check follows the deployed OAR (C(oarsub -V)); empty for OAR 3's
+        C(http://<server>/api/) or OAR 2.5's C(http://<server>:6668/oarapi/) (Debian's C(oar-restful-api)).
+      - OAR 3 is asked for its index, then C(whoami) with a token from C(oarsub -T). OAR 2.5 is asked for its
+        version and resources, then a job is submitted as O(user) at O(api_private_url) and read back.
+      - A failure names the method, the URL and the HTTP status.
+    type: str
+    default: ""
+  api_private_url:
+    description: OAR 2.5's authenticated URL; empty for O(api_url) with C(/oarapi/) replaced by C(/oarapi-priv/).
+    type: str
+    default: ""
+  api_password:
+    description: The password of O(user) at O(api_private_url) (basic authentication; OAR 2.5 only).
     type: str
     default: ""
   server:

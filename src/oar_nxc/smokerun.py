@@ -18,6 +18,7 @@ commands over the submit host's Ansible connection; the unit tests replay record
 from __future__ import annotations
 
 import base64
+import re
 import shlex
 import time
 from collections.abc import Callable
@@ -59,12 +60,14 @@ class Output:
 
 
 class Host(Protocol):
-    """The submit host: runs a command line (a string for its shell), fetches a URL."""
+    """The submit host: runs a command line (a string for its shell), asks a URL."""
 
     def run(self, command: str) -> Output: ...
 
-    def http_get(self, url: str, headers: dict[str, str]) -> tuple[int, Any, str]:
-        """(HTTP status, parsed JSON body or None, error text)."""
+    def http(self, method: str, url: str, *, headers: dict[str, str] | None = None, body: Any = None,
+             user: str | None = None, password: str | None = None) -> tuple[int, Any, str]:
+        """(HTTP status, -1 when nothing answered; parsed JSON body or None; error text). ``body`` is
+        sent as JSON; ``user``/``password`` as basic authentication."""
         ...
 
 
@@ -91,8 +94,12 @@ class Options:
     grace: float = 10
     sshd_port: int = 6667
     sshd_timeout: int = 10
-    api_url: str = ""  # OAR 3's API; '' = http://<server>/api/
+    api_url: str = ""  # '' = OAR 3's http://<server>/api/, OAR 2.5's http://<server>:6668/oarapi/
     server: str = ""
+    # OAR 2.5 takes jobs at its authenticated URL ('' = api_url's /oarapi/ -> /oarapi-priv/), as
+    # the smoke user with this password (basic authentication)
+    api_private_url: str = ""
+    api_password: str = field(default="", repr=False)
 
     @property
     def addresses(self) -> list[str]:
@@ -217,15 +224,19 @@ class Runner:
             for name in jobs:
                 self._record(name, "skipped", f"not run: {blocked} failed", seconds=0.0)
         elif jobs:
-            self._jobs(jobs)
+            # the API is asked while OAR schedules the submitted jobs, not after them
+            self._jobs(jobs, meanwhile=self._api_checks if self.options.concurrent else None)
+        self._api_checks()
+        return [self.results[name] for name in self.options.checks]
+
+    def _api_checks(self) -> None:
         for name in smoke.names("api"):
-            if name in wanted:
+            if name in self.options.checks and name not in self.results:
                 self._start(name)
                 try:
                     self._check_rest_api()
                 except OarNxcError as exc:
                     self._record(name, "failed", str(exc))
-        return [self.results[name] for name in self.options.checks]
 
     # gate checks
     def _check_node_sshd(self) -> None:
@@ -334,7 +345,7 @@ class Runner:
             self._record("reservation", "failed", f"reservation {job} for {at} not validated: {excerpt(last)}",
                          job=job)
 
-    def _jobs(self, names: list[str]) -> None:
+    def _jobs(self, names: list[str], meanwhile: Callable[[], None] | None = None) -> None:
         pending: list[_Job] = []
         for name, args in self._specs(names):
             if name == "reservation":
@@ -348,6 +359,8 @@ class Runner:
             if not self.options.concurrent:
                 self._await(pending)
                 pending = []
+        if meanwhile is not None:
+            meanwhile()
         self._await(pending)
 
     def _await(self, pending: list[_Job]) -> None:
@@ -425,30 +438,77 @@ class Runner:
             texts.append(out.stdout if out.rc == 0 else None)
         return texts[0], texts[1]
 
-    # the API
+    # the API: OAR 3's /api or OAR 2.5's /oarapi, whichever the deployed OAR has
     def _check_rest_api(self) -> None:
-        opts = self.options
         version_out = self._run(["oarsub", "-V"])
         found = oarjson.version(version_out.stdout)
-        if found is None or found[0] < 3:
-            self._record("rest_api", "skipped", f"skipped: {excerpt(version_out.stdout) or 'oarsub -V: no version'} "
-                                                "has no OAR 3 REST API (/api, oarsub -T); checked on OAR 3 only")
-            return
+        if found is None:
+            raise OarNxcError(f"oarsub -V: no OAR version in {excerpt(version_out.stdout + version_out.stderr, 80)!r}")
+        if found[0] >= 3:
+            self._rest_api_3()
+        else:
+            self._rest_api_2()
+
+    def _ask(self, method: str, url: str, *, expect: tuple[int, ...] = (200,), auth: bool = False,
+             body: Any = None, headers: dict[str, str] | None = None) -> Any:
+        """The JSON answer of METHOD URL, or an error naming the URL and the HTTP status."""
+        opts = self.options
+        status, answer, error = self.host.http(method, url, headers=headers, body=body,
+                                               user=opts.user if auth else None,
+                                               password=opts.api_password if auth else None)
+        if status < 0:
+            raise OarNxcError(f"{method} {url}: no answer{': ' + excerpt(error, 160) if error else ''}")
+        if status not in expect or not isinstance(answer, dict):
+            said = (answer.get("message") or answer.get("title")) if isinstance(answer, dict) else None
+            detail = said or error
+            why = f": {excerpt(str(detail), 160)}" if detail else ""
+            shape = ", not a JSON object" if status in expect else ""
+            raise OarNxcError(f"{method} {url}: HTTP {status}{why}{shape}")
+        return answer
+
+    def _rest_api_2(self) -> None:
+        """OAR 2.5 (oar-restful-api): its version and resources, then a job submitted as the smoke user
+        through the authenticated URL and read back."""
+        opts = self.options
+        api = opts.api_url or f"http://{opts.server}:6668/oarapi/"
+        api = api if api.endswith("/") else api + "/"
+        private = opts.api_private_url or re.sub(r"/oarapi/$", "/oarapi-priv/", api)
+        version = self._ask("GET", api + "version.json")
+        resources = self._ask("GET", api + "resources.json")
+        if not opts.api_password:
+            raise OarNxcError(f"{private}: OAR 2.5 takes jobs only at its authenticated URL: give the password of "
+                              f"{opts.user} there (oar_smoke_api_password)")
+        body: dict[str, Any] = {"resource": f"/nodes=1,walltime={opts.walltime}", "command": "true"}
+        if opts.job_types:
+            body["type"] = list(opts.job_types)
+        posted = self._ask("POST", private + "jobs.json", expect=(200, 201, 202), auth=True, body=body)
+        job_id = posted.get("id")
+        if not isinstance(job_id, int) or isinstance(job_id, bool):
+            raise OarNxcError(f"POST {private}jobs.json: no job id in the answer ({excerpt(str(posted), 120)})")
+        job = self._ask("GET", f"{private}jobs/{job_id}.json", auth=True)
+        if job.get("owner") != opts.user:
+            raise OarNxcError(f"GET {private}jobs/{job_id}.json: owner {job.get('owner')!r}, expected {opts.user}")
+        self._record("rest_api", "passed", (
+            f"{api}: OAR {version.get('oar_version', '?')}, API {version.get('api_version', '?')}, "
+            f"{resources.get('total', '?')} resources; job {job_id} submitted as {opts.user} and read back "
+            f"({job.get('state', '?')})"))
+
+    def _rest_api_3(self) -> None:
+        """OAR 3 (FastAPI): its index, then ``whoami`` with a token from ``oarsub -T``."""
+        opts = self.options
         api = opts.api_url or f"http://{opts.server}/api/"
-        status, root, error = self.host.http_get(api, {})
-        if status != 200 or not isinstance(root, dict) or "api_version" not in root:
-            version = root.get("api_version", "missing") if isinstance(root, dict) else "missing"
-            raise OarNxcError(f"GET {api}: HTTP {status}{': ' + excerpt(error) if error else ''}, "
-                              f"api_version {version}")
+        api = api if api.endswith("/") else api + "/"
+        root = self._ask("GET", api)
+        if "api_version" not in root:
+            raise OarNxcError(f"GET {api}: HTTP 200, api_version missing")
         token_out = self._run(["oarsub", "-T"], opts.user)
         token = next((w.split("=", 1)[1] for w in token_out.stdout.split() if w.startswith("OAR_API_TOKEN=")), "")
         if not token:
             raise OarNxcError(f"oarsub -T as {opts.user} gave no OAR_API_TOKEN (rc {token_out.rc})")
-        status, whoami, error = self.host.http_get(api + "whoami", {"Authorization": f"Bearer {token}"})
-        user = whoami.get("authenticated_user") if isinstance(whoami, dict) else None
-        if status != 200 or user != opts.user:
-            raise OarNxcError(f"GET {api}whoami: HTTP {status}{': ' + excerpt(error) if error else ''}, whoami "
-                              f"{user or 'missing'} (expected {opts.user})")
+        whoami = self._ask("GET", api + "whoami", headers={"Authorization": f"Bearer {token}"})
+        if whoami.get("authenticated_user") != opts.user:
+            raise OarNxcError(f"GET {api}whoami: HTTP 200, whoami {whoami.get('authenticated_user') or 'missing'} "
+                              f"(expected {opts.user})")
         self._record("rest_api", "passed", f"{api}: api_version {root['api_version']}, whoami {opts.user}")
 
 

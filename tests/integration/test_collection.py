@@ -33,7 +33,7 @@ pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="the testbed needs root (network namespaces, sshd, PostgreSQL)"),
 ]
 CHECKS = [("node_sshd", "passed"), ("resources_alive", "passed"), ("batch_job", "passed"),
-          ("failing_job", "passed"), ("oardel", "passed"), ("reservation", "passed"), ("rest_api", "skipped")]
+          ("failing_job", "passed"), ("oardel", "passed"), ("reservation", "passed"), ("rest_api", "passed")]
 TESTBED = ["-e", f"@{TESTBED_VARS}", "-e", f"oar_nxc_testbed_repo={REPO}"]
 
 

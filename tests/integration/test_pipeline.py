@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -106,8 +107,8 @@ def test_smoke_report_and_junit(deployed: Deployed) -> None:
     report = deployed.report()
     assert [(c["name"], c["status"]) for c in report["checks"]] == [
         ("node_sshd", "passed"), ("resources_alive", "passed"), ("batch_job", "passed"), ("failing_job", "passed"),
-        ("oardel", "passed"), ("reservation", "passed"), ("rest_api", "skipped")]
-    assert report["summary"] == {"passed": 6, "failed": 0, "skipped": 1}
+        ("oardel", "passed"), ("reservation", "passed"), ("rest_api", "passed")]
+    assert report["summary"] == {"passed": 7, "failed": 0, "skipped": 0}
     assert report["submit_host"] == "frontend"
     assert report["user"] == "oartest"
     assert report["nodes"] == ["node1", "node2"]
@@ -119,7 +120,8 @@ def test_smoke_report_and_junit(deployed: Deployed) -> None:
     assert "(exit status 3)" in messages["failing_job"]
     assert messages["oardel"].endswith(": Running, oardel, then Error")
     assert "Reservation valid" in messages["reservation"]
-    assert messages["rest_api"].startswith("skipped: OAR version : 2.5.9")
+    assert re.fullmatch(r"http://oar-server:6668/oarapi/: OAR 2\.5\.9 \(Canicule\), API 1\.0\.2, 8 resources; job \d+ "
+                        r"submitted as oartest and read back \(\w+\)", messages["rest_api"]), messages["rest_api"]
     junit = ET.parse(deployed.master / ".oar-nxc/reports/junit.xml").getroot()  # noqa: S314 (our own report)
     suite = junit.find("testsuite")
     assert suite is not None
@@ -213,7 +215,7 @@ def test_smoke_fails_fast_naming_a_broken_node(deployed: Deployed) -> None:
     report = deployed.report()
     assert [(c["name"], c["status"]) for c in report["checks"]] == [
         ("node_sshd", "failed"), ("resources_alive", "passed"), ("batch_job", "skipped"), ("failing_job", "skipped"),
-        ("oardel", "skipped"), ("reservation", "skipped"), ("rest_api", "skipped")]
+        ("oardel", "skipped"), ("reservation", "skipped"), ("rest_api", "passed")]  # the API does not need the node
     assert report["checks"][2]["message"] == "not run: node_sshd failed"
 
 
@@ -232,6 +234,21 @@ def test_smoke_fails_fast_with_oars_own_error_when_its_database_is_down(deployed
     assert "resources_alive: oarnodes -s -J failed (rc 25): DB connection error, exiting." in failures[0]
     # the inventory could not read the job either, and said why instead of failing
     assert f"OAR job {deployed.reservation.job_id} not read" in " ".join(broken.stderr.split())
+
+
+def test_rest_api_fails_naming_the_url_when_the_api_is_down(deployed: Deployed) -> None:
+    apache = int((tb.STATE / "apache.pid").read_text())
+    os.kill(apache, 15)
+    try:
+        broken = playbook("smoke.yml", "-e", '{"oar_nxc_smoke_checks": ["rest_api"]}',
+                          inventory=deployed.reservation.nodefile, compositions=deployed.compositions)
+    finally:
+        assert run_testbed("up").returncode == 0  # starts Apache again
+    assert broken.rc == 2, broken.explain()
+    (check,) = deployed.report()["checks"]
+    assert (check["name"], check["status"]) == ("rest_api", "failed")
+    assert check["message"].startswith("GET http://oar-server:6668/oarapi/version.json: no answer: ")
+    assert "Connection refused" in check["message"]
 
 
 def test_teardown_releases_the_reservation(deployed: Deployed) -> None:

@@ -10,7 +10,9 @@
 #   frontend (sshd on 10.213.0.1:22, names oar-server / oar-frontend);
 #   oarnode1..N = network namespaces at 10.213.0.(10+i), each with its own hostname (UTS
 #   namespace), a private /etc/nxc (/etc/netns/oarnodeI/nxc bound over it), a root sshd on :22
-#   and OAR's node sshd on :6667. Root's home on a node is its own, empty ($ST/node-root bound
+#   and OAR's node sshd on :6667. OAR 2.5's REST API (Debian's oar-restful-api, a Perl CGI) is
+#   served by Apache, started directly with the testbed's own config, on $NET.1:6668:
+#   /oarapi (public) and /oarapi-priv (basic auth as oartest; password in $ST/api-password, 0600). Root's home on a node is its own, empty ($ST/node-root bound
 #   over /root for the node's sshd), as on a real machine: this machine's /root/.bashrc (pyenv
 #   init, about 0.12 s of CPU) would otherwise run before every command sent to a node over ssh.
 # No default route in the nodes and net.ipv4.ip_forward is never touched: nothing leaves the machine.
@@ -27,7 +29,8 @@ LOG=${TESTBED_LOG:-/tmp/oar-testbed}
 USER_NAME=oartest
 OAR_CONF=/etc/oar/oar.conf
 PGC=/etc/postgresql/15/main
-PACKAGES=(openssh-server postgresql oar-server oar-server-pgsql oar-user oar-user-pgsql oar-node nmap)
+PACKAGES=(openssh-server postgresql oar-server oar-server-pgsql oar-user oar-user-pgsql oar-node nmap oar-restful-api)
+API_PORT=6668
 MARK="# oar-testbed"
 
 t0=${EPOCHREALTIME/./}
@@ -81,6 +84,52 @@ stop_almighty() {
   pkill -TERM -f '^/usr/bin/perl /usr/lib/oar/Almighty|^Almighty: ' 2>/dev/null || true
   for k in $(seq 1 50); do ss -ltn | grep -q ':6666 ' || return 0; sleep 0.2; done
   pkill -KILL -f '^/usr/bin/perl /usr/lib/oar/Almighty|^Almighty: ' 2>/dev/null || true
+}
+
+# OAR's recipe for its API behind Apache (/usr/share/oar/oar-api/apache2.conf), self-contained:
+# the CGI runs as oar; /oarapi-priv hands it the user Apache authenticated (X_REMOTE_IDENT in its
+# environment: Apache drops request headers with underscores before CGI).
+write_apache_config() {
+  local d=$ST/apache m=/usr/lib/apache2/modules mod
+  mkdir -p "$d"
+  [ -f "$ST/api-password" ] || { (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$ST/api-password"); }
+  chmod 600 "$ST/api-password"
+  htpasswd -b -c -B "$d/api-users" "$USER_NAME" "$(cat "$ST/api-password")" 2>/dev/null
+  chown oar:oar "$d/api-users"; chmod 600 "$d/api-users"
+  {
+    echo "ServerName oar-server"
+    echo "Listen $NET.1:$API_PORT"
+    echo "PidFile $ST/apache.pid"
+    echo "DefaultRuntimeDir $d"
+    echo "ErrorLog $LOG/apache-error.log"
+    echo "User oar"
+    echo "Group oar"
+    for mod in mpm_prefork authz_core authz_host authn_core authn_file auth_basic authz_user alias cgi env \
+               headers rewrite; do
+      echo "LoadModule ${mod}_module $m/mod_$mod.so"
+    done
+    cat <<CONF
+ScriptAlias /oarapi-priv /usr/lib/cgi-bin/oarapi/oarapi.cgi
+ScriptAlias /oarapi /usr/lib/cgi-bin/oarapi/oarapi.cgi
+<Directory /usr/lib/cgi-bin/oarapi>
+  Options +ExecCGI
+  SetEnv OARCONFFILE /etc/oar/oar.conf
+  Require all granted
+</Directory>
+<Location /oarapi>
+  RequestHeader unset X_REMOTE_IDENT
+</Location>
+<Location /oarapi-priv>
+  AuthType Basic
+  AuthName "OAR API"
+  AuthUserFile $d/api-users
+  Require valid-user
+  RewriteEngine On
+  RewriteCond %{REMOTE_USER} (.+)
+  RewriteRule .* - [E=X_REMOTE_IDENT:%1]
+</Location>
+CONF
+  } > "$d/httpd.conf"
 }
 
 up() {
@@ -184,7 +233,12 @@ up() {
   local k
   for k in $(seq 1 50); do ss -ltn | grep -q ':6666 ' && break; sleep 0.2; done
 
-  log "8. user $USER_NAME"
+  log "8. OAR REST API (Apache, CGI) on $NET.1:$API_PORT"
+  write_apache_config
+  alive "$ST/apache.pid" || /usr/sbin/apache2 -f "$ST/apache/httpd.conf" -k start
+  for k in $(seq 1 50); do ss -ltn | grep -q "$NET.1:$API_PORT " && break; sleep 0.1; done
+
+  log "9. user $USER_NAME"
   if ! id "$USER_NAME" >/dev/null 2>&1; then
     useradd -m -s /bin/bash "$USER_NAME"; touch "$ST/created-user"
   fi
@@ -200,6 +254,10 @@ down() {
   local n i ns f
   n=$(cat "$ST/nodes" 2>/dev/null || echo "$N")
   stop_almighty
+  if [ -f "$ST/apache.pid" ]; then
+    kill "$(cat "$ST/apache.pid")" 2>/dev/null || true
+    for f in $(seq 1 50); do alive "$ST/apache.pid" || break; sleep 0.1; done
+  fi
   # the recorded nodes, and any node namespace left by an `up` with another TESTBED_NODES
   local nodes
   nodes=$( { seq 1 "$n" | sed "s/^/$PREFIX/"; ip netns list 2>/dev/null | awk '{print $1}';
@@ -252,6 +310,7 @@ status() {
   n=$(cat "$ST/nodes" 2>/dev/null || echo 0)
   echo "namespaces: $(ip netns list | grep -c "^$PREFIX" || true) (expected $n)"
   alive /var/run/oar-server.pid && echo "oar-server: running" || echo "oar-server: stopped"
+  alive "$ST/apache.pid" && echo "OAR REST API: http://$NET.1:$API_PORT/oarapi/" || echo "OAR REST API: stopped"
   for i in $(seq 1 "$n"); do
     printf '%s: sshd %s, oar-sshd %s\n' "$PREFIX$i" \
       "$(alive "$ST/sshd-$PREFIX$i.pid" && echo up || echo down)" \

@@ -15,6 +15,9 @@ from oar_nxc import oarjson, smokerun
 from oar_nxc.errors import OarNxcError
 
 RECORDED = Path(__file__).parents[2] / "fixtures" / "oar" / "smoke-run-2.5.9.json"
+REST = Path(__file__).parents[2] / "fixtures" / "oar" / "rest-2.5.9.json"  # the testbed's oar-restful-api
+REST3 = Path(__file__).parents[2] / "fixtures" / "oar" / "rest-3-shapes.json"
+API = "http://oar-server:6668/oarapi/"
 DB_DOWN = smokerun.Output(1, "", "[oarnodes] DB connection error: could not connect to server\n")
 
 
@@ -38,6 +41,8 @@ class Replay:
                 self.queues[call["command"]].append(smokerun.Output(call["rc"], call["stdout"], call["stderr"]))
         self.last: dict[str, smokerun.Output] = {}
         self.seen: list[str] = []
+        self.http_calls: deque[dict[str, Any]] = deque(json.loads(REST.read_text())["calls"][:4])
+        self.asked: list[tuple[str, str, Any, str | None]] = []
         self.clock = clock
 
     def run(self, command: str) -> smokerun.Output:
@@ -60,8 +65,18 @@ class Replay:
             raise AssertionError(f"not recorded: {command}")
         return self.last[command]  # the last answer again once the recording is used up
 
-    def http_get(self, url: str, headers: dict[str, str]) -> tuple[int, Any, str]:
-        raise AssertionError("OAR 2.5 has no OAR 3 API")
+    def http(self, method: str, url: str, *, headers: dict[str, str] | None = None, body: Any = None,
+             user: str | None = None, password: str | None = None) -> tuple[int, Any, str]:
+        """The recorded API answers, in order; a test may replace one (a stopped API, a wrong password)."""
+        self.asked.append((method, url, body, user))
+        if not self.http_calls:
+            raise AssertionError(f"not recorded: {method} {url}")
+        call = self.http_calls.popleft()
+        assert (call["method"], call["url"]) == (method, url), (call["method"], call["url"], method, url)
+        assert call["authenticated"] == (user is not None or bool(headers)), url
+        if call.get("error"):
+            return int(call["status"]), None, str(call["error"])
+        return int(call["status"]), call["json"], "" if int(call["status"]) < 400 else f"HTTP Error {call['status']}"
 
 
 class Clock:
@@ -83,7 +98,7 @@ def options(**changes: Any) -> smokerun.Options:
     nodes = [smokerun.Node(name=f"node{i}", address=f"oarnode{i + 1}", machine=f"oarnode{i + 1}",
                            ip=f"10.213.0.{11 + i}", sshd="") for i in (1, 2)]
     return smokerun.Options(**{"user": "oartest", "submit": "frontend", "nodes": nodes, "job_timeout": 120,
-                               "poll_interval": 2, **changes})
+                               "poll_interval": 2, "api_url": API, "api_password": "s3cret", **changes})
 
 
 def replay(calls: list[dict[str, Any]], states: dict[str, list[str]] | None = None,
@@ -110,6 +125,7 @@ def recorded_jobs() -> dict[str, str]:
 
 
 JOBS = recorded_jobs()
+REST_JOB = json.loads(REST.read_text())["calls"][2]["json"]["id"]
 WHEN = next(c["stdout"].strip() for c in recorded() if c["command"].startswith("timeout 60 date "))
 
 
@@ -117,7 +133,7 @@ def test_the_recorded_run_passes_with_the_same_commands() -> None:
     results, host, _ = replay(recorded())
     assert [(r["name"], r["status"]) for r in results] == [
         ("node_sshd", "passed"), ("resources_alive", "passed"), ("batch_job", "passed"),
-        ("failing_job", "passed"), ("oardel", "passed"), ("reservation", "passed"), ("rest_api", "skipped")]
+        ("failing_job", "passed"), ("oardel", "passed"), ("reservation", "passed"), ("rest_api", "passed")]
     messages = {r["name"]: r["message"] for r in results}
     assert messages == {
         "node_sshd": "port 6667 open on node1, node2 (OAR: oarnode2, oarnode3)",
@@ -126,9 +142,13 @@ def test_the_recorded_run_passes_with_the_same_commands() -> None:
         "failing_job": f"job {JOBS['failing_job']}: Terminated with exit_code 768 (exit status 3)",
         "oardel": f"job {JOBS['oardel']}: Running, oardel, then Error",
         "reservation": f"job {JOBS['reservation']} reserved for {WHEN}: Reservation valid, then cancelled",
-        "rest_api": "skipped: OAR version : 2.5.9 (Canicule) has no OAR 3 REST API (/api, oarsub -T); checked on "
-                    "OAR 3 only"}
-    assert host.seen == [c["command"] for c in recorded()]  # the run asks exactly what the real run asked
+        "rest_api": f"{API}: OAR 2.5.9 (Canicule), API 1.0.2, 8 resources; job {REST_JOB} submitted as oartest and "
+                    "read back (Waiting)"}
+    # the run asks exactly what the real run asked; the API now while OAR schedules the jobs, before the first poll
+    expected = [c["command"] for c in recorded()]
+    expected.remove("timeout 60 oarsub -V")
+    first_poll = next(i for i, c in enumerate(expected) if c.startswith("timeout 60 oarstat -s -J"))
+    assert host.seen == [*expected[:first_poll], "timeout 60 oarsub -V", *expected[first_poll:]]
     jobs = {r["name"]: (r.get("job"), r.get("job_hosts")) for r in results}
     assert jobs["batch_job"] == (int(JOBS["batch_job"]), ["oarnode2", "oarnode3"])
     assert jobs["oardel"] == (int(JOBS["oardel"]), ["oarnode2"])
@@ -148,7 +168,7 @@ def test_job_checks_are_submitted_together_then_awaited_with_one_oarstat() -> No
 def test_one_after_the_other_without_concurrent() -> None:
     calls = [{**c, "command": c["command"].replace(" -t '\"'\"'timesharing=*,*'\"'\"'", "")} for c in recorded()]
     results, host, _ = replay(calls, concurrent=False)
-    assert [r["status"] for r in results] == ["passed"] * 6 + ["skipped"]
+    assert [r["status"] for r in results] == ["passed"] * 7
     steps = []
     for command in host.seen:
         if "oarsub -l" in command:
@@ -275,3 +295,64 @@ def test_plan() -> None:
     assert smokerun.plan(options(checks=["batch_job"])) == {
         "step": "smoke", "run": False, "why": "--check: the smoke checks submit OAR jobs",
         "command": "batch_job: OAR jobs as oartest from frontend"}
+
+
+def only_rest_api(version: str, token: str = "") -> list[dict[str, Any]]:
+    calls = [{"command": "timeout 60 oarsub -V", "rc": 0, "stdout": f"OAR version : {version}\n", "stderr": ""}]
+    if token:
+        calls.append({"command": "timeout 60 su - user1 -c 'cd && oarsub -T'", "rc": 0,
+                      "stdout": f"OAR_API_TOKEN={token}\n", "stderr": ""})
+    return calls
+
+
+def test_rest_api_on_oar_2_5_asks_what_a_user_would() -> None:
+    results, host, _ = replay(only_rest_api("2.5.9 (Canicule)"), checks=["rest_api"])
+    assert results[0]["status"] == "passed", results[0]["message"]
+    body = {"resource": "/nodes=1,walltime=0:05:00", "command": "true"}
+    assert host.asked == [("GET", API + "version.json", None, None), ("GET", API + "resources.json", None, None),
+                          ("POST", "http://oar-server:6668/oarapi-priv/jobs.json", body, "oartest"),
+                          ("GET", f"http://oar-server:6668/oarapi-priv/jobs/{REST_JOB}.json", None, "oartest")]
+
+
+@pytest.mark.parametrize(("fault", "message"), [
+    ({0: {"status": -1, "error": "Request failed: <urlopen error [Errno 111] Connection refused>"}},
+     f"GET {API}version.json: no answer: Request failed: <urlopen error [Errno 111] Connection refused>"),
+    ({1: {"status": 500, "json": {"code": 500, "title": "Internal error", "message": "DB connection error"}}},
+     f"GET {API}resources.json: HTTP 500: DB connection error"),
+    ({2: {"status": 401, "json": None}}, "POST http://oar-server:6668/oarapi-priv/jobs.json: HTTP 401: HTTP Error 401"),
+    ({3: {"json": {"id": 25, "owner": "alice"}}},
+     f"GET http://oar-server:6668/oarapi-priv/jobs/{REST_JOB}.json: owner 'alice', expected oartest"),
+])
+def test_rest_api_failures_name_the_method_url_and_status(fault: dict[int, dict[str, Any]], message: str) -> None:
+    clock = Clock()
+    host = Replay(only_rest_api("2.5.9 (Canicule)"), clock)
+    calls = list(host.http_calls)
+    for index, change in fault.items():
+        calls[index] = {**calls[index], **change}
+    host.http_calls = deque(calls)
+    (result,) = smokerun.run(host, options(checks=["rest_api"]), clock=clock, sleep=clock.sleep, wall=clock)
+    assert (result["status"], result["message"]) == ("failed", message)
+
+
+def test_rest_api_on_oar_2_5_needs_the_password() -> None:
+    results, host, _ = replay(only_rest_api("2.5.9 (Canicule)"), checks=["rest_api"], api_password="")
+    assert (results[0]["status"], results[0]["message"]) == ("failed", (
+        "http://oar-server:6668/oarapi-priv/: OAR 2.5 takes jobs only at its authenticated URL: give the password "
+        "of oartest there (oar_smoke_api_password)"))
+    assert [a[0] for a in host.asked] == ["GET", "GET"]  # the public part was asked first
+
+
+def test_rest_api_on_oar_3_asks_index_then_whoami_with_a_token() -> None:
+    clock = Clock()
+    host = Replay(only_rest_api("3.0.0.dev4", "abc.def"), clock)
+    host.http_calls = deque(json.loads(REST3.read_text())["calls"])
+    opts = options(checks=["rest_api"], user="user1", api_url="http://server/api/", api_password="")
+    (result,) = smokerun.run(host, opts, clock=clock, sleep=clock.sleep, wall=clock)
+    assert (result["status"], result["message"]) == ("passed", "http://server/api/: api_version 1.0.0, whoami user1")
+    assert host.asked == [("GET", "http://server/api/", None, None), ("GET", "http://server/api/whoami", None, None)]
+
+    wrong = Replay(only_rest_api("3.0.0.dev4", "abc.def"), clock)
+    wrong.http_calls = deque(json.loads(REST3.read_text())["calls"])
+    (result,) = smokerun.run(wrong, options(checks=["rest_api"], user="user1", api_url="http://server/api",
+                                            api_password="", server="x"), clock=clock, sleep=clock.sleep, wall=clock)
+    assert result["status"] == "passed"  # a base URL without its trailing slash is the same API
