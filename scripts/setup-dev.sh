@@ -7,7 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
-APT_PACKAGES=(python3-venv nix-bin)   # nix-bin: nix-instantiate for the composition checks
+# nix-bin: nix-instantiate for the composition checks; chromium and its driver: the HTML report's
+# browser test (headless, no network)
+APT_PACKAGES=(python3-venv nix-bin chromium chromium-driver)
 
 log() { printf '[setup %(%T)T] %s\n' -1 "$*"; }
 

@@ -37,6 +37,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "api_password": {"type": "str", "default": "", "no_log": True},
     "server": {"type": "str", "default": ""},
     "build": {"type": "dict", "default": {}},
+    "report_dir": {"type": "str", "default": ""},
 }
 
 
@@ -64,6 +65,20 @@ class _SubmitHost:
         res = self.action._execute_module(module_name="ansible.builtin.uri", task_vars=self.task_vars,
                                           module_args=args)
         return int(res.get("status") or -1), res.get("json"), str(res.get("msg", "")) if res.get("failed") else ""
+
+
+def _hosts(hostvars: Any, submit: str, server: str, nodes: list[Any]) -> list[dict[str, str]]:
+    """The machines and roles the report shows: the submit host, the server, the compute nodes."""
+    out = []
+    for name in dict.fromkeys([submit, server, *[n.name for n in nodes]]):
+        if not name:
+            continue
+        hv = hostvars.get(name, {}) if hasattr(hostvars, "get") else {}
+        node = next((n for n in nodes if n.name == name), None)
+        out.append({"name": name, "role": str(hv.get("nxc_role", "") or ""),
+                    "machine": str(hv.get("oar_machine", "") or ""), "ip": str(hv.get("ansible_host", "") or ""),
+                    "address": node.address if node is not None else ""})
+    return out
 
 
 def _probe(result: Any) -> str | None:
@@ -126,10 +141,15 @@ class ActionModule(ActionBase):
                                            "(deploy first, or give the deployment file as the inventory)")
             return result
         report: dict[str, Any] = {"submit_host": submit, "user": options.user, "nodes": [n.name for n in nodes],
-                                  "addresses": options.addresses, "build": args["build"]}
+                                  "addresses": options.addresses, "build": args["build"],
+                                  "hosts": _hosts(hostvars, submit, args["server"], nodes)}
         report["started"] = time.time()
         results = smokerun.run(_SubmitHost(self, task_vars), options, progress=self._display.v)
         report.update(ended=time.time(), checks=results, summary=smokerun.summary(results))
+        if args["report_dir"]:  # on the controller, where this action runs
+            from oar_nxc import reports
+
+            result["report_files"] = reports.write(report, args["report_dir"])
         failed = [r for r in results if r["status"] == "failed"]
         result.update(changed=any(r.get("job") for r in results), results=results, report=report,
                       failed_checks=[r["name"] for r in failed],

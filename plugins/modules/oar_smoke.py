@@ -109,6 +109,14 @@ options:
         the report.
     type: dict
     default: {}
+  report_dir:
+    description:
+      - A directory on the controller where the reports are written (made if missing), outside check mode.
+      - C(report.json) (the RV(report)), C(junit.xml) (one testcase per check) and C(report.html), a self-contained
+        page (inline CSS and SVG) with a timeline of the checks and their OAR jobs, the checks and their messages,
+        the machines and roles, and the build deployed.
+    type: str
+    default: ""
 author:
   - oar-nxc developers
 extends_documentation_fragment:
@@ -142,8 +150,13 @@ results:
   elements: dict
 report:
   description:
-    - C(submit_host), C(user), C(nodes), C(addresses), C(build), C(started), C(ended), C(checks) and C(summary).
+    - C(submit_host), C(user), C(nodes), C(addresses), C(hosts) (name, role, machine, ip, address of the submit
+      host, the server and the nodes), C(build), C(started), C(ended), C(checks) and C(summary).
   returned: when the checks ran
+  type: dict
+report_files:
+  description: The paths of C(report.json), C(junit.xml) and C(report.html), by name.
+  returned: when O(report_dir) is set and the checks ran
   type: dict
 failed_checks:
   description: The names of the failed checks.

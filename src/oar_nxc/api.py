@@ -12,7 +12,8 @@ are passed to that one child process: nothing here changes ``os.environ``, the w
 directory or the signal handlers of the caller, so the functions can be called from a thread.
 Pass ``cancel=`` (a callable) to stop a run; the CLI does so from its SIGINT/SIGTERM handler.
 The run directory keeps ansible-runner's events (JSON), the smoke report (report.json,
-junit.xml), the deployment file and the machine file, with no environment variables in them.
+junit.xml, report.html with the run's phases on its timeline), the deployment file and the
+machine file, with no environment variables in them.
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ class RunResult:
     # the preflight's findings on the reservation (the OAR job, the machines' ssh ports): check, message,
     # refuse; a plan lists them, a deploy refuses on those marked refuse
     findings: list[dict[str, Any]] = field(default_factory=list)
-    phases: list[dict[str, Any]] = field(default_factory=list)  # each play: name and seconds, in order
+    phases: list[dict[str, Any]] = field(default_factory=list)  # each play: name, seconds, start, in order
+    report_html: str | None = None  # the smoke report's page, with the run's phases on its timeline
 
     @property
     def meaning(self) -> str:
@@ -232,7 +234,15 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
         failures.insert(0, refusals[0])
         bad_input = True
     report = run_dir / "report.json"
-    checks = json.loads(report.read_text())["checks"] if report.is_file() else []
+    smoke_report = json.loads(report.read_text()) if report.is_file() else {}
+    checks = smoke_report.get("checks", [])
+    phases = phases_of(events)
+    report_html = None
+    if smoke_report:  # the page again, with the phases of the whole run on its timeline
+        from oar_nxc import reports
+
+        report_html = str(run_dir / "report.html")
+        Path(report_html).write_text(reports.html(smoke_report, phases), encoding="utf-8")
     # the deployment file and machine file the run used, as oar.nxc.nxc_start reported them
     kept_deployment = kept_machines = None
     if deployment_file and os.path.isfile(deployment_file):
@@ -260,12 +270,13 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
         code = ERROR
     return RunResult(command=command, exit_code=code, status=status, rc=rc, run_dir=str(run_dir), elapsed=elapsed,
                      hosts=hosts, failures=failures, checks=checks, deployment_file=kept_deployment,
-                     machine_file=kept_machines, commands=commands, findings=findings, phases=phases_of(events))
+                     machine_file=kept_machines, commands=commands, findings=findings, phases=phases,
+                     report_html=report_html)
 
 
 def phases_of(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each play's name and wall time, from the runner events' timestamps (a play lasts until the
-    next play starts, the last one until the stats)."""
+    """Each play's name, wall time and start (epoch seconds), from the runner events' timestamps (a
+    play lasts until the next play starts, the last one until the stats)."""
     from datetime import datetime
 
     marks: list[tuple[str, float]] = []
@@ -279,7 +290,7 @@ def phases_of(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
             marks.append((str(event.get("event_data", {}).get("name", "")) if kind != "playbook_on_stats" else "",
                           when))
     marks.sort(key=lambda mark: mark[1])
-    return [{"name": name, "seconds": round(marks[i + 1][1] - when, 1)}
+    return [{"name": name, "seconds": round(marks[i + 1][1] - when, 1), "started": round(when, 3)}
             for i, (name, when) in enumerate(marks[:-1]) if name]
 
 

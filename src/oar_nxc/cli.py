@@ -127,6 +127,8 @@ def summary(result: api.RunResult) -> str:
     for failure in result.failures[:5]:
         lines.append(f"  failed: {failure}")
     lines.append(f"  run directory: {result.run_dir}")
+    if result.report_html:
+        lines.append(f"  report: {result.report_html}")
     return "\n".join(lines)
 
 

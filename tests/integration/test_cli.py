@@ -8,6 +8,7 @@ import os
 import pty
 import re
 import select
+import shutil
 import signal
 import subprocess
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import BIN, FIXTURES, REPO, clean_env
+from tests.integration import browser
 from tests.integration.conftest import run_testbed
 from tests.integration.pipeline import TESTBED_VARS, clear_jobs, copy_compositions, oar_jobs
 from tests.testbed import oar_testbed as tb
@@ -187,6 +189,35 @@ def test_exit_code_smoke_failed(setup: Setup) -> None:
     assert "oar-nxc smoke: smoke checks failed (exit 5)" in result.stdout
     assert re.search(r"^    failed   node_sshd +OAR's node sshd \(port 6667\) does not answer within 10 s on node2 "
                      r"\(machine oarnode3, 10\.213\.0\.13\)$", result.stdout, re.MULTILINE)
+
+
+def test_the_html_report_shows_what_happened(setup: Setup) -> None:
+    """With OAR's REST API down, `oar-nxc smoke` fails rest_api; a real headless chromium opens the page
+    (Debian's chromium and chromium-driver, which scripts/setup-dev.sh installs)."""
+    assert browser.available()
+    result = smoke_with_broken(setup, "smoke-api-down", [int((tb.STATE / "apache.pid").read_text())])
+    assert result.returncode == 5, result.stdout[-2000:]
+    run_dir = setup.base / "smoke-api-down"
+    page = run_dir / "report.html"
+    assert f"  report: {page}" in result.stdout.splitlines()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    seen = browser.look_at(page, run_dir / "report.png")
+    assert [entry for entry in seen.console if entry.get("level") == "SEVERE"] == []
+    assert seen.page["title"] == "OAR smoke report"
+    assert seen.page["phases"] == len(summary["phases"]) >= 2  # one bar per play of the run
+    jobs = [c for c in summary["checks"] if c.get("job") is not None]
+    assert seen.page["jobs"] == len(jobs) == 4  # batch, failing, oardel, reservation: one bar per OAR job
+    assert seen.page["checks"] == 7
+    failed = [row for row in seen.page["rows"] if row["status"] == "failed"]
+    assert [(row["check"], row["colour"]) for row in failed] == [("rest_api", "rgb(192, 57, 43)")]
+    assert failed[0]["message"].startswith("GET http://oar-server:6668/oarapi/version.json: no answer: ")
+    assert seen.page["summary"].replace("\n", " ").startswith("6 passed")
+    assert (run_dir / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    keep = os.environ.get("CI_ARTIFACTS")  # .ci/run keeps the page and its screenshot
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        for name in ("report.html", "report.png"):
+            shutil.copyfile(run_dir / name, Path(keep) / name)
 
 
 def test_exit_code_unreachable(setup: Setup) -> None:

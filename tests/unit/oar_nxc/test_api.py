@@ -86,8 +86,9 @@ def test_phases_are_the_plays_wall_times() -> None:
               {"event": "runner_on_ok", "event_data": {}},
               mark("playbook_on_play_start", "2026-11-27T18:05:40.7+00:00", "Build the composition"),
               mark("playbook_on_stats", "2026-11-27T18:05:52.9+00:00")]
-    assert api.phases_of(events) == [{"name": "Install nixos-compose and nix", "seconds": 2.5},
-                                     {"name": "Build the composition", "seconds": 12.2}]
+    assert api.phases_of(events) == [
+        {"name": "Install nixos-compose and nix", "seconds": 2.5, "started": 1795802738.2},
+        {"name": "Build the composition", "seconds": 12.2, "started": 1795802740.7}]
     assert api.phases_of(events[:1]) == []
 
 
