@@ -456,7 +456,8 @@ class Runner:
         status, answer, error = self.host.http(method, url, headers=headers, body=body,
                                                user=opts.user if auth else None,
                                                password=opts.api_password if auth else None)
-        if status < 0:
+        if status < 0:  # ansible.builtin.uri's "Status code was -1 and not [200]: Request failed: ..."
+            error = re.sub(r"^Status code was -?\d+ and not \[[^\]]*\]: ", "", error)
             raise OarNxcError(f"{method} {url}: no answer{': ' + excerpt(error, 160) if error else ''}")
         if status not in expect or not isinstance(answer, dict):
             said = (answer.get("message") or answer.get("title")) if isinstance(answer, dict) else None
