@@ -35,7 +35,7 @@ class CallbackModule(CallbackBase):
         self.plays: list[dict[str, Any]] = []
 
     def v2_playbook_on_play_start(self, play: Any) -> None:
-        self.plays.append({"play": {"name": play.get_name()}, "tasks": []})
+        self.plays.append({"play": {"name": play.get_name(), "started": time.time()}, "tasks": []})
 
     def v2_playbook_on_task_start(self, task: Any, is_conditional: bool) -> None:
         if self.plays:

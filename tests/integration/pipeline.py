@@ -28,6 +28,13 @@ class Run:
     stdout: str
     stderr: str
     argv: list[str]
+    started: float = 0.0  # epoch seconds when ansible-playbook was started
+
+    def startup(self) -> float:
+        """Seconds from starting ansible-playbook to its first play (Ansible's start-up, inventory included)."""
+        plays = (self.result or {}).get("plays", [])
+        first = plays[0]["play"].get("started") if plays else None
+        return float(first) - self.started if first else 0.0
 
     def plays(self) -> list[str]:
         return [p["play"]["name"] for p in (self.result or {}).get("plays", [])]
@@ -74,13 +81,13 @@ def playbook(name: str, *args: str, inventory: str | None = None, json_output: b
                  "OAR_NXC_RECORD": record.name} if json_output else {}
         if inventory and inventory.startswith(TESTBED_JOBS):  # a real reservation: OAR knows its job
             extra["OAR_NXC_LIVE_JOB"] = "auto"
-        start = time.monotonic()
+        start, started = time.monotonic(), time.time()
         proc = subprocess.run(argv, cwd=REPO, env=clean_env(**extra, **(env or {})), capture_output=True, text=True,
                               timeout=timeout, check=False)
         seconds = time.monotonic() - start
         text = Path(record.name).read_text()
         result = json.loads(text) if json_output and text.strip() else None
-    return Run(proc.returncode, seconds, result, proc.stdout, proc.stderr, argv)
+    return Run(proc.returncode, seconds, result, proc.stdout, proc.stderr, argv, started)
 
 
 def copy_compositions(target: Path) -> Path:
