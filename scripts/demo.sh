@@ -28,7 +28,7 @@ start=$(date +%s)
 echo "deploy.yml: $(( $(date +%s) - start )) s"
 
 report=compositions/master/.oar-nxc/reports/report.json
-step "smoke report ($report, junit.xml beside it)"
+step "smoke report ($report; junit.xml and report.html, a page with its timeline, beside it)"
 $py - "$report" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))
