@@ -21,7 +21,7 @@ import base64
 import re
 import shlex
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -223,18 +223,22 @@ class Runner:
         if blocked:
             for name in jobs:
                 self._record(name, "skipped", f"not run: {blocked} failed", seconds=0.0)
-        elif jobs:
-            # the API is asked while OAR schedules the submitted jobs, not after them
-            self._jobs(jobs, meanwhile=self._api_checks if self.options.concurrent else None)
-        self._api_checks()
+        api = self._api_checks()
+        if jobs and not blocked:
+            # the API is asked in the waits between two polls of the jobs, not after them
+            self._jobs(jobs, meanwhile=api if self.options.concurrent else None)
+        for _ in api:  # what is left of it (all of it without job checks)
+            pass
         return [self.results[name] for name in self.options.checks]
 
-    def _api_checks(self) -> None:
+    def _api_checks(self) -> Iterator[None]:
+        """The API checks, one request at a time: each ``yield`` is a point where the job polling may
+        go on before the next request."""
         for name in smoke.names("api"):
             if name in self.options.checks and name not in self.results:
                 self._start(name)
                 try:
-                    self._check_rest_api()
+                    yield from self._check_rest_api()
                 except OarNxcError as exc:
                     self._record(name, "failed", str(exc))
 
@@ -345,7 +349,7 @@ class Runner:
             self._record("reservation", "failed", f"reservation {job} for {at} not validated: {excerpt(last)}",
                          job=job)
 
-    def _jobs(self, names: list[str], meanwhile: Callable[[], None] | None = None) -> None:
+    def _jobs(self, names: list[str], meanwhile: Iterator[None] | None = None) -> None:
         pending: list[_Job] = []
         for name, args in self._specs(names):
             if name == "reservation":
@@ -359,12 +363,11 @@ class Runner:
             if not self.options.concurrent:
                 self._await(pending)
                 pending = []
-        if meanwhile is not None:
-            meanwhile()
-        self._await(pending)
+        self._await(pending, meanwhile)
 
-    def _await(self, pending: list[_Job]) -> None:
-        """One loop over every pending job: a single oarstat per poll, each job judged when it ends."""
+    def _await(self, pending: list[_Job], meanwhile: Iterator[None] | None = None) -> None:
+        """One loop over every pending job: a single oarstat per poll, each job judged when it ends.
+        Between two polls, the next step of MEANWHILE runs, and the wait is what is left of the interval."""
         failing_since: float | None = None
         while pending:
             argv = ["oarstat", "-s", "-J", *[w for j in pending for w in ("-j", str(j.job))]]
@@ -408,7 +411,12 @@ class Runner:
             if ended:
                 self._judge(ended)
             if pending:
-                self.sleep(self.options.poll_interval)
+                began = self.clock()
+                if meanwhile is not None and next(meanwhile, StopIteration) is StopIteration:
+                    meanwhile = None
+                left = self.options.poll_interval - (self.clock() - began)
+                if left > 0:
+                    self.sleep(left)
 
     def _judge(self, ended: list[_Job]) -> None:
         argv = ["oarstat", "-f", "-J", *[w for j in ended for w in ("-j", str(j.job))]]
@@ -439,15 +447,16 @@ class Runner:
         return texts[0], texts[1]
 
     # the API: OAR 3's /api or OAR 2.5's /oarapi, whichever the deployed OAR has
-    def _check_rest_api(self) -> None:
+    def _check_rest_api(self) -> Iterator[None]:
         version_out = self._run(["oarsub", "-V"])
+        yield
         found = oarjson.version(version_out.stdout)
         if found is None:
             raise OarNxcError(f"oarsub -V: no OAR version in {excerpt(version_out.stdout + version_out.stderr, 80)!r}")
         if found[0] >= 3:
-            self._rest_api_3()
+            yield from self._rest_api_3()
         else:
-            self._rest_api_2()
+            yield from self._rest_api_2()
 
     def _ask(self, method: str, url: str, *, expect: tuple[int, ...] = (200,), auth: bool = False,
              body: Any = None, headers: dict[str, str] | None = None) -> Any:
@@ -467,7 +476,7 @@ class Runner:
             raise OarNxcError(f"{method} {url}: HTTP {status}{why}{shape}")
         return answer
 
-    def _rest_api_2(self) -> None:
+    def _rest_api_2(self) -> Iterator[None]:
         """OAR 2.5 (oar-restful-api): its version and resources, then a job submitted as the smoke user
         through the authenticated URL and read back."""
         opts = self.options
@@ -475,7 +484,9 @@ class Runner:
         api = api if api.endswith("/") else api + "/"
         private = opts.api_private_url or re.sub(r"/oarapi/$", "/oarapi-priv/", api)
         version = self._ask("GET", api + "version.json")
+        yield
         resources = self._ask("GET", api + "resources.json")
+        yield
         if not opts.api_password:
             raise OarNxcError(f"{private}: OAR 2.5 takes jobs only at its authenticated URL: give the password of "
                               f"{opts.user} there (oar_smoke_api_password)")
@@ -483,6 +494,7 @@ class Runner:
         if opts.job_types:
             body["type"] = list(opts.job_types)
         posted = self._ask("POST", private + "jobs.json", expect=(200, 201, 202), auth=True, body=body)
+        yield
         job_id = posted.get("id")
         if not isinstance(job_id, int) or isinstance(job_id, bool):
             raise OarNxcError(f"POST {private}jobs.json: no job id in the answer ({excerpt(str(posted), 120)})")
@@ -494,15 +506,17 @@ class Runner:
             f"{resources.get('total', '?')} resources; job {job_id} submitted as {opts.user} and read back "
             f"({job.get('state', '?')})"))
 
-    def _rest_api_3(self) -> None:
+    def _rest_api_3(self) -> Iterator[None]:
         """OAR 3 (FastAPI): its index, then ``whoami`` with a token from ``oarsub -T``."""
         opts = self.options
         api = opts.api_url or f"http://{opts.server}/api/"
         api = api if api.endswith("/") else api + "/"
         root = self._ask("GET", api)
+        yield
         if "api_version" not in root:
             raise OarNxcError(f"GET {api}: HTTP 200, api_version missing")
         token_out = self._run(["oarsub", "-T"], opts.user)
+        yield
         token = next((w.split("=", 1)[1] for w in token_out.stdout.split() if w.startswith("OAR_API_TOKEN=")), "")
         if not token:
             raise OarNxcError(f"oarsub -T as {opts.user} gave no OAR_API_TOKEN (rc {token_out.rc})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shlex
@@ -43,10 +44,12 @@ class Replay:
         self.seen: list[str] = []
         self.http_calls: deque[dict[str, Any]] = deque(json.loads(REST.read_text())["calls"][:4])
         self.asked: list[tuple[str, str, Any, str | None]] = []
+        self.log: list[str] = []  # commands and HTTP requests, in the order they were made
         self.clock = clock
 
     def run(self, command: str) -> smokerun.Output:
         self.seen.append(command)
+        self.log.append(command)
         self.clock.now += 0.1
         words = shlex.split(command)
         jobs = [words[i + 1] for i, w in enumerate(words) if w == "-j"]
@@ -69,6 +72,7 @@ class Replay:
              user: str | None = None, password: str | None = None) -> tuple[int, Any, str]:
         """The recorded API answers, in order; a test may replace one (a stopped API, a wrong password)."""
         self.asked.append((method, url, body, user))
+        self.log.append(f"{method} {url}")
         if not self.http_calls:
             raise AssertionError(f"not recorded: {method} {url}")
         call = self.http_calls.popleft()
@@ -144,11 +148,19 @@ def test_the_recorded_run_passes_with_the_same_commands() -> None:
         "reservation": f"job {JOBS['reservation']} reserved for {WHEN}: Reservation valid, then cancelled",
         "rest_api": f"{API}: OAR 2.5.9 (Canicule), API 1.0.2, 8 resources; job {REST_JOB} submitted as oartest and "
                     "read back (Waiting)"}
-    # the run asks exactly what the real run asked; the API now while OAR schedules the jobs, before the first poll
+    # the run asks exactly what the real run asked; the API now in the waits between polls of the jobs
     expected = [c["command"] for c in recorded()]
     expected.remove("timeout 60 oarsub -V")
     first_poll = next(i for i, c in enumerate(expected) if c.startswith("timeout 60 oarstat -s -J"))
-    assert host.seen == [*expected[:first_poll], "timeout 60 oarsub -V", *expected[first_poll:]]
+    assert host.seen == [*expected[:first_poll + 1], "timeout 60 oarsub -V", *expected[first_poll + 1:]]
+    api = [i for i, e in enumerate(host.log) if e == "timeout 60 oarsub -V" or e.startswith(("GET", "POST"))]
+    polls = [i for i, e in enumerate(host.log) if e.startswith("timeout 60 oarstat -s -J")]
+    assert len(api) == 5
+    # while jobs are pending, a poll of the jobs comes between two API requests; after the last poll, the rest
+    waits = [(before, after) for before, after in itertools.pairwise(api) if after < polls[-1]]
+    assert len(waits) >= 2
+    for before, after in waits:
+        assert any(i in polls for i in range(before, after)), host.log[before:after]
     jobs = {r["name"]: (r.get("job"), r.get("job_hosts")) for r in results}
     assert jobs["batch_job"] == (int(JOBS["batch_job"]), ["oarnode2", "oarnode3"])
     assert jobs["oardel"] == (int(JOBS["oardel"]), ["oarnode2"])
