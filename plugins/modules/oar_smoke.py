@@ -16,9 +16,10 @@ description:
     check uses M(ansible.builtin.uri) on that host.
   - The gate checks come first (C(node_sshd) reads each node's probe in O(probe_var), C(resources_alive) polls
     C(oarnodes -s -J)); when one fails, the job checks are recorded as skipped.
-  - "The job checks are submitted together (the reservation first) and awaited in one bounded loop that reads
-    every pending job with one C(oarstat -s -J -j A -j B ...); each is judged on its own. With O(concurrent) their
-    jobs are of type C(timesharing=*,*) so that OAR runs them side by side."
+  - "The job checks are submitted together and awaited in one bounded loop that reads every pending job with one
+    C(oarstat -s -J -j A -j B ...); each is judged on its own. With O(concurrent) their jobs are of type
+    C(timesharing=*,*) so that OAR runs them side by side, and the reservation (for a slot after the jobs' walltime)
+    and the REST API are asked in the waits between two polls."
   - A command that fails (exit status not 0, for example a database that does not answer) fails its check after
     O(grace) seconds with the command's own error; it is not retried until the job timeout.
   - The action never fails because a check failed; it returns the results (the C(oar_smoke) role writes the reports,

@@ -2,9 +2,10 @@
 
 The order is the table of :mod:`oar_nxc.smoke`: the gate checks first (each node's OAR sshd
 answered, every resource is Alive); when one fails the job checks are recorded as skipped. The
-job checks are then *submitted together* (the reservation first, so that it is validated on free
-nodes) and awaited in one bounded loop that reads every pending job with a single ``oarstat``;
-each check is still judged on its own, and a failed check never hides another one. With
+job checks are then *submitted together* and awaited in one bounded loop that reads every pending
+job with a single ``oarstat``; each check is still judged on its own, and a failed check never
+hides another one. The reservation (for a time after the other jobs' walltime, so that it is
+validated on free nodes) and the REST API are asked in the waits between two polls. With
 ``concurrent`` (the default) the jobs are of type ``timesharing=*,*`` so that OAR runs them side
 by side on the same nodes; without it each job is awaited before the next is submitted.
 
@@ -18,6 +19,7 @@ commands over the submit host's Ansible connection; the unit tests replay record
 from __future__ import annotations
 
 import base64
+import itertools
 import re
 import shlex
 import time
@@ -104,6 +106,14 @@ class Options:
     @property
     def addresses(self) -> list[str]:
         return [n.address for n in self.nodes]
+
+
+def reservation_minutes(walltime: str) -> int:
+    """Minutes from now to the reservation check's slot: after the smoke jobs' walltime (``H:MM:SS``),
+    so that OAR validates it on nodes those jobs no longer hold, whatever their types."""
+    parts = [int(p) for p in walltime.split(":") if p.isdigit()] if walltime else []
+    seconds = sum(value * 60 ** (len(parts) - 1 - i) for i, value in enumerate(parts)) if parts else 300
+    return -(-seconds // 60) + 2
 
 
 def command_line(argv: list[str], user: str | None = None, timeout: int = COMMAND_TIMEOUT) -> str:
@@ -312,8 +322,7 @@ class Runner:
             "failing_job": ["-l", f"nodes=1,{walltime}", "-p", first, inline(FAILING_SCRIPT)],
             "oardel": ["-l", f"nodes=1,{walltime}", "-p", first, "sleep 300"],
         }
-        order = (["reservation"] if "reservation" in names else []) + [n for n in names if n != "reservation"]
-        return [(n, specs.get(n, [])) for n in order]
+        return [(n, specs.get(n, [])) for n in names]
 
     def _submit(self, name: str, args: list[str]) -> int | None:
         out = self._run(["oarsub", *self._types(), *args], self.options.user)
@@ -325,15 +334,17 @@ class Runner:
             self._record(name, "failed", str(exc))
             return None
 
-    def _reservation(self) -> None:
+    def _reservation(self) -> Iterator[None]:
         self._start("reservation")
-        when = self._run(["date", "-d", "+5 min", "+%F %T"])
+        when = self._run(["date", "-d", f"+{reservation_minutes(self.options.walltime)} min", "+%F %T"])
+        yield
         if when.rc != 0:
             self._record("reservation", "failed", f"date on {self.options.submit} failed: {excerpt(when.stderr)}")
             return
         at = when.stdout.strip()
         out = self._run(["oarsub", *self._types(), "-r", at, "-l", "nodes=1,walltime=0:01:00", "-p",
                          property_of(self.options.addresses[:1]), "sleep 1"], self.options.user)
+        yield
         try:
             job = oarjson.job_id(out.stdout)
         except OarNxcError:
@@ -351,9 +362,15 @@ class Runner:
 
     def _jobs(self, names: list[str], meanwhile: Iterator[None] | None = None) -> None:
         pending: list[_Job] = []
+        concurrent = self.options.concurrent
+        if "reservation" in names:
+            if concurrent:  # asked in the waits, before what MEANWHILE asks
+                meanwhile = itertools.chain(self._reservation(), meanwhile or ())
+            else:
+                for _ in self._reservation():
+                    pass
         for name, args in self._specs(names):
             if name == "reservation":
-                self._reservation()
                 continue
             self._start(name)
             job = self._submit(name, args)

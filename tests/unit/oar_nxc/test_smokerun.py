@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 import shlex
@@ -42,7 +41,7 @@ class Replay:
                 self.queues[call["command"]].append(smokerun.Output(call["rc"], call["stdout"], call["stderr"]))
         self.last: dict[str, smokerun.Output] = {}
         self.seen: list[str] = []
-        self.http_calls: deque[dict[str, Any]] = deque(json.loads(REST.read_text())["calls"][:4])
+        self.http_calls: deque[dict[str, Any]] = deque(json.loads(RECORDED.read_text())["http"])
         self.asked: list[tuple[str, str, Any, str | None]] = []
         self.log: list[str] = []  # commands and HTTP requests, in the order they were made
         self.clock = clock
@@ -129,7 +128,7 @@ def recorded_jobs() -> dict[str, str]:
 
 
 JOBS = recorded_jobs()
-REST_JOB = json.loads(REST.read_text())["calls"][2]["json"]["id"]
+REST_JOB = json.loads(RECORDED.read_text())["http"][2]["json"]["id"]
 WHEN = next(c["stdout"].strip() for c in recorded() if c["command"].startswith("timeout 60 date "))
 
 
@@ -148,19 +147,18 @@ def test_the_recorded_run_passes_with_the_same_commands() -> None:
         "reservation": f"job {JOBS['reservation']} reserved for {WHEN}: Reservation valid, then cancelled",
         "rest_api": f"{API}: OAR 2.5.9 (Canicule), API 1.0.2, 8 resources; job {REST_JOB} submitted as oartest and "
                     "read back (Waiting)"}
-    # the run asks exactly what the real run asked; the API now in the waits between polls of the jobs
-    expected = [c["command"] for c in recorded()]
-    expected.remove("timeout 60 oarsub -V")
-    first_poll = next(i for i, c in enumerate(expected) if c.startswith("timeout 60 oarstat -s -J"))
-    assert host.seen == [*expected[:first_poll + 1], "timeout 60 oarsub -V", *expected[first_poll + 1:]]
-    api = [i for i, e in enumerate(host.log) if e == "timeout 60 oarsub -V" or e.startswith(("GET", "POST"))]
-    polls = [i for i, e in enumerate(host.log) if e.startswith("timeout 60 oarstat -s -J")]
-    assert len(api) == 5
-    # while jobs are pending, a poll of the jobs comes between two API requests; after the last poll, the rest
-    waits = [(before, after) for before, after in itertools.pairwise(api) if after < polls[-1]]
-    assert len(waits) >= 2
-    for before, after in waits:
-        assert any(i in polls for i in range(before, after)), host.log[before:after]
+    assert host.seen == [c["command"] for c in recorded()]  # the run asks exactly what the real run asked
+    # the jobs are submitted first; the reservation and the API are asked in the waits between two polls
+    log = host.log
+    polls = [i for i, e in enumerate(log) if e.startswith("timeout 60 oarstat -s -J")]
+    date = next(i for i, e in enumerate(log) if e.startswith("timeout 60 date "))
+    reserve = next(i for i, e in enumerate(log) if " -r " in e)
+    version = log.index("timeout 60 oarsub -V")
+    assert max(i for i, e in enumerate(log) if "oarsub" in e and " -r " not in e and "-V" not in e) < polls[0] < date
+    assert any(date < p < reserve for p in polls)
+    assert any(reserve < p < version for p in polls)
+    methods = [e.split(" ")[0] for e in log[version + 1:] if e.startswith(("GET", "POST"))]
+    assert methods == ["GET", "GET", "POST", "GET"]
     jobs = {r["name"]: (r.get("job"), r.get("job_hosts")) for r in results}
     assert jobs["batch_job"] == (int(JOBS["batch_job"]), ["oarnode2", "oarnode3"])
     assert jobs["oardel"] == (int(JOBS["oardel"]), ["oarnode2"])
