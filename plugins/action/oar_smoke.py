@@ -27,7 +27,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "job_types": {"type": "list", "elements": "str", "default": []},
     "walltime": {"type": "str", "default": "0:05:00"},
     "job_timeout": {"type": "int", "default": 120},
-    "poll_interval": {"type": "int", "default": 2},
+    "poll_interval": {"type": "int", "default": 1},
     "concurrent": {"type": "bool", "default": True},
     "grace": {"type": "int", "default": 10},
     "sshd_port": {"type": "int", "default": 6667},

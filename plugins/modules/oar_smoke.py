@@ -64,9 +64,10 @@ options:
     type: int
     default: 120
   poll_interval:
-    description: Seconds between two polls.
+    description:
+      - Seconds between two polls (one C(oarstat) for every pending job); the reservation and API steps run in them.
     type: int
-    default: 2
+    default: 1
   concurrent:
     description: Jobs of type C(timesharing=*,*), run side by side; false awaits each job before the next.
     type: bool

@@ -91,7 +91,7 @@ class Options:
     job_types: list[str] = field(default_factory=list)
     walltime: str = "0:05:00"
     job_timeout: float = 120
-    poll_interval: float = 2
+    poll_interval: float = 1
     concurrent: bool = True
     grace: float = 10
     sshd_port: int = 6667
@@ -106,6 +106,9 @@ class Options:
     @property
     def addresses(self) -> list[str]:
         return [n.address for n in self.nodes]
+
+
+SUBMIT_ORDER = ("oardel", "batch_job", "failing_job")
 
 
 def reservation_minutes(walltime: str) -> int:
@@ -322,7 +325,9 @@ class Runner:
             "failing_job": ["-l", f"nodes=1,{walltime}", "-p", first, inline(FAILING_SCRIPT)],
             "oardel": ["-l", f"nodes=1,{walltime}", "-p", first, "sleep 300"],
         }
-        return [(n, specs.get(n, [])) for n in names]
+        # the longest first (oardel waits for Running, then for its deletion): the checks overlap the most
+        first_ones = [n for n in SUBMIT_ORDER if n in names]
+        return [(n, specs.get(n, [])) for n in first_ones + [n for n in names if n not in first_ones]]
 
     def _submit(self, name: str, args: list[str]) -> int | None:
         out = self._run(["oarsub", *self._types(), *args], self.options.user)
@@ -384,7 +389,8 @@ class Runner:
 
     def _await(self, pending: list[_Job], meanwhile: Iterator[None] | None = None) -> None:
         """One loop over every pending job: a single oarstat per poll, each job judged when it ends.
-        Between two polls, the next step of MEANWHILE runs, and the wait is what is left of the interval."""
+        Between two polls, the steps of MEANWHILE run for as long as the interval lasts, and the wait
+        is what is left of it."""
         failing_since: float | None = None
         while pending:
             argv = ["oarstat", "-s", "-J", *[w for j in pending for w in ("-j", str(j.job))]]
@@ -429,8 +435,9 @@ class Runner:
                 self._judge(ended)
             if pending:
                 began = self.clock()
-                if meanwhile is not None and next(meanwhile, StopIteration) is StopIteration:
-                    meanwhile = None
+                while meanwhile is not None and self.clock() - began < self.options.poll_interval:
+                    if next(meanwhile, StopIteration) is StopIteration:
+                        meanwhile = None
                 left = self.options.poll_interval - (self.clock() - began)
                 if left > 0:
                     self.sleep(left)
