@@ -36,7 +36,7 @@ MARK="# oar-testbed"
 t0=${EPOCHREALTIME/./}
 log() { local us=$(( ${EPOCHREALTIME/./} - t0 )); printf '[testbed %3d.%02ds] %s\n' $((us / 1000000)) $((us % 1000000 / 10000)) "$*"; }
 die() { echo "testbed: $*" >&2; exit 1; }
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+alive() { local pid; pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
 node_ip() { echo "$NET.$((10 + $1))"; }
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces, sshd, PostgreSQL)"
