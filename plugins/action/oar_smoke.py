@@ -38,6 +38,7 @@ ARGUMENT_SPEC: dict[str, Any] = {
     "server": {"type": "str", "default": ""},
     "build": {"type": "dict", "default": {}},
     "report_dir": {"type": "str", "default": ""},
+    "fail": {"type": "bool", "default": False},
 }
 
 
@@ -151,8 +152,16 @@ class ActionModule(ActionBase):
 
             result["report_files"] = reports.write(report, args["report_dir"])
         failed = [r for r in results if r["status"] == "failed"]
+        where = f" (reports in {args['report_dir']})" if args["report_dir"] else ""
+        for line in smokerun.lines(results):  # what a person reads first, on the controller's output
+            self._display.display(f"  {line}")
         result.update(changed=any(r.get("job") for r in results), results=results, report=report,
                       failed_checks=[r["name"] for r in failed],
+                      ansible_facts={"oar_smoke_results": results, "oar_smoke_report": report},
                       msg=f"{report['summary']['passed']} passed, {len(failed)} failed, "
-                          f"{report['summary']['skipped']} skipped")
+                          f"{report['summary']['skipped']} skipped{where}")
+        if failed and args["fail"]:  # after the reports: the verdict, naming each failed check
+            result.update(failed=True, msg=(
+                f"OAR smoke: {len(failed)} of {len(results)} checks failed: "
+                + "; ".join(f"{r['name']}: {r['message']}" for r in failed) + where))
         return result

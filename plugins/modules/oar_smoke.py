@@ -111,6 +111,12 @@ options:
         the report.
     type: dict
     default: {}
+  fail:
+    description:
+      - Fail the task when a check failed, after the reports are written; the message names each failed check with
+        its message. Each check's line is printed either way.
+    type: bool
+    default: false
   report_dir:
     description:
       - A directory on the controller where the reports are written (made if missing), outside check mode.

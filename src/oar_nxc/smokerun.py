@@ -556,6 +556,11 @@ def run(host: Host, options: Options, **kwargs: Any) -> list[dict[str, Any]]:
     return Runner(host, options, **kwargs).run()
 
 
+def lines(results: list[dict[str, Any]]) -> list[str]:
+    """One line per check: ``passed   batch_job         8.8s  job 3 on 2 nodes: ...``."""
+    return [f"{r['status']:<8} {r['name']:<16} {float(r.get('seconds') or 0):>5.1f}s  {r['message']}" for r in results]
+
+
 def summary(results: list[dict[str, Any]]) -> dict[str, int]:
     return {status: sum(1 for r in results if r["status"] == status) for status in ("passed", "failed", "skipped")}
 

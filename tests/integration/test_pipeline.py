@@ -209,7 +209,7 @@ def test_smoke_fails_fast_naming_a_broken_node(deployed: Deployed) -> None:
     assert broken.rc == 2
     assert broken.seconds < 60
     failures = broken.failures()  # the verdict, after the reports are written
-    assert [f.split(" @ ")[0] for f in failures] == ["oar.nxc.oar_smoke : Check that no smoke check failed"]
+    assert [f.split(" @ ")[0] for f in failures] == ["oar.nxc.oar_smoke : Run the smoke checks on frontend"]
     assert ("OAR smoke: 1 of 7 checks failed: node_sshd: OAR's node sshd (port 6667) does not answer within 10 s "
             "on node1 (machine oarnode2, 10.213.0.12)") in failures[0]
     report = deployed.report()
@@ -230,7 +230,7 @@ def test_smoke_fails_fast_with_oars_own_error_when_its_database_is_down(deployed
     assert broken.rc == 2, broken.explain()
     assert broken.seconds < 30
     failures = broken.failures()
-    assert [f.split(" @ ")[0] for f in failures] == ["oar.nxc.oar_smoke : Check that no smoke check failed"]
+    assert [f.split(" @ ")[0] for f in failures] == ["oar.nxc.oar_smoke : Run the smoke checks on frontend"]
     assert "resources_alive: oarnodes -s -J failed (rc 25): DB connection error, exiting." in failures[0]
     # the inventory could not read the job either, and said why instead of failing
     assert f"OAR job {deployed.reservation.job_id} not read" in " ".join(broken.stderr.split())

@@ -370,3 +370,9 @@ def test_rest_api_on_oar_3_asks_index_then_whoami_with_a_token() -> None:
     (result,) = smokerun.run(wrong, options(checks=["rest_api"], user="user1", api_url="http://server/api",
                                             api_password="", server="x"), clock=clock, sleep=clock.sleep, wall=clock)
     assert result["status"] == "passed"  # a base URL without its trailing slash is the same API
+
+
+def test_lines_are_what_the_action_prints() -> None:
+    results, _, _ = replay(recorded(), checks=["resources_alive"])
+    assert smokerun.lines(results) == [f"passed   resources_alive  {results[0]['seconds']:>5.1f}s  "
+                                       "4 resources Alive on oarnode2, oarnode3"]
