@@ -23,7 +23,7 @@ import itertools
 import re
 import shlex
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -109,6 +109,7 @@ class Options:
 
 
 SUBMIT_ORDER = ("oardel", "batch_job", "failing_job")
+WAIT = "wait"  # a step that has nothing to do before the next poll
 
 
 def reservation_minutes(walltime: str) -> int:
@@ -240,11 +241,12 @@ class Runner:
         if jobs and not blocked:
             # the API is asked in the waits between two polls of the jobs, not after them
             self._jobs(jobs, meanwhile=api if self.options.concurrent else None)
-        for _ in api:  # what is left of it (all of it without job checks)
-            pass
+        for step in api:  # what is left of it (all of it without job checks)
+            if step == WAIT:
+                self.sleep(self.options.poll_interval)
         return [self.results[name] for name in self.options.checks]
 
-    def _api_checks(self) -> Iterator[None]:
+    def _api_checks(self) -> Iterator[str | None]:
         """The API checks, one request at a time: each ``yield`` is a point where the job polling may
         go on before the next request."""
         for name in smoke.names("api"):
@@ -339,17 +341,17 @@ class Runner:
             self._record(name, "failed", str(exc))
             return None
 
-    def _reservation(self) -> Iterator[None]:
+    def _reservation(self) -> Iterator[str | None]:
         self._start("reservation")
         when = self._run(["date", "-d", f"+{reservation_minutes(self.options.walltime)} min", "+%F %T"])
-        yield
+        yield None
         if when.rc != 0:
             self._record("reservation", "failed", f"date on {self.options.submit} failed: {excerpt(when.stderr)}")
             return
         at = when.stdout.strip()
         out = self._run(["oarsub", *self._types(), "-r", at, "-l", "nodes=1,walltime=0:01:00", "-p",
                          property_of(self.options.addresses[:1]), "sleep 1"], self.options.user)
-        yield
+        yield None
         try:
             job = oarjson.job_id(out.stdout)
         except OarNxcError:
@@ -365,7 +367,7 @@ class Runner:
             self._record("reservation", "failed", f"reservation {job} for {at} not validated: {excerpt(last)}",
                          job=job)
 
-    def _jobs(self, names: list[str], meanwhile: Iterator[None] | None = None) -> None:
+    def _jobs(self, names: list[str], meanwhile: Iterator[str | None] | None = None) -> None:
         pending: list[_Job] = []
         concurrent = self.options.concurrent
         if "reservation" in names:
@@ -387,7 +389,7 @@ class Runner:
                 pending = []
         self._await(pending, meanwhile)
 
-    def _await(self, pending: list[_Job], meanwhile: Iterator[None] | None = None) -> None:
+    def _await(self, pending: list[_Job], meanwhile: Iterator[str | None] | None = None) -> None:
         """One loop over every pending job: a single oarstat per poll, each job judged when it ends.
         Between two polls, the steps of MEANWHILE run for as long as the interval lasts, and the wait
         is what is left of it."""
@@ -436,8 +438,11 @@ class Runner:
             if pending:
                 began = self.clock()
                 while meanwhile is not None and self.clock() - began < self.options.poll_interval:
-                    if next(meanwhile, StopIteration) is StopIteration:
+                    step = next(meanwhile, StopIteration)
+                    if step is StopIteration:
                         meanwhile = None
+                    elif step == WAIT:
+                        break
                 left = self.options.poll_interval - (self.clock() - began)
                 if left > 0:
                     self.sleep(left)
@@ -471,9 +476,9 @@ class Runner:
         return texts[0], texts[1]
 
     # the API: OAR 3's /api or OAR 2.5's /oarapi, whichever the deployed OAR has
-    def _check_rest_api(self) -> Iterator[None]:
+    def _check_rest_api(self) -> Iterator[str | None]:
         version_out = self._run(["oarsub", "-V"])
-        yield
+        yield None
         found = oarjson.version(version_out.stdout)
         if found is None:
             raise OarNxcError(f"oarsub -V: no OAR version in {excerpt(version_out.stdout + version_out.stderr, 80)!r}")
@@ -500,7 +505,7 @@ class Runner:
             raise OarNxcError(f"{method} {url}: HTTP {status}{why}{shape}")
         return answer
 
-    def _rest_api_2(self) -> Iterator[None]:
+    def _rest_api_2(self) -> Iterator[str | None]:
         """OAR 2.5 (oar-restful-api): its version and resources, then a job submitted as the smoke user
         through the authenticated URL and read back."""
         opts = self.options
@@ -508,39 +513,61 @@ class Runner:
         api = api if api.endswith("/") else api + "/"
         private = opts.api_private_url or re.sub(r"/oarapi/$", "/oarapi-priv/", api)
         version = self._ask("GET", api + "version.json")
-        yield
+        yield None
         resources = self._ask("GET", api + "resources.json")
-        yield
+        yield None
         if not opts.api_password:
             raise OarNxcError(f"{private}: OAR 2.5 takes jobs only at its authenticated URL: give the password of "
                               f"{opts.user} there (oar_smoke_api_password)")
-        body: dict[str, Any] = {"resource": f"/nodes=1,walltime={opts.walltime}", "command": "true"}
+        # a job that is still there when it is deleted: the check leaves no job behind
+        body: dict[str, Any] = {"resource": f"/nodes=1,walltime={opts.walltime}", "command": "sleep 60"}
         if opts.job_types:
             body["type"] = list(opts.job_types)
         posted = self._ask("POST", private + "jobs.json", expect=(200, 201, 202), auth=True, body=body)
-        yield
+        yield None
         job_id = posted.get("id")
         if not isinstance(job_id, int) or isinstance(job_id, bool):
             raise OarNxcError(f"POST {private}jobs.json: no job id in the answer ({excerpt(str(posted), 120)})")
         job = self._ask("GET", f"{private}jobs/{job_id}.json", auth=True)
+        yield None
         if job.get("owner") != opts.user:
+            self._ask("DELETE", f"{private}jobs/{job_id}.json", expect=(200, 202), auth=True)
             raise OarNxcError(f"GET {private}jobs/{job_id}.json: owner {job.get('owner')!r}, expected {opts.user}")
+        self._ask("DELETE", f"{private}jobs/{job_id}.json", expect=(200, 202), auth=True)
+        final = yield from self._until_ended(job_id, "deleted through the API")
         self._record("rest_api", "passed", (
             f"{api}: OAR {version.get('oar_version', '?')}, API {version.get('api_version', '?')}, "
-            f"{resources.get('total', '?')} resources; job {job_id} submitted as {opts.user} and read back "
-            f"({job.get('state', '?')})"))
+            f"{resources.get('total', '?')} resources; job {job_id} submitted as {opts.user}, read back "
+            f"({job.get('state', '?')}) and deleted ({final})"), job=job_id)
 
-    def _rest_api_3(self) -> Iterator[None]:
+    def _until_ended(self, job_id: int, what: str) -> Generator[str | None, None, str | None]:
+        """Steps that poll JOB_ID until OAR ends it (bounded by job_timeout); each wait yields WAIT. Its
+        final state is the generator's value."""
+        deadline = self.clock() + self.options.job_timeout
+        state = None
+        while True:
+            argv = ["oarstat", "-s", "-J", "-j", str(job_id)]
+            out = self._run(argv)
+            if out.rc == 0:
+                state = oarjson.job_states(out.stdout, " ".join(argv)).get(str(job_id), state)
+            if state in oarjson.FINAL_STATES:
+                return state
+            if self.clock() >= deadline:
+                raise OarNxcError(f"job {job_id} ({what}) is still {state or 'unknown to oarstat'} after "
+                                  f"{self.options.job_timeout:g} s")
+            yield WAIT
+
+    def _rest_api_3(self) -> Iterator[str | None]:
         """OAR 3 (FastAPI): its index, then ``whoami`` with a token from ``oarsub -T``."""
         opts = self.options
         api = opts.api_url or f"http://{opts.server}/api/"
         api = api if api.endswith("/") else api + "/"
         root = self._ask("GET", api)
-        yield
+        yield None
         if "api_version" not in root:
             raise OarNxcError(f"GET {api}: HTTP 200, api_version missing")
         token_out = self._run(["oarsub", "-T"], opts.user)
-        yield
+        yield None
         token = next((w.split("=", 1)[1] for w in token_out.stdout.split() if w.startswith("OAR_API_TOKEN=")), "")
         if not token:
             raise OarNxcError(f"oarsub -T as {opts.user} gave no OAR_API_TOKEN (rc {token_out.rc})")

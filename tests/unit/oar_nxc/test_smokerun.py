@@ -16,6 +16,7 @@ from oar_nxc.errors import OarNxcError
 
 RECORDED = Path(__file__).parents[2] / "fixtures" / "oar" / "smoke-run-2.5.9.json"
 REST = Path(__file__).parents[2] / "fixtures" / "oar" / "rest-2.5.9.json"  # the testbed's oar-restful-api
+WRONG_PASSWORD = json.loads(REST.read_text())["calls"][4]
 REST3 = Path(__file__).parents[2] / "fixtures" / "oar" / "rest-3-shapes.json"
 API = "http://oar-server:6668/oarapi/"
 DB_DOWN = smokerun.Output(1, "", "[oarnodes] DB connection error: could not connect to server\n")
@@ -146,8 +147,8 @@ def test_the_recorded_run_passes_with_the_same_commands() -> None:
         "failing_job": f"job {JOBS['failing_job']}: Terminated with exit_code 768 (exit status 3)",
         "oardel": f"job {JOBS['oardel']}: Running, oardel, then Error",
         "reservation": f"job {JOBS['reservation']} reserved for {WHEN}: Reservation valid, then cancelled",
-        "rest_api": f"{API}: OAR 2.5.9 (Canicule), API 1.0.2, 8 resources; job {REST_JOB} submitted as oartest and "
-                    f"read back ({REST_STATE})"}
+        "rest_api": f"{API}: OAR 2.5.9 (Canicule), API 1.0.2, 8 resources; job {REST_JOB} submitted as oartest, "
+                    f"read back ({REST_STATE}) and deleted (Error)"}
     # the run asks what the real run asked, as many times (the order depends on the clock, and the
     # replay's is simulated); every job is awaited with one oarstat per poll until it ends
     others = Counter(c["command"] for c in recorded() if not c["command"].startswith("timeout 60 oarstat -s -J"))
@@ -186,7 +187,8 @@ def test_one_after_the_other_without_concurrent() -> None:
     for command in host.seen:
         if "oarsub -l" in command:
             steps.append("submit")
-        elif command.startswith("timeout 60 oarstat -s") and steps[-1] != (job := command.split("-j ")[-1]):
+        elif (command.startswith("timeout 60 oarstat -s") and steps[-1] != (job := command.split("-j ")[-1])
+              and job != str(REST_JOB)):  # the API's own job, polled until its deletion ends it
             steps.append(job)
     assert steps == ["submit", JOBS["oardel"], "submit", JOBS["batch_job"], "submit", JOBS["failing_job"]]
     assert not any("timesharing" in c for c in host.seen)
@@ -312,6 +314,8 @@ def test_plan() -> None:
 
 def only_rest_api(version: str, token: str = "") -> list[dict[str, Any]]:
     calls = [{"command": "timeout 60 oarsub -V", "rc": 0, "stdout": f"OAR version : {version}\n", "stderr": ""}]
+    # the recorded polls of the job the API took, until its deletion ended it
+    calls += [c for c in recorded() if c["command"] == f"timeout 60 oarstat -s -J -j {REST_JOB}"]
     if token:
         calls.append({"command": "timeout 60 su - user1 -c 'cd && oarsub -T'", "rc": 0,
                       "stdout": f"OAR_API_TOKEN={token}\n", "stderr": ""})
@@ -321,10 +325,13 @@ def only_rest_api(version: str, token: str = "") -> list[dict[str, Any]]:
 def test_rest_api_on_oar_2_5_asks_what_a_user_would() -> None:
     results, host, _ = replay(only_rest_api("2.5.9 (Canicule)"), checks=["rest_api"])
     assert results[0]["status"] == "passed", results[0]["message"]
-    body = {"resource": "/nodes=1,walltime=0:05:00", "command": "true"}
+    body = {"resource": "/nodes=1,walltime=0:05:00", "command": "sleep 60"}
     assert host.asked == [("GET", API + "version.json", None, None), ("GET", API + "resources.json", None, None),
                           ("POST", "http://oar-server:6668/oarapi-priv/jobs.json", body, "oartest"),
-                          ("GET", f"http://oar-server:6668/oarapi-priv/jobs/{REST_JOB}.json", None, "oartest")]
+                          ("GET", f"http://oar-server:6668/oarapi-priv/jobs/{REST_JOB}.json", None, "oartest"),
+                          ("DELETE", f"http://oar-server:6668/oarapi-priv/jobs/{REST_JOB}.json", None, "oartest")]
+    assert results[0]["job"] == REST_JOB
+    assert host.seen[-1] == f"timeout 60 oarstat -s -J -j {REST_JOB}"  # awaited until OAR ended it
 
 
 @pytest.mark.parametrize(("fault", "message"), [
@@ -333,7 +340,9 @@ def test_rest_api_on_oar_2_5_asks_what_a_user_would() -> None:
      f"GET {API}version.json: no answer: Request failed: <urlopen error [Errno 111] Connection refused>"),
     ({1: {"status": 500, "json": {"code": 500, "title": "Internal error", "message": "DB connection error"}}},
      f"GET {API}resources.json: HTTP 500: DB connection error"),
-    ({2: {"status": 401, "json": None}}, "POST http://oar-server:6668/oarapi-priv/jobs.json: HTTP 401: HTTP Error 401"),
+    # a wrong password, as Apache answered it on the testbed (an HTML page, no JSON)
+    ({2: {k: WRONG_PASSWORD[k] for k in ("status", "json")}},
+     "POST http://oar-server:6668/oarapi-priv/jobs.json: HTTP 401: HTTP Error 401"),
     ({3: {"json": {"id": 25, "owner": "alice"}}},
      f"GET http://oar-server:6668/oarapi-priv/jobs/{REST_JOB}.json: owner 'alice', expected oartest"),
 ])
