@@ -121,7 +121,7 @@ def test_smoke_report_and_junit(deployed: Deployed) -> None:
     assert messages["oardel"].endswith(": Running, oardel, then Error")
     assert "Reservation valid" in messages["reservation"]
     assert re.fullmatch(r"http://oar-server:6668/oarapi/: OAR 2\.5\.9 \(Canicule\), API 1\.0\.2, 8 resources; job \d+ "
-                        r"submitted as oartest, read back \(\w+\) and deleted \(Error\)",
+                        r"submitted as oartest, read back \(\w+\), then Terminated",
                         messages["rest_api"]), messages["rest_api"]
     junit = ET.parse(deployed.master / ".oar-nxc/reports/junit.xml").getroot()  # noqa: S314 (our own report)
     suite = junit.find("testsuite")
