@@ -206,6 +206,7 @@ class _Job:
     deadline: float  # oardel: to reach Running, then (after oardel) to end
     deleted: bool = False
     state: str | None = None
+    done: Callable[[str], None] | None = None  # judges the job from its final state (the API's job)
 
 
 class Runner:
@@ -218,6 +219,7 @@ class Runner:
         self.clock, self.sleep, self.wall = clock, sleep, wall
         self.progress = progress or (lambda _msg: None)
         self.results: dict[str, dict[str, Any]] = {}
+        self._pending: list[_Job] | None = None  # the jobs the poll loop awaits, while it runs
         self._t0: dict[str, tuple[float, float]] = {}
 
     # results
@@ -409,6 +411,13 @@ class Runner:
         """One loop over every pending job: a single oarstat per poll, each job judged when it ends.
         Between two polls, the steps of MEANWHILE run for as long as the interval lasts, and the wait
         is what is left of it."""
+        self._pending = pending  # the steps of MEANWHILE may add a job to the same polls
+        try:
+            self._await_loop(pending, meanwhile)
+        finally:
+            self._pending = None
+
+    def _await_loop(self, pending: list[_Job], meanwhile: Iterator[str | None] | None) -> None:
         failing_since: float | None = None
         while pending:
             argv = ["oarstat", "-s", "-J", *[w for j in pending for w in ("-j", str(j.job))]]
@@ -443,7 +452,10 @@ class Runner:
                     j.deleted, j.deadline = True, now + self.options.job_timeout
                 elif j.state in oarjson.FINAL_STATES:
                     pending.remove(j)
-                    ended.append(j)
+                    if j.done is not None:
+                        j.done(j.state)
+                    else:
+                        ended.append(j)
                 elif now >= j.deadline:
                     pending.remove(j)
                     waited = "Running" if j.check == "oardel" and not j.deleted else "/".join(oarjson.FINAL_STATES)
@@ -546,13 +558,21 @@ class Runner:
             raise OarNxcError(f"POST {private}jobs.json: no job id in the answer ({excerpt(str(posted), 120)})")
         job = self._ask("GET", f"{private}jobs/{job_id}.json", auth=True)
         yield None
-        final = yield from self._until_ended(job_id, "submitted through the API")
         if job.get("owner") != opts.user:
             raise OarNxcError(f"GET {private}jobs/{job_id}.json: owner {job.get('owner')!r}, expected {opts.user}")
-        self._record("rest_api", "passed", (
-            f"{api}: OAR {version.get('oar_version', '?')}, API {version.get('api_version', '?')}, "
-            f"{resources.get('total', '?')} resources; job {job_id} submitted as {opts.user}, read back "
-            f"({job.get('state', '?')}), then {final}"), job=job_id)
+        said = (f"{api}: OAR {version.get('oar_version', '?')}, API {version.get('api_version', '?')}, "
+                f"{resources.get('total', '?')} resources; job {job_id} submitted as {opts.user}, read back "
+                f"({job.get('state', '?')})")
+
+        def ended(final: str) -> None:  # the job ends by itself: the check leaves no job behind
+            status = "passed" if final == "Terminated" else "failed"
+            self._record("rest_api", status, f"{said}, then {final}", job=job_id)
+
+        if self._pending is not None:  # awaited in the same polls as the job checks
+            self._pending.append(_Job("rest_api", job_id, self.clock() + opts.job_timeout, done=ended))
+            return
+        final = yield from self._until_ended(job_id, "submitted through the API")
+        ended(str(final))
 
     def _until_ended(self, job_id: int, what: str) -> Generator[str | None, None, str | None]:
         """Steps that poll JOB_ID until OAR ends it (bounded by job_timeout); each wait yields WAIT. Its

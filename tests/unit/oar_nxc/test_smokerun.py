@@ -162,6 +162,8 @@ def test_the_recorded_run_passes_with_the_same_commands() -> None:
     assert polls[0] < min(reserve, version) and max(reserve, version) < polls[-1]  # taking turns
     methods = [e.split(" ")[0] for e in log[version + 1:] if e.startswith(("GET", "POST"))]
     assert methods == ["GET", "GET", "POST", "GET"]
+    # the job the API took is awaited in the same polls as the job checks' jobs
+    assert any(f"-j {JOBS['oardel']}" in log[i] and log[i].endswith(f"-j {REST_JOB}") for i in polls)
     jobs = {r["name"]: (r.get("job"), r.get("job_hosts")) for r in results}
     assert jobs["batch_job"] == (int(JOBS["batch_job"]), ["oarnode2", "oarnode3"])
     assert jobs["oardel"] == (int(JOBS["oardel"]), ["oarnode2"])
