@@ -207,8 +207,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self.set_options()
                 self.load_cache_plugin()  # _read_config_data does this for configuration files
                 request = _CORE.Request.for_file(path, kind, **self._common())
-            spec = self._cached_describe(path, request, cache)
-            request.add_live(spec, read=True)  # the job's state now, never from the cache
+            if request.job_ids:  # machines that only OAR names: read once, now, never from the cache
+                spec = request.describe()
+            else:
+                spec = self._cached_describe(path, request, cache)
+                request.add_live(spec, read=True)  # the job's state now, never from the cache
         except _CORE.OarNxcError as exc:
             self._refuse(str(exc), stop=kind in OWN_KINDS)
         for note in spec.notes:

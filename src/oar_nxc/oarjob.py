@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from oar_nxc import reading
+from oar_nxc import oarjson, reading
 from oar_nxc.errors import SourceError
 
 RUNNING = "Running"
@@ -85,16 +85,6 @@ class Job:
                 "started": self.started, "ends": self.ends, "remaining": self.remaining(now), "oar": self.generation}
 
 
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,18}", value.strip(), re.ASCII):
-        return int(value)
-    return None
-
-
 def parse_job(text: str, job_id: int, source: str = "oarstat -f -J") -> Job:
     """The job of ``oarstat -f -J -j ID`` (OAR 2.5 formats 2 and 3, OAR 3)."""
     data = reading.loads_json(text, source)
@@ -110,13 +100,12 @@ def parse_job(text: str, job_id: int, source: str = "oarstat -f -J") -> Job:
         raise SourceError(source, "no job state", key=f"{job_id}.state")
     generation = "2.5" if ("Job_Id" in raw or "job_user" in raw or "assigned_network_address" in raw) else "3"
     owner = raw.get("owner", raw.get("job_user", raw.get("user")))
-    started = _int(raw.get("startTime", raw.get("start_time")))
-    addresses = raw.get("assigned_network_address")
+    info = oarjson.info_of(raw, job_id)  # the key names both generations use, read as the smoke checks read them
     machines = None
-    if isinstance(addresses, list) and addresses and all(isinstance(a, str) for a in addresses):
-        machines = tuple(JobMachine(a, None) for a in dict.fromkeys(addresses))  # cores: oarstat -p
+    if info.network_addresses:  # cores: oarstat -p
+        machines = tuple(JobMachine(a, None) for a in dict.fromkeys(info.network_addresses))
     return Job(job_id=job_id, state=state, owner=owner if isinstance(owner, str) else None,
-               walltime=_int(raw.get("walltime")), started=started or None, machines=machines,
+               walltime=oarjson.as_int(raw.get("walltime")), started=info.started, machines=machines,
                generation=generation)
 
 
@@ -145,7 +134,7 @@ def load_properties_file(path: str) -> list[dict[str, str]]:
 
 
 def _value(text: str) -> Any:
-    number = _int(text)
+    number = oarjson.as_int(text)
     return number if number is not None and str(number) == text.strip() else text
 
 

@@ -84,8 +84,15 @@ def job_state(text: str, job: int, source: str = "oarstat -s -J") -> str | None:
     return job_states(text, source).get(str(job))
 
 
-def _int(value: Any) -> int | None:
-    return int(value) if value is not None and str(value).lstrip("-").isdigit() else None
+def as_int(value: Any) -> int | None:
+    """An integer of OAR's JSON (a number, or ASCII digits of at most 18), else None; never a boolean."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,18}", value.strip(), re.ASCII):
+        return int(value)
+    return None
 
 
 @dataclass(frozen=True)
@@ -109,8 +116,12 @@ def job_info(text: str, job: int, source: str = "oarstat -f -J") -> JobInfo:
     data = _json(text, source)
     if not isinstance(data, dict) or not isinstance(data.get(str(job)), dict):
         raise SourceError(source, f"no job {job} in the output")
-    raw = data[str(job)]
-    code = _int(raw.get("exit_code"))
+    return info_of(data[str(job)], job)
+
+
+def info_of(raw: dict[str, Any], job: int) -> JobInfo:
+    """One job's entry of ``oarstat -f -J``, whichever generation's key names it uses."""
+    code = as_int(raw.get("exit_code"))
     addresses = raw.get("assigned_network_address")
     return JobInfo(
         job_id=job,
@@ -121,8 +132,8 @@ def job_info(text: str, job: int, source: str = "oarstat -f -J") -> JobInfo:
         network_addresses=[str(a) for a in addresses] if isinstance(addresses, list) else None,
         launching_directory=raw.get("launchingDirectory", raw.get("launching_directory")),
         stdout_file=raw.get("stdout_file"),
-        started=_int(raw.get("startTime", raw.get("start_time"))) or None,
-        stopped=_int(raw.get("stopTime", raw.get("stop_time"))) or None,
+        started=as_int(raw.get("startTime", raw.get("start_time"))) or None,
+        stopped=as_int(raw.get("stopTime", raw.get("stop_time"))) or None,
     )
 
 

@@ -183,8 +183,8 @@ def write(report: Mapping[str, Any], directory: str | os.PathLike[str],
     """Write report.json, junit.xml and report.html into DIRECTORY (made if missing); their paths."""
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
-    texts = {"report.json": json.dumps(report, indent=4, sort_keys=True) + "\n", "junit.xml": junit(report),
-             "report.html": html(report, phases)}
+    texts = dict(zip(FILES, (json.dumps(report, indent=4, sort_keys=True) + "\n", junit(report),
+                             html(report, phases)), strict=True))
     paths = {}
     for name, text in texts.items():
         path = target / name
