@@ -11,6 +11,7 @@ addresses and OAR sshd probes are read from the inventory (``hostvars``).
 
 from __future__ import annotations
 
+import copy
 import time
 from typing import Any
 
@@ -48,6 +49,18 @@ class _SubmitHost:
     def __init__(self, action: ActionModule, task_vars: dict[str, Any]) -> None:
         self.action, self.task_vars = action, task_vars
 
+    def spawn(self) -> _SubmitHost:
+        """Another transport to the submit host, for one call on a worker thread beside the job polls:
+        a copy of this action with a copy of its connection (and of the connection's shell, which
+        holds a module's remote tmpdir), so that no per-command state is shared with the polls.
+        Commands over ssh share its ControlMaster, which multiplexes them."""
+        clone = copy.copy(self.action)
+        connection = copy.copy(self.action._connection)
+        if getattr(connection, "_shell", None) is not None:
+            connection._shell = copy.copy(connection._shell)
+        clone._connection = connection
+        return _SubmitHost(clone, self.task_vars)
+
     def run(self, command: str) -> Any:
         from oar_nxc.smokerun import Output
 
@@ -83,14 +96,13 @@ def _hosts(hostvars: Any, submit: str, server: str, nodes: list[Any]) -> list[di
 
 
 def _probe(result: Any) -> str | None:
-    """A wait_for result on a node's OAR sshd -> '' (it answered), why not, or None (never probed)."""
-    if not isinstance(result, dict) or not result:
+    """An oar.nxc.sshd_probe result on a node's OAR sshd -> '' (it answered), why not, or None (never
+    probed)."""
+    if not isinstance(result, dict) or not result or result.get("skipped"):
         return None
-    if result.get("skipped"):
-        return None
-    if result.get("failed") or result.get("state") != "started":
-        return "timeout" if result.get("elapsed") is not None else str(result.get("msg") or "failed")
-    return ""
+    if result.get("answered") is True:
+        return ""
+    return str(result.get("error") or result.get("msg") or "no answer")
 
 
 class ActionModule(ActionBase):

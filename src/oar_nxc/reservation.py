@@ -132,6 +132,29 @@ def probe(targets: Iterable[Target], timeout: float) -> dict[str, str]:
     """Probe every target's ssh port at once; name -> problem for those that do not answer an ssh
     banner within ``timeout`` seconds (in all)."""
     items = list(targets)
+    found = _attempts(items, timeout)
+    # in the machines' order, each with the address probed
+    return {t.name: f"{found[t.name][0]}:{t.port}: {found[t.name][1]}" for t in items if found[t.name][1] is not None}
+
+
+def wait_answer(target: Target, timeout: float, *, interval: float = 0.25) -> tuple[str | None, str, float]:
+    """Wait until TARGET's port answers an ssh banner, asking again every INTERVAL seconds (a daemon
+    starting, a port that refuses), for TIMEOUT seconds at most, a hung name lookup included.
+    (None, or why the last attempt failed; the address asked; the seconds waited)."""
+    started = time.monotonic()
+    deadline = started + timeout
+    while True:
+        address, problem = _attempts([target], max(0.1, deadline - time.monotonic()))[target.name]
+        waited = time.monotonic() - started
+        if problem is None or waited + interval >= timeout:
+            if problem is not None and problem.endswith(" s") and " after " in problem:
+                problem = problem.rsplit(" after ", 1)[0]  # the last attempt's own time says nothing here
+            return problem, address, waited
+        time.sleep(interval)
+
+
+def _attempts(items: list[Target], timeout: float) -> dict[str, tuple[str, str | None]]:
+    """One attempt on every target at once, all within TIMEOUT: name -> (address, None or problem)."""
     if not items:
         return {}
     deadline = time.monotonic() + timeout
@@ -162,12 +185,8 @@ def probe(targets: Iterable[Target], timeout: float) -> dict[str, str]:
     with lock:
         answered = dict(results)
         seen = dict(addresses)
-    problems = {name: problem for name, problem in answered.items() if problem is not None}
-    for target in items:
-        if target.name not in answered:
-            problems[target.name] = f"no answer within {timeout:g} s"
-    # in the machines' order, each with the address probed
-    return {t.name: f"{seen.get(t.name, t.address)}:{t.port}: {problems[t.name]}" for t in items if t.name in problems}
+    return {t.name: (seen.get(t.name, t.address), answered.get(t.name, f"no answer within {timeout:g} s"))
+            for t in items}
 
 
 def ssh_finding(problems: Mapping[str, str], targets: Sequence[Target]) -> Finding | None:

@@ -23,8 +23,9 @@ import re
 import shlex
 import time
 from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from oar_nxc import oarjson, smoke
 from oar_nxc.errors import OarNxcError
@@ -60,8 +61,15 @@ class Output:
     stderr: str
 
 
+T = TypeVar("T")
+ASIDE_THREADS = 4  # calls on the submit host at once beside the job polls (the reservation, the API)
+
+
 class Host(Protocol):
-    """The submit host: runs a command line (a string for its shell), asks a URL."""
+    """The submit host: runs a command line (a string for its shell), asks a URL.
+
+    A host that can also run calls beside the job polls has ``spawn()``: another transport to the
+    same host, used from a worker thread while this one keeps polling (see ``Runner._aside``)."""
 
     def run(self, command: str) -> Output: ...
 
@@ -220,6 +228,8 @@ class Runner:
         self.progress = progress or (lambda _msg: None)
         self.results: dict[str, dict[str, Any]] = {}
         self._pending: list[_Job] | None = None  # the jobs the poll loop awaits, while it runs
+        self._aside_pool: ThreadPoolExecutor | None = None  # calls beside the polls, while they run
+        self._inflight: set[Future[Any]] = set()  # those calls not yet seen done
         self._t0: dict[str, tuple[float, float]] = {}
 
     # results
@@ -241,28 +251,54 @@ class Runner:
         if unknown:
             raise OarNxcError(f"unknown smoke check {', '.join(unknown)}: one of {', '.join(smoke.names())}")
         wanted = set(self.options.checks)
-        blocked = ""
-        for name in smoke.names("gate"):
-            if name in wanted:
-                self._start(name)
-                try:
-                    getattr(self, f"_check_{name}")()
-                except OarNxcError as exc:
-                    self._record(name, "failed", str(exc))
-                if self.results[name]["status"] == "failed" and not blocked:
-                    blocked = name
-        jobs = [n for n in smoke.names("job") if n in wanted]
-        if blocked:
-            for name in jobs:
-                self._record(name, "skipped", f"not run: {blocked} failed", seconds=0.0)
+        concurrent = self.options.concurrent
         api = self._api_checks()
-        if jobs and not blocked:
-            # the API is asked in the waits between two polls of the jobs, not after them
-            self._jobs(jobs, meanwhile=api if self.options.concurrent else None)
-        for step in api:  # what is left of it (all of it without job checks)
-            if step == WAIT:
-                self.sleep(self.options.poll_interval)
+        pending: list[_Job] = []  # the jobs the polls await; with concurrent, the API's job too
+        pool = ThreadPoolExecutor(ASIDE_THREADS, "oar-smoke") if concurrent and hasattr(self.host, "spawn") else None
+        self._pending, self._aside_pool = (pending if concurrent else None), pool
+        try:
+            # with concurrent, the API is asked from the start, beside the other checks, and in the
+            # waits between two polls of the jobs
+            meanwhile = self._nudge(api) if concurrent else None
+            blocked = ""
+            for name in smoke.names("gate"):
+                if name in wanted:
+                    self._start(name)
+                    try:
+                        getattr(self, f"_check_{name}")()
+                    except OarNxcError as exc:
+                        self._record(name, "failed", str(exc))
+                    if self.results[name]["status"] == "failed" and not blocked:
+                        blocked = name
+            jobs = [n for n in smoke.names("job") if n in wanted]
+            if blocked:
+                for name in jobs:
+                    self._record(name, "skipped", f"not run: {blocked} failed", seconds=0.0)
+            elif jobs:
+                meanwhile = self._jobs(jobs, pending, meanwhile)
+            if concurrent:
+                self._await_loop(pending, meanwhile)
+            else:
+                for step in api:
+                    if step == WAIT:
+                        self.sleep(self.options.poll_interval)
+        finally:
+            self._pending, self._aside_pool = None, None
+            if pool is not None:
+                pool.shutdown(wait=True)  # each call is bounded (COMMAND_TIMEOUT, the API's timeout)
         return [self.results[name] for name in self.options.checks]
+
+    def _nudge(self, meanwhile: Iterator[str | None] | None) -> Iterator[str | None] | None:
+        """Start what MEANWHILE can start now without waiting: with calls beside the polls, every step
+        up to the point where all of them wait for a call; otherwise one step. MEANWHILE, or None once
+        it has ended."""
+        while meanwhile is not None:
+            step = next(meanwhile, StopIteration)
+            if step is StopIteration:
+                return None
+            if step == WAIT or self._aside_pool is None:
+                break
+        return meanwhile
 
     def _api_checks(self) -> Iterator[str | None]:
         """The API checks, one request at a time: each ``yield`` is a point where the job polling may
@@ -284,7 +320,7 @@ class Runner:
                 continue
             where = ", ".join(x for x in (f"machine {node.machine}" if node.machine else "", node.ip or node.name) if x)
             why = "not probed (run the oar_smoke node entry point first)" if node.sshd is None else node.sshd
-            down.append(f"{node.name} ({where})" + (f": {why}" if why and why != "timeout" else ""))
+            down.append(f"{node.name} ({where})" + (f": {why}" if why else ""))
         if down:
             self._record("node_sshd", "failed", f"OAR's node sshd (port {opts.sshd_port}) does not answer within "
                                                 f"{opts.sshd_timeout} s on {', '.join(down)}")
@@ -329,11 +365,29 @@ class Runner:
         self._record("resources_alive", "passed", f"{count} resources Alive on {', '.join(opts.addresses)}")
 
     # job checks
-    def _types(self) -> list[str]:
+    def _type_names(self) -> list[str]:
+        """The smoke jobs' OAR types: the user's, and timesharing when they run together."""
         types = list(self.options.job_types)
         if self.options.concurrent and not any(t.startswith("timesharing") for t in types):
             types.append(TIMESHARING)
-        return [w for t in types for w in ("-t", t)]
+        return types
+
+    def _types(self) -> list[str]:
+        return [w for t in self._type_names() for w in ("-t", t)]
+
+    def _aside(self, call: Callable[[Host], T]) -> Generator[str | None, None, T]:
+        """CALL on the submit host. While the job polls run and the host can ``spawn``, it runs on a
+        worker thread and the step yields WAIT until it is done: a slow command (``oarsub -r`` waits
+        for OAR's scheduler, seconds) then holds up no poll. Otherwise at once."""
+        spawn = getattr(self.host, "spawn", None)
+        if spawn is None or self._aside_pool is None:
+            return call(self.host)
+        future = self._aside_pool.submit(call, spawn())
+        self._inflight.add(future)
+        while not future.done():
+            yield WAIT
+        self._inflight.discard(future)
+        return future.result()
 
     def _specs(self, names: list[str]) -> list[tuple[str, list[str]]]:
         opts = self.options
@@ -361,21 +415,25 @@ class Runner:
 
     def _reservation(self) -> Iterator[str | None]:
         self._start("reservation")
-        when = self._run(["date", "-d", f"+{reservation_minutes(self.options.walltime)} min", "+%F %T"])
+        user = self.options.user
+        date = command_line(["date", "-d", f"+{reservation_minutes(self.options.walltime)} min", "+%F %T"])
+        when = yield from self._aside(lambda h: h.run(date))
         yield None
         if when.rc != 0:
             self._record("reservation", "failed", f"date on {self.options.submit} failed: {excerpt(when.stderr)}")
             return
         at = when.stdout.strip()
-        out = self._run(["oarsub", *self._types(), "-r", at, "-l", "nodes=1,walltime=0:01:00", "-p",
-                         property_of(self.options.addresses[:1]), "sleep 1"], self.options.user)
+        oarsub = command_line(["oarsub", *self._types(), "-r", at, "-l", "nodes=1,walltime=0:01:00", "-p",
+                               property_of(self.options.addresses[:1]), "sleep 1"], user)
+        out = yield from self._aside(lambda h: h.run(oarsub))  # OAR answers once its scheduler has decided
         yield None
         try:
             job = oarjson.job_id(out.stdout)
         except OarNxcError:
             job = None
-        if job is not None:
-            self._run(["oardel", str(job)], self.options.user)  # cancel it, whatever it said
+        if job is not None:  # cancel it, whatever it said
+            oardel = command_line(["oardel", str(job)], user)
+            yield from self._aside(lambda h: h.run(oardel))
         if RESERVATION_OK in out.stdout:
             self._record("reservation", "passed", f"job {job} reserved for {at}: Reservation valid, then cancelled",
                          job=job)
@@ -385,12 +443,15 @@ class Runner:
             self._record("reservation", "failed", f"reservation {job} for {at} not validated: {excerpt(last)}",
                          job=job)
 
-    def _jobs(self, names: list[str], meanwhile: Iterator[str | None] | None = None) -> None:
-        pending: list[_Job] = []
+    def _jobs(self, names: list[str], pending: list[_Job],
+              meanwhile: Iterator[str | None] | None) -> Iterator[str | None] | None:
+        """Submit the job checks. With concurrent: the reservation joins MEANWHILE, the jobs go into
+        PENDING for the polls, and MEANWHILE (what is left of it) is returned; without it, each is
+        awaited before the next."""
         concurrent = self.options.concurrent
         if "reservation" in names:
-            if concurrent:  # asked in the waits, before what MEANWHILE asks
-                meanwhile = round_robin([self._reservation(), *([meanwhile] if meanwhile else [])])
+            if concurrent:  # beside the submissions and the polls, before what MEANWHILE asks
+                meanwhile = self._nudge(round_robin([self._reservation(), *([meanwhile] if meanwhile else [])]))
             else:
                 for _ in self._reservation():
                     pass
@@ -401,25 +462,22 @@ class Runner:
             job = self._submit(name, args)
             if job is None:
                 continue
-            pending.append(_Job(name, job, self.clock() + self.options.job_timeout))
-            if not self.options.concurrent:
-                self._await(pending)
-                pending = []
-        self._await(pending, meanwhile)
-
-    def _await(self, pending: list[_Job], meanwhile: Iterator[str | None] | None = None) -> None:
-        """One loop over every pending job: a single oarstat per poll, each job judged when it ends.
-        Between two polls, the steps of MEANWHILE run for as long as the interval lasts, and the wait
-        is what is left of it."""
-        self._pending = pending  # the steps of MEANWHILE may add a job to the same polls
-        try:
-            self._await_loop(pending, meanwhile)
-        finally:
-            self._pending = None
+            if concurrent:
+                pending.append(_Job(name, job, self.clock() + self.options.job_timeout))
+                meanwhile = self._nudge(meanwhile)
+            else:
+                self._await_loop([_Job(name, job, self.clock() + self.options.job_timeout)], None)
+        return meanwhile
 
     def _await_loop(self, pending: list[_Job], meanwhile: Iterator[str | None] | None) -> None:
+        """One loop over every pending job: a single oarstat per poll, each job judged when it ends.
+        Between two polls, the steps of MEANWHILE (run to their end; they may add a job to PENDING)."""
         failing_since: float | None = None
-        while pending:
+        while pending or meanwhile is not None:  # MEANWHILE is run to its end, and may add a job
+            polled = self.clock()  # the polls come every poll_interval, whatever happens between them
+            if not pending:
+                meanwhile = self._meanwhile(meanwhile, polled + self.options.poll_interval)
+                continue
             argv = ["oarstat", "-s", "-J", *[w for j in pending for w in ("-j", str(j.job))]]
             out = self._run(argv)
             now = self.clock()
@@ -464,16 +522,27 @@ class Runner:
             if ended:
                 self._judge(ended)
             if pending:
-                began = self.clock()
-                while meanwhile is not None and self.clock() - began < self.options.poll_interval:
-                    step = next(meanwhile, StopIteration)
-                    if step is StopIteration:
-                        meanwhile = None
-                    elif step == WAIT:
-                        break
-                left = self.options.poll_interval - (self.clock() - began)
-                if left > 0:
-                    self.sleep(left)
+                meanwhile = self._meanwhile(meanwhile, polled + self.options.poll_interval)
+
+    def _meanwhile(self, meanwhile: Iterator[str | None] | None, until: float) -> Iterator[str | None] | None:
+        """The steps of MEANWHILE until the clock reads UNTIL: when they all wait for calls beside the
+        polls, until one of those is done; when they wait for the next poll, the wait for what is left.
+        MEANWHILE, or None once it has ended."""
+        while meanwhile is not None and self.clock() < until:
+            step = next(meanwhile, StopIteration)
+            if step is StopIteration:
+                return None
+            if step == WAIT:
+                left = until - self.clock()
+                if not self._inflight or left <= 0:
+                    break
+                done, _ = wait(self._inflight, timeout=left, return_when=FIRST_COMPLETED)
+                if not done:  # none before the next poll
+                    break
+        left = until - self.clock()
+        if left > 0:
+            self.sleep(left)
+        return meanwhile
 
     def _judge(self, ended: list[_Job]) -> None:
         argv = ["oarstat", "-f", "-J", *[w for j in ended for w in ("-j", str(j.job))]]
@@ -505,7 +574,8 @@ class Runner:
 
     # the API: OAR 3's /api or OAR 2.5's /oarapi, whichever the deployed OAR has
     def _check_rest_api(self) -> Iterator[str | None]:
-        version_out = self._run(["oarsub", "-V"])
+        version_argv = command_line(["oarsub", "-V"])
+        version_out = yield from self._aside(lambda h: h.run(version_argv))
         yield None
         found = oarjson.version(version_out.stdout)
         if found is None:
@@ -516,12 +586,13 @@ class Runner:
             yield from self._rest_api_2()
 
     def _ask(self, method: str, url: str, *, expect: tuple[int, ...] = (200,), auth: bool = False,
-             body: Any = None, headers: dict[str, str] | None = None) -> Any:
-        """The JSON answer of METHOD URL, or an error naming the URL and the HTTP status."""
+             body: Any = None, headers: dict[str, str] | None = None) -> Generator[str | None, None, Any]:
+        """The JSON answer of METHOD URL (asked beside the polls), or an error naming the URL and the
+        HTTP status."""
         opts = self.options
-        status, answer, error = self.host.http(method, url, headers=headers, body=body,
-                                               user=opts.user if auth else None,
-                                               password=opts.api_password if auth else None)
+        user, password = (opts.user, opts.api_password) if auth else (None, None)
+        status, answer, error = yield from self._aside(
+            lambda h: h.http(method, url, headers=headers, body=body, user=user, password=password))
         if status < 0:  # ansible.builtin.uri's "Status code was -1 and not [200]: Request failed: ..."
             error = re.sub(r"^Status code was -?\d+ and not \[[^\]]*\]: ", "", error)
             raise OarNxcError(f"{method} {url}: no answer{': ' + excerpt(error, 160) if error else ''}")
@@ -540,23 +611,24 @@ class Runner:
         api = opts.api_url or f"http://{opts.server}:6668/oarapi/"
         api = api if api.endswith("/") else api + "/"
         private = opts.api_private_url or re.sub(r"/oarapi/$", "/oarapi-priv/", api)
-        version = self._ask("GET", api + "version.json")
+        version = yield from self._ask("GET", api + "version.json")
         yield None
-        resources = self._ask("GET", api + "resources.json")
+        resources = yield from self._ask("GET", api + "resources.json")
         yield None
         if not opts.api_password:
             raise OarNxcError(f"{private}: OAR 2.5 takes jobs only at its authenticated URL: give the password of "
                               f"{opts.user} there (oar_smoke_api_password)")
         # a job that ends by itself, awaited: the check leaves no job behind
         body: dict[str, Any] = {"resource": f"/nodes=1,walltime={opts.walltime}", "command": "true"}
-        if opts.job_types:
-            body["type"] = list(opts.job_types)
-        posted = self._ask("POST", private + "jobs.json", expect=(200, 201, 202), auth=True, body=body)
+        types = self._type_names()  # timesharing too, beside the other smoke jobs
+        if types:
+            body["type"] = types
+        posted = yield from self._ask("POST", private + "jobs.json", expect=(200, 201, 202), auth=True, body=body)
         yield None
         job_id = posted.get("id")
         if not isinstance(job_id, int) or isinstance(job_id, bool):
             raise OarNxcError(f"POST {private}jobs.json: no job id in the answer ({excerpt(str(posted), 120)})")
-        job = self._ask("GET", f"{private}jobs/{job_id}.json", auth=True)
+        job = yield from self._ask("GET", f"{private}jobs/{job_id}.json", auth=True)
         yield None
         if job.get("owner") != opts.user:
             raise OarNxcError(f"GET {private}jobs/{job_id}.json: owner {job.get('owner')!r}, expected {opts.user}")
@@ -596,16 +668,17 @@ class Runner:
         opts = self.options
         api = opts.api_url or f"http://{opts.server}/api/"
         api = api if api.endswith("/") else api + "/"
-        root = self._ask("GET", api)
+        root = yield from self._ask("GET", api)
         yield None
         if "api_version" not in root:
             raise OarNxcError(f"GET {api}: HTTP 200, api_version missing")
-        token_out = self._run(["oarsub", "-T"], opts.user)
+        token_argv = command_line(["oarsub", "-T"], opts.user)
+        token_out = yield from self._aside(lambda h: h.run(token_argv))
         yield None
         token = next((w.split("=", 1)[1] for w in token_out.stdout.split() if w.startswith("OAR_API_TOKEN=")), "")
         if not token:
             raise OarNxcError(f"oarsub -T as {opts.user} gave no OAR_API_TOKEN (rc {token_out.rc})")
-        whoami = self._ask("GET", api + "whoami", headers={"Authorization": f"Bearer {token}"})
+        whoami = yield from self._ask("GET", api + "whoami", headers={"Authorization": f"Bearer {token}"})
         if whoami.get("authenticated_user") != opts.user:
             raise OarNxcError(f"GET {api}whoami: HTTP 200, whoami {whoami.get('authenticated_user') or 'missing'} "
                               f"(expected {opts.user})")

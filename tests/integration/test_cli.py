@@ -188,7 +188,7 @@ def test_exit_code_smoke_failed(setup: Setup) -> None:
     assert result.returncode == 5, result.stdout[-2000:]
     assert "oar-nxc smoke: smoke checks failed (exit 5)" in result.stdout
     assert re.search(r"^    failed   node_sshd +OAR's node sshd \(port 6667\) does not answer within 10 s on node2 "
-                     r"\(machine oarnode3, 10\.213\.0\.13\)$", result.stdout, re.MULTILINE)
+                     r"\(machine oarnode3, 10\.213\.0\.13\): connection refused$", result.stdout, re.MULTILINE)
 
 
 def test_the_html_report_shows_what_happened(setup: Setup) -> None:

@@ -212,7 +212,7 @@ def test_smoke_fails_fast_naming_a_broken_node(deployed: Deployed) -> None:
     failures = broken.failures()  # the verdict, after the reports are written
     assert [f.split(" @ ")[0] for f in failures] == ["oar.nxc.oar_smoke : Run the smoke checks on frontend"]
     assert ("OAR smoke: 1 of 7 checks failed: node_sshd: OAR's node sshd (port 6667) does not answer within 10 s "
-            "on node1 (machine oarnode2, 10.213.0.12)") in failures[0]
+            "on node1 (machine oarnode2, 10.213.0.12): connection refused") in failures[0]
     report = deployed.report()
     assert [(c["name"], c["status"]) for c in report["checks"]] == [
         ("node_sshd", "failed"), ("resources_alive", "passed"), ("batch_job", "skipped"), ("failing_job", "skipped"),

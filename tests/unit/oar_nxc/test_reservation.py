@@ -144,3 +144,46 @@ def test_the_ssh_finding_names_machines_addresses_and_the_fix() -> None:
     many = {f"n{i}": "x:22: no answer within 10 s" for i in range(25)}
     message = reservation.ssh_finding(many, [Target(n, n) for n in many]).message  # type: ignore[union-attr]
     assert "; and 15 more. Leave them out (OAR_NXC_EXCLUDE=n0,n1,n2,n3,n4,n5,n6,n7,n8,n9,...)" in message
+
+
+def test_waiting_for_an_sshd_that_starts_late_answers(servers: dict[str, int]) -> None:
+    """A daemon that starts listening 0.6 s after the first attempt is found by the next ones."""
+    late = socket.socket()
+    late.bind(("127.0.0.1", 0))
+    port = int(late.getsockname()[1])
+
+    def start() -> None:
+        time.sleep(0.6)
+        late.listen()
+        conn, _ = late.accept()
+        conn.sendall(b"SSH-2.0-late\r\n")
+        conn.close()
+
+    threading.Thread(target=start, daemon=True).start()
+    try:
+        problem, address, waited = reservation.wait_answer(Target("n", "127.0.0.1", port), timeout=5)
+    finally:
+        late.close()
+    assert (problem, address) == (None, "127.0.0.1")
+    assert 0.6 <= waited < 2.0
+
+
+BAD_BANNER = "answers, but not as an ssh server (b'HTTP/1.1 400 Bad\\r\\n')"
+
+
+@pytest.mark.parametrize(("server", "said"), [("closed", "connection refused"), ("silent", "no answer within 1.0 s"),
+                                               ("http", BAD_BANNER)])
+def test_waiting_names_the_last_error_within_the_timeout(servers: dict[str, int], server: str, said: str) -> None:
+    started = time.monotonic()
+    problem, address, waited = reservation.wait_answer(Target("n", "127.0.0.1", servers[server]), timeout=1.0)
+    assert (problem, address) == (said, "127.0.0.1")
+    assert waited >= 0.7
+    assert time.monotonic() - started < 1.6
+
+
+def test_waiting_on_a_name_that_does_not_resolve_is_bounded() -> None:
+    started = time.monotonic()
+    problem, address, _ = reservation.wait_answer(Target("x", "no-such-host.invalid"), timeout=1.0)
+    assert address == "no-such-host.invalid" and problem is not None
+    assert problem.startswith("its name does not resolve (")
+    assert time.monotonic() - started < 1.6

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import threading
 from collections import Counter, defaultdict, deque
 from pathlib import Path
 from typing import Any
@@ -153,13 +154,16 @@ def test_the_recorded_run_passes_with_the_same_commands() -> None:
     # replay's is simulated); every job is awaited with one oarstat per poll until it ends
     others = Counter(c["command"] for c in recorded() if not c["command"].startswith("timeout 60 oarstat -s -J"))
     assert Counter(c for c in host.seen if not c.startswith("timeout 60 oarstat -s -J")) == others
-    # the jobs are submitted first; the reservation and the API are asked in the waits between two polls
+    # the API is asked from the start, beside the gate checks; the reservation beside the jobs'
+    # submissions; what is left of them in the waits between two polls
     log = host.log
     polls = [i for i, e in enumerate(log) if e.startswith("timeout 60 oarstat -s -J")]
     reserve = next(i for i, e in enumerate(log) if " -r " in e)
     version = log.index("timeout 60 oarsub -V")
-    assert max(i for i, e in enumerate(log) if "oarsub" in e and " -r " not in e and "-V" not in e) < polls[0]
-    assert polls[0] < min(reserve, version) and max(reserve, version) < polls[-1]  # taking turns
+    submits = [i for i, e in enumerate(log) if "oarsub" in e and " -r " not in e and "-V" not in e]
+    assert version == 0 and log[1] == "timeout 60 oarnodes -s -J"
+    assert max(submits) < polls[0] and min(submits) < reserve < polls[0]
+    assert polls[0] < log.index(f"POST {API.replace('/oarapi/', '/oarapi-priv/')}jobs.json") < polls[-1]
     methods = [e.split(" ")[0] for e in log[version + 1:] if e.startswith(("GET", "POST"))]
     assert methods == ["GET", "GET", "POST", "GET"]
     # the job the API took is awaited in the same polls as the job checks' jobs
@@ -181,6 +185,49 @@ def test_job_checks_are_submitted_together_then_awaited_with_one_oarstat() -> No
     assert all("-t 'timesharing=*,*'" in shlex.split(c)[-1] for c in (host.seen[i] for i in submits))
 
 
+class Beside(Replay):
+    """A submit host that can run calls beside the polls (``spawn``), where OAR answers the
+    reservation only once the oardel job has been deleted, as a busy scheduler might: a runner that
+    waited for ``oarsub -r`` before polling again would never see it answered."""
+
+    def __init__(self, calls: list[dict[str, Any]], clock: Clock) -> None:
+        super().__init__(calls, clock)
+        self.lock = threading.Lock()
+        self.deleted = threading.Event()
+        self.reserved_on: set[str] = set()
+        self.answered = False
+
+    def spawn(self) -> Beside:
+        return self
+
+    def run(self, command: str) -> smokerun.Output:
+        if " -r " in command:
+            self.reserved_on.add(threading.current_thread().name)
+            self.answered = self.deleted.wait(10)
+        with self.lock:
+            out = super().run(command)
+        if f"oardel {JOBS['oardel']}'" in command:
+            self.deleted.set()
+        return out
+
+    def http(self, method: str, url: str, **kwargs: Any) -> tuple[int, Any, str]:
+        with self.lock:
+            return super().http(method, url, **kwargs)
+
+
+def test_a_slow_call_beside_the_polls_holds_none_of_them_up() -> None:
+    clock = Clock()
+    host = Beside(recorded(), clock)
+    results = smokerun.run(host, options(poll_interval=0.05), clock=clock, sleep=clock.sleep, wall=clock)
+    # the polls went on, saw the oardel job Running and deleted it, while oarsub -r waited
+    assert host.answered
+    assert host.reserved_on and threading.current_thread().name not in host.reserved_on
+    assert [(r["name"], r["status"]) for r in results] == [
+        ("node_sshd", "passed"), ("resources_alive", "passed"), ("batch_job", "passed"),
+        ("failing_job", "passed"), ("oardel", "passed"), ("reservation", "passed"), ("rest_api", "passed")]
+    assert [t.name for t in threading.enumerate() if t.name.startswith("oar-smoke")] == []  # none left behind
+
+
 def test_one_after_the_other_without_concurrent() -> None:
     calls = [{**c, "command": c["command"].replace(" -t '\"'\"'timesharing=*,*'\"'\"'", "")} for c in recorded()]
     results, host, _ = replay(calls, concurrent=False)
@@ -197,12 +244,13 @@ def test_one_after_the_other_without_concurrent() -> None:
 
 
 def test_a_failed_gate_skips_the_job_checks() -> None:
-    nodes = [smokerun.Node(name="node1", address="oarnode2", machine="oarnode2", ip="10.213.0.12", sshd="timeout"),
+    nodes = [smokerun.Node(name="node1", address="oarnode2", machine="oarnode2", ip="10.213.0.12",
+                           sshd="connection refused"),
              smokerun.Node(name="node2", address="oarnode3", sshd=None)]
     results, host, _ = replay(recorded(), nodes=nodes)
     assert results[0] == {**results[0], "status": "failed", "message": (
-        "OAR's node sshd (port 6667) does not answer within 10 s on node1 (machine oarnode2, 10.213.0.12), "
-        "node2 (node2): not probed (run the oar_smoke node entry point first)")}
+        "OAR's node sshd (port 6667) does not answer within 10 s on node1 (machine oarnode2, 10.213.0.12): "
+        "connection refused, node2 (node2): not probed (run the oar_smoke node entry point first)")}
     assert [(r["name"], r["status"], r["message"]) for r in results[2:6]] == [
         (name, "skipped", "not run: node_sshd failed")
         for name in ("batch_job", "failing_job", "oardel", "reservation")]
@@ -327,7 +375,8 @@ def only_rest_api(version: str, token: str = "") -> list[dict[str, Any]]:
 def test_rest_api_on_oar_2_5_asks_what_a_user_would() -> None:
     results, host, _ = replay(only_rest_api("2.5.9 (Canicule)"), checks=["rest_api"])
     assert results[0]["status"] == "passed", results[0]["message"]
-    body = {"resource": "/nodes=1,walltime=0:05:00", "command": "true"}
+    # timesharing, as the other smoke jobs: it runs beside them on the same nodes
+    body = {"resource": "/nodes=1,walltime=0:05:00", "command": "true", "type": ["timesharing=*,*"]}
     assert host.asked == [("GET", API + "version.json", None, None), ("GET", API + "resources.json", None, None),
                           ("POST", "http://oar-server:6668/oarapi-priv/jobs.json", body, "oartest"),
                           ("GET", f"http://oar-server:6668/oarapi-priv/jobs/{REST_JOB}.json", None, "oartest")]

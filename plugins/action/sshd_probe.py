@@ -1,0 +1,49 @@
+# Copyright: (c) 2026, the oar-nxc developers
+# MIT License (see LICENSE)
+"""Action: wait until a host's sshd answers (its SSH banner), from the controller.
+
+Runs in a play over the hosts to probe (in parallel, with forks), in the controller's worker for
+each host: no connection to the host, no module sent anywhere, only a TCP connection to the port
+and its first bytes. A port that refuses (a daemon starting) is asked again until the timeout; a
+hung name lookup is bounded by it too (oar_nxc.reservation.wait_answer).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ansible.plugins.action import ActionBase
+from ansible_collections.oar.nxc.plugins.plugin_utils import core
+
+ARGUMENT_SPEC: dict[str, Any] = {
+    "host": {"type": "str", "required": True},
+    "port": {"type": "int", "default": 22},
+    "timeout": {"type": "float", "default": 10},
+}
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _supports_check_mode = True  # it only reads: the probe runs in check mode too
+
+    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
+        result = super().run(tmp, task_vars)
+        missing = core.missing()
+        if missing:
+            result.update(failed=True, msg=missing)
+            return result
+        from oar_nxc import reservation
+
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        port, timeout = args["port"], max(0.0, float(args["timeout"]))
+        if not 0 < port < 65536:
+            result.update(failed=True, msg=f"port: {port} is not a TCP port (1-65535)")
+            return result
+        problem, address, waited = reservation.wait_answer(reservation.Target(args["host"], args["host"], port),
+                                                           timeout)
+        result.update(changed=False, answered=problem is None, address=address, port=port, elapsed=round(waited, 2))
+        if problem is not None:
+            result.update(failed=True, error=problem,
+                          msg=f"{address}:{port}: no ssh banner within {timeout:g} s: {problem}")
+        return result
