@@ -8,6 +8,9 @@ from-scratch deploy within 1.2x their 4-machine figures; deploy.yml from scratch
 the bash baseline. Issue 15: smoke.yml within 1.2x its slowest check plus Ansible's start-up
 (from starting ansible-playbook to its first play); the checks' own times come from its report.
 
+For reference, OAR alone: one job that runs ``true`` on the compute nodes, from oarsub to
+Terminated, without Ansible (OAR's own per-node cost on this machine).
+
 Each run starts once OAR has finished the jobs of the previous one (the smoke checks' jobs):
 what is measured is the pipeline, not OAR's clean-up of the last run sharing the 2 cores.
 
@@ -33,6 +36,8 @@ import yaml
 from tests.conftest import BIN, REPO
 from tests.integration.pipeline import Run, clear_jobs, copy_compositions, oar_jobs, playbook
 from tests.testbed import oar_testbed as tb
+
+OAR_ALONE = "OAR alone: a `true` job on the nodes"
 
 
 def _delta(text: str) -> float:
@@ -90,6 +95,20 @@ def baseline(machines: int, nodefile: str) -> float:
         return time.monotonic() - started
 
 
+def oar_alone(nodes: int, runs: int = 3) -> float:
+    """OAR's own cost of one job on NODES nodes, without the pipeline: seconds from ``oarsub`` to
+    Terminated of a job that runs ``true`` (timesharing, as the smoke jobs), the median of RUNS.
+    It sets up and cleans up every node over ssh (OAR's job resource manager, its node check), all
+    on this machine's 2 cores: the part of the smoke checks' growth that is OAR's."""
+    seconds = []
+    for _ in range(runs):
+        started = time.monotonic()
+        job = tb.submit(f"nodes={nodes},walltime=0:05:00", "true", tb.SHARED)
+        tb.wait_state(job, ("Terminated",), timeout=120)
+        seconds.append(time.monotonic() - started)
+    return sorted(seconds)[len(seconds) // 2]
+
+
 def settle(keep: int, timeout: float = 60) -> None:
     """Until OAR runs no job but the reservation KEEP (the previous run's smoke jobs are done)."""
     deadline = time.monotonic() + timeout
@@ -123,6 +142,10 @@ def measure(machines: int) -> list[dict[str, object]]:
                     row.update(checks_sum_s=round(sum(seconds), 1), slowest_check_s=round(max(seconds), 1),
                                startup_s=round(run.startup(), 1))
                 rows.append(row)
+        settle(reservation.job_id)
+        seconds = oar_alone(machines - 2)
+        rows.append({"machines": machines, "run": OAR_ALONE, "tasks": 0, "wall_s": round(seconds, 1),
+                     "work_s": round(seconds, 1), "ansible_overhead_s": 0.0, "overhead_share": 0.0})
         clear_jobs()
         seconds = baseline(machines, reservation.nodefile)
         rows.append({"machines": machines, "run": "bash baseline (build, start, checks)", "tasks": 0,
@@ -153,6 +176,8 @@ def main() -> int:
     if 4 in sizes and 16 in sizes:
         for label in ("deploy.yml, from scratch", "deploy.yml, no-op rerun, smoke off"):
             print(f"16/4 machines, {label}: {wall[(16, label)] / wall[(4, label)]:.2f}x (target <= 1.2x)")
+        print(f"16/4 machines, {OAR_ALONE}: {wall[(16, OAR_ALONE)] / wall[(4, OAR_ALONE)]:.2f}x (OAR's own, "
+              "for reference)")
     for size in sizes:
         ratio = wall[(size, "deploy.yml, from scratch")] / wall[(size, "bash baseline (build, start, checks)")]
         print(f"{size} machines, deploy.yml from scratch / bash baseline: {ratio:.2f}x (target <= 1.5x)")

@@ -15,6 +15,7 @@ import copy
 import time
 from typing import Any
 
+from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible_collections.oar.nxc.plugins.plugin_utils import core
 
@@ -64,7 +65,10 @@ class _SubmitHost:
     def run(self, command: str) -> Any:
         from oar_nxc.smokerun import Output
 
-        res = self.action._low_level_execute_command(command, sudoable=False)
+        try:
+            res = self.action._low_level_execute_command(command, sudoable=False)
+        except AnsibleError as exc:  # the submit host did not answer: the check fails with ssh's own words
+            return Output(255, "", " ".join(str(exc).split())[:300])
         return Output(int(res.get("rc", 1)), str(res.get("stdout", "")), str(res.get("stderr", "")))
 
     def http(self, method: str, url: str, *, headers: dict[str, str] | None = None, body: Any = None,
@@ -76,8 +80,11 @@ class _SubmitHost:
             args.update(body=body, body_format="json")
         if user is not None:
             args.update(url_username=user, url_password=password or "", force_basic_auth=True)
-        res = self.action._execute_module(module_name="ansible.builtin.uri", task_vars=self.task_vars,
-                                          module_args=args)
+        try:
+            res = self.action._execute_module(module_name="ansible.builtin.uri", task_vars=self.task_vars,
+                                              module_args=args)
+        except AnsibleError as exc:
+            return -1, None, " ".join(str(exc).split())[:300]
         return int(res.get("status") or -1), res.get("json"), str(res.get("msg", "")) if res.get("failed") else ""
 
 

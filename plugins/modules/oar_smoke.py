@@ -17,13 +17,14 @@ description:
   - The gate checks come first (C(node_sshd) reads each node's probe in O(probe_var), C(resources_alive) polls
     C(oarnodes -s -J)); when one fails, the job checks are recorded as skipped.
   - "The job checks are submitted together and awaited in one bounded loop that reads every pending job with one
-    C(oarstat -s -J -j A -j B ...); each is judged on its own. With O(concurrent) their jobs are of type
-    C(timesharing=*,*) so that OAR runs them side by side, and the reservation (for a slot after the jobs' walltime)
-    and the REST API are asked in the waits between two polls."
+    C(oarstat -s -J -j A -j B ...) every O(poll_interval) seconds; each is judged on its own. With O(concurrent)
+    their jobs are of type C(timesharing=*,*) so that OAR runs them side by side, and the reservation (for a slot
+    after the jobs' walltime) and the REST API (from the start) are asked beside the polls, on worker threads over
+    copies of the submit host's connection: C(oarsub -r), which waits for OAR's scheduler, holds up no poll."
   - A command that fails (exit status not 0, for example a database that does not answer) fails its check after
     O(grace) seconds with the command's own error; it is not retried until the job timeout.
-  - The action never fails because a check failed; it returns the results (the C(oar_smoke) role writes the reports,
-    then fails). Under check mode it runs nothing and returns its C(plan).
+  - It writes the reports (O(report_dir)) and prints one line per check; with O(fail) it then fails naming each
+    failed check. Under check mode it runs nothing and returns its C(plan).
 options:
   user:
     description: The normal user that submits the jobs (C(su - USER -c 'cd && oarsub ...')).
@@ -43,7 +44,7 @@ options:
     type: str
     default: ""
   probe_var:
-    description: Host variable with the M(ansible.builtin.wait_for) result of the node's OAR sshd probe.
+    description: Host variable with the M(oar.nxc.sshd_probe) result of the node's OAR sshd probe.
     type: str
     default: oar_smoke_node_sshd
   checks:
