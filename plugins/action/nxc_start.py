@@ -46,10 +46,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
-        missing = core.missing()
-        if missing:
-            result.update(failed=True, msg=missing)
-            return result
+        core.require()
         from oar_nxc import start
         from oar_nxc.errors import OarNxcError
         from oar_nxc.nodefile import job_id_from_value

@@ -15,7 +15,6 @@ import copy
 import time
 from typing import Any
 
-from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible_collections.oar.nxc.plugins.plugin_utils import core
 
@@ -65,10 +64,9 @@ class _SubmitHost:
     def run(self, command: str) -> Any:
         from oar_nxc.smokerun import Output
 
-        try:
-            res = self.action._low_level_execute_command(command, sudoable=False)
-        except AnsibleError as exc:  # the submit host did not answer: the check fails with ssh's own words
-            return Output(255, "", " ".join(str(exc).split())[:300])
+        # a submit host that does not answer raises AnsibleConnectionFailure, from a worker thread too:
+        # Ansible reports it unreachable (oar-nxc exit 4), not as failed checks
+        res = self.action._low_level_execute_command(command, sudoable=False)
         return Output(int(res.get("rc", 1)), str(res.get("stdout", "")), str(res.get("stderr", "")))
 
     def http(self, method: str, url: str, *, headers: dict[str, str] | None = None, body: Any = None,
@@ -80,11 +78,8 @@ class _SubmitHost:
             args.update(body=body, body_format="json")
         if user is not None:
             args.update(url_username=user, url_password=password or "", force_basic_auth=True)
-        try:
-            res = self.action._execute_module(module_name="ansible.builtin.uri", task_vars=self.task_vars,
-                                              module_args=args)
-        except AnsibleError as exc:
-            return -1, None, " ".join(str(exc).split())[:300]
+        res = self.action._execute_module(module_name="ansible.builtin.uri", task_vars=self.task_vars,
+                                          module_args=args)
         return int(res.get("status") or -1), res.get("json"), str(res.get("msg", "")) if res.get("failed") else ""
 
 
@@ -119,10 +114,7 @@ class ActionModule(ActionBase):
     def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
-        missing = core.missing()
-        if missing:
-            result.update(failed=True, msg=missing)
-            return result
+        core.require()
         from oar_nxc import smoke, smokerun
         from oar_nxc.errors import OarNxcError
 

@@ -29,10 +29,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
-        missing = core.missing()
-        if missing:
-            result.update(failed=True, msg=missing)
-            return result
+        core.require()
         from oar_nxc import reservation
 
         _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)

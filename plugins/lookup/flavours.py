@@ -45,9 +45,7 @@ from ansible_collections.oar.nxc.plugins.plugin_utils import core
 
 class LookupModule(LookupBase):
     def run(self, terms: list[Any], variables: Any = None, **kwargs: Any) -> list[dict[str, Any]]:
-        missing = core.missing()
-        if missing:
-            raise AnsibleLookupError(missing)
+        core.require(AnsibleLookupError)
         from oar_nxc import flavours
 
         table = flavours.table()

@@ -43,9 +43,7 @@ from ansible_collections.oar.nxc.plugins.plugin_utils import core
 
 class LookupModule(LookupBase):
     def run(self, terms: list[Any], variables: Any = None, **kwargs: Any) -> list[str]:
-        missing = core.missing()
-        if missing:
-            raise AnsibleLookupError(missing)
+        core.require(AnsibleLookupError)
         from oar_nxc import smoke
 
         try:

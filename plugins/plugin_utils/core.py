@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import sys
 
+from ansible.errors import AnsibleActionFail
+
 try:
     import oar_nxc  # noqa: F401  (imported for the check only)
 except ImportError as exc:
@@ -27,3 +29,11 @@ def missing() -> str | None:
     return (f"the oar.nxc collection needs the oar_nxc Python package in the Python of ansible-core "
             f"({sys.executable}): pip install oar-nxc (a wheel built from the oar-nxc repository, "
             f"see the collection's requirements.txt) [{IMPORT_ERROR}]")
+
+
+def require(error: type[Exception] = AnsibleActionFail) -> None:
+    """Raise ERROR (an action's failure by default; a lookup passes AnsibleLookupError) with the
+    message of :func:`missing` when the core is not importable."""
+    message = missing()
+    if message is not None:
+        raise error(message)
