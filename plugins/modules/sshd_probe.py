@@ -12,7 +12,7 @@ short_description: Wait until a host's sshd answers, from the controller
 version_added: "1.0.0"
 description:
   - Connects from the controller to O(host) on O(port) and reads the first bytes, which an sshd starts with
-    (C(SSH-)). No connection to the host is opened and no module is sent: each probe costs a TCP connection.
+    (C(SSH-)). No connection to the host is opened and no module is sent; each probe costs a TCP connection.
   - A port that refuses or answers otherwise is asked again every quarter of a second until O(timeout); a hung
     name lookup is bounded by O(timeout) too.
   - "Run it in a play over the hosts to probe (C(hosts: ...)): the hosts are probed in parallel, with forks. The
