@@ -202,8 +202,11 @@ up() {
          -e 's/^DB_BASE_PASSWD_RO=.*/DB_BASE_PASSWD_RO="oar_ro"/' \
          -e 's/^SERVER_HOSTNAME=.*/SERVER_HOSTNAME="oar-server"/' \
          -e 's/^CPUSET_PATH=/#&/' "$OAR_CONF"   # no cgroups: every node shares one kernel
-  grep -q '^SCHEDULER_MIN_TIME_BETWEEN_2_CALLS=' "$OAR_CONF" || \
-    echo 'SCHEDULER_MIN_TIME_BETWEEN_2_CALLS="1"' >> "$OAR_CONF"
+  # the Almighty defers a scheduler call asked for sooner than this after the last one until its
+  # next 10 s tick: with 5 s (the default) or 1 s, a job submitted just after another ended took
+  # 13.6 s instead of 3.5 s, 1 time in 3. 0: every call runs when asked
+  sed -i '/^SCHEDULER_MIN_TIME_BETWEEN_2_CALLS=/d' "$OAR_CONF"
+  echo 'SCHEDULER_MIN_TIME_BETWEEN_2_CALLS="0"' >> "$OAR_CONF"
 
   log "5. PostgreSQL"
   grep -q "$MARK" "$PGC/postgresql.conf" || echo "listen_addresses = 'localhost,$NET.1'  $MARK" >> "$PGC/postgresql.conf"
