@@ -99,6 +99,11 @@ def test_down_removes_everything_then_up_again(cluster: None) -> None:
     assert not tb.STATE.exists()
     assert subprocess.run(["ip", "link", "show", "oarbr0"], capture_output=True, check=False).returncode != 0
     assert subprocess.run(["id", tb.USER], capture_output=True, check=False).returncode != 0
+    postgresql = ["pg_ctlcluster", "15", "main", "status"]
+    was = subprocess.run(postgresql, capture_output=True, check=False).returncode
+    again = run_testbed("down")  # already down: nothing to do, and PostgreSQL is left as it is
+    assert (again.returncode, again.stdout.strip()) == (0, "testbed: down"), again.stderr
+    assert subprocess.run(postgresql, capture_output=True, check=False).returncode == was
     result = run_testbed("up")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].endswith("up: 4 nodes, 8 resources Alive")

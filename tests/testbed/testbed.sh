@@ -264,7 +264,7 @@ down() {
   # the recorded nodes, and any node namespace left by an `up` with another TESTBED_NODES
   local nodes
   nodes=$( { seq 1 "$n" | sed "s/^/$PREFIX/"; ip netns list 2>/dev/null | awk '{print $1}';
-             ls /etc/netns 2>/dev/null; } | grep -E "^$PREFIX[0-9]+\$" | sort -u)
+             ls /etc/netns 2>/dev/null || true; } | grep -E "^$PREFIX[0-9]+\$" | sort -u)  # none: already down
   for ns in $nodes; do
     for f in "$ST/sshd-$ns.pid" "$ST/oar-sshd-$ns.pid"; do
       [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"
@@ -288,14 +288,16 @@ down() {
       echo "testbed: /etc/hosts changed outside the testbed block; only the block was removed" >&2
     fi
   fi
-  if pg_ctlcluster 15 main status >/dev/null 2>&1 || pg_ctlcluster 15 main start >/dev/null 2>&1; then
-    oar-database --drop --db-is-local -y >/dev/null 2>&1 || true
-  fi
-  sed -i "/$MARK\$/d" "$PGC/postgresql.conf" "$PGC/pg_hba.conf" 2>/dev/null || true
-  if [ -f "$ST/started-postgresql" ]; then
-    pg_ctlcluster 15 main stop 2>/dev/null || true
-  else
-    pg_ctlcluster 15 main restart 2>/dev/null || true   # it ran before `up`: back to its own config
+  if [ -d "$ST" ]; then  # an `up` ran (already down: PostgreSQL is left as it is)
+    if pg_ctlcluster 15 main status >/dev/null 2>&1 || pg_ctlcluster 15 main start >/dev/null 2>&1; then
+      oar-database --drop --db-is-local -y >/dev/null 2>&1 || true
+    fi
+    sed -i "/$MARK\$/d" "$PGC/postgresql.conf" "$PGC/pg_hba.conf" 2>/dev/null || true
+    if [ -f "$ST/started-postgresql" ]; then
+      pg_ctlcluster 15 main stop 2>/dev/null || true
+    else
+      pg_ctlcluster 15 main restart 2>/dev/null || true   # it ran before `up`: back to its own config
+    fi
   fi
   [ -f "$OAR_CONF.testbed-orig" ] && mv "$OAR_CONF.testbed-orig" "$OAR_CONF"
   if [ -f "$ST/created-user" ]; then
