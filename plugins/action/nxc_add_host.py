@@ -41,5 +41,9 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(f"nxc_add_host: 'groups' of {name} must be a list of group names")
         if not isinstance(host_vars, Mapping):
             raise AnsibleActionFail(f"nxc_add_host: 'host_vars' of {name} must be a mapping")
+        # ansible-core < 2.21: the strategy adds the host from the result's add_host
         result.update(changed=False, add_host={"host_name": name, "groups": groups, "host_vars": dict(host_vars)})
+        adder = getattr(self, "add_host", None)
+        if callable(adder):  # 2.21+: the strategy no longer reads add_host; the action adds it itself
+            adder(name, host_vars=dict(host_vars), parent_group_names=list(groups))
         return result

@@ -66,3 +66,34 @@ def test_deploy_check_runs_every_step_and_changes_nothing(venv: Path, tmp_path: 
             "changed: [localhost]") in out
     assert "oarnode1                   : ok=" in out and "failed=0" in out
     assert sorted(str(p.relative_to(compositions)) for p in compositions.rglob("*")) == before
+
+
+ADDED = """\
+- name: Add a deployed host as nxc_start's hosts are added
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Add the host
+      oar.nxc.nxc_add_host:
+        name: node7
+        groups: [nxc_nodes, role_node]
+        host_vars: {nxc_role: node, ansible_host: 10.0.0.7, oar_machine: dahu-7}
+
+- name: Read it in the next play, over its group
+  hosts: role_node
+  gather_facts: false
+  tasks:
+    - name: Show what the play sees
+      ansible.builtin.debug:
+        msg: "seen {{ inventory_hostname }} {{ nxc_role }} {{ ansible_host }} {{ oar_machine }} {{ groups.nxc_nodes }}"
+"""
+
+
+def test_hosts_added_by_the_action_reach_the_next_play(venv: Path, tmp_path: Path) -> None:
+    """oar.nxc.nxc_add_host: ansible-core 2.21 no longer reads add_host from an action's result (its
+    strategy ignores it); the action adds the host itself there."""
+    play = tmp_path / "added.yml"
+    play.write_text(ADDED)
+    out = check([str(venv / "ansible-playbook"), str(play), "-i", "localhost,"], env=venv_env(venv))
+    assert "    msg: seen node7 node 10.0.0.7 dahu-7 ['node7']\n" in out, out[-2000:]
+    assert "skipping: no hosts matched" not in out
