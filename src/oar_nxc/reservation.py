@@ -99,8 +99,9 @@ class Target:
     port: int = 22
 
 
-def _probe_one(target: Target, deadline: float) -> tuple[str | None, str]:
-    """(None when an sshd answers on the port, else what went wrong; the address connected to)."""
+def _probe_one(target: Target, deadline: float, timed: bool = True) -> tuple[str | None, str]:
+    """(None when an sshd answers on the port, else what went wrong, with TIMED how long a refusal
+    took; the address connected to)."""
     started = time.monotonic()
     try:
         found = socket.getaddrinfo(target.address, target.port, type=socket.SOCK_STREAM)
@@ -108,10 +109,11 @@ def _probe_one(target: Target, deadline: float) -> tuple[str | None, str]:
         return f"its name does not resolve ({exc.strerror})", target.address
     family, kind, proto, _, sockaddr = found[0]
     ip = str(sockaddr[0])
-    return _connect(family, kind, proto, sockaddr, deadline, started), ip
+    return _connect(family, kind, proto, sockaddr, deadline, started, timed), ip
 
 
-def _connect(family: int, kind: int, proto: int, sockaddr: Any, deadline: float, started: float) -> str | None:
+def _connect(family: int, kind: int, proto: int, sockaddr: Any, deadline: float, started: float,
+             timed: bool) -> str | None:
     try:
         with socket.socket(family, kind, proto) as sock:
             sock.settimeout(max(0.1, deadline - time.monotonic()))
@@ -122,7 +124,7 @@ def _connect(family: int, kind: int, proto: int, sockaddr: Any, deadline: float,
         return f"no answer within {time.monotonic() - started:.1f} s"
     except OSError as exc:
         reason = (exc.strerror or str(exc)).lower()
-        return f"{reason} after {time.monotonic() - started:.1f} s"
+        return f"{reason} after {time.monotonic() - started:.1f} s" if timed else reason
     if not banner.startswith(BANNER):
         return f"answers, but not as an ssh server ({banner[:20]!r})"
     return None
@@ -144,16 +146,15 @@ def wait_answer(target: Target, timeout: float, *, interval: float = 0.25) -> tu
     started = time.monotonic()
     deadline = started + timeout
     while True:
-        address, problem = _attempts([target], max(0.1, deadline - time.monotonic()))[target.name]
+        # the last attempt's own time says nothing here: untimed
+        address, problem = _attempts([target], max(0.1, deadline - time.monotonic()), timed=False)[target.name]
         waited = time.monotonic() - started
         if problem is None or waited + interval >= timeout:
-            if problem is not None and problem.endswith(" s") and " after " in problem:
-                problem = problem.rsplit(" after ", 1)[0]  # the last attempt's own time says nothing here
             return problem, address, waited
         time.sleep(interval)
 
 
-def _attempts(items: list[Target], timeout: float) -> dict[str, tuple[str, str | None]]:
+def _attempts(items: list[Target], timeout: float, timed: bool = True) -> dict[str, tuple[str, str | None]]:
     """One attempt on every target at once, all within TIMEOUT: name -> (address, None or problem)."""
     if not items:
         return {}
@@ -172,7 +173,7 @@ def _attempts(items: list[Target], timeout: float) -> dict[str, tuple[str, str |
                 target = work.get_nowait()
             except queue.Empty:
                 return
-            problem, address = _probe_one(target, deadline)
+            problem, address = _probe_one(target, deadline, timed)
             with lock:
                 results[target.name] = problem
                 addresses[target.name] = address

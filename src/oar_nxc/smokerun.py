@@ -5,7 +5,8 @@ answered, every resource is Alive); when one fails the job checks are recorded a
 job checks are then *submitted together* and awaited in one bounded loop that reads every pending
 job with a single ``oarstat``; each check is still judged on its own, and a failed check never
 hides another one. The reservation (for a time after the other jobs' walltime, so that it is
-validated on free nodes) and the REST API are asked in the waits between two polls. With
+validated on free nodes) and the REST API (from the start) are asked beside the polls: on worker
+threads when the host can ``spawn``, else one request at a time between two polls. With
 ``concurrent`` (the default) the jobs are of type ``timesharing=*,*`` so that OAR runs them side
 by side on the same nodes; without it each job is awaited before the next is submitted.
 
@@ -116,7 +117,7 @@ class Options:
 
 
 SUBMIT_ORDER = ("oardel", "batch_job", "failing_job")
-WAIT = "wait"  # a step that has nothing to do before the next poll
+WAIT = "wait"  # a step that waits for its call beside the polls (Runner._aside)
 
 
 def round_robin(steps: list[Iterator[str | None]]) -> Iterator[str | None]:
@@ -278,10 +279,9 @@ class Runner:
                 meanwhile = self._jobs(jobs, pending, meanwhile)
             if concurrent:
                 self._await_loop(pending, meanwhile)
-            else:
-                for step in api:
-                    if step == WAIT:
-                        self.sleep(self.options.poll_interval)
+            else:  # each request, and the API's job, one after the other
+                for _ in api:
+                    pass
         finally:
             self._pending, self._aside_pool = None, None
             if pool is not None:
@@ -379,15 +379,19 @@ class Runner:
         """CALL on the submit host. While the job polls run and the host can ``spawn``, it runs on a
         worker thread and the step yields WAIT until it is done: a slow command (``oarsub -r`` waits
         for OAR's scheduler, seconds) then holds up no poll. Otherwise at once."""
-        spawn = getattr(self.host, "spawn", None)
-        if spawn is None or self._aside_pool is None:
+        if self._aside_pool is None:  # made only for a host that can spawn
             return call(self.host)
-        future = self._aside_pool.submit(call, spawn())
+        future = self._aside_pool.submit(call, self.host.spawn())  # type: ignore[attr-defined]
         self._inflight.add(future)
         while not future.done():
             yield WAIT
         self._inflight.discard(future)
         return future.result()
+
+    def _run_aside(self, argv: list[str], user: str | None = None) -> Generator[str | None, None, Output]:
+        """``_run``, beside the polls (``_aside``)."""
+        line = command_line(argv, user)
+        return (yield from self._aside(lambda h: h.run(line)))
 
     def _specs(self, names: list[str]) -> list[tuple[str, list[str]]]:
         opts = self.options
@@ -416,24 +420,23 @@ class Runner:
     def _reservation(self) -> Iterator[str | None]:
         self._start("reservation")
         user = self.options.user
-        date = command_line(["date", "-d", f"+{reservation_minutes(self.options.walltime)} min", "+%F %T"])
-        when = yield from self._aside(lambda h: h.run(date))
+        when = yield from self._run_aside(["date", "-d", f"+{reservation_minutes(self.options.walltime)} min",
+                                           "+%F %T"])
         yield None
         if when.rc != 0:
             self._record("reservation", "failed", f"date on {self.options.submit} failed: {excerpt(when.stderr)}")
             return
         at = when.stdout.strip()
-        oarsub = command_line(["oarsub", *self._types(), "-r", at, "-l", "nodes=1,walltime=0:01:00", "-p",
-                               property_of(self.options.addresses[:1]), "sleep 1"], user)
-        out = yield from self._aside(lambda h: h.run(oarsub))  # OAR answers once its scheduler has decided
+        # OAR answers once its scheduler has decided
+        out = yield from self._run_aside(["oarsub", *self._types(), "-r", at, "-l", "nodes=1,walltime=0:01:00",
+                                          "-p", property_of(self.options.addresses[:1]), "sleep 1"], user)
         yield None
         try:
             job = oarjson.job_id(out.stdout)
         except OarNxcError:
             job = None
         if job is not None:  # cancel it, whatever it said
-            oardel = command_line(["oardel", str(job)], user)
-            yield from self._aside(lambda h: h.run(oardel))
+            yield from self._run_aside(["oardel", str(job)], user)
         if RESERVATION_OK in out.stdout:
             self._record("reservation", "passed", f"job {job} reserved for {at}: Reservation valid, then cancelled",
                          job=job)
@@ -574,8 +577,7 @@ class Runner:
 
     # the API: OAR 3's /api or OAR 2.5's /oarapi, whichever the deployed OAR has
     def _check_rest_api(self) -> Iterator[str | None]:
-        version_argv = command_line(["oarsub", "-V"])
-        version_out = yield from self._aside(lambda h: h.run(version_argv))
+        version_out = yield from self._run_aside(["oarsub", "-V"])
         yield None
         found = oarjson.version(version_out.stdout)
         if found is None:
@@ -640,28 +642,11 @@ class Runner:
             status = "passed" if final == "Terminated" else "failed"
             self._record("rest_api", status, f"{said}, then {final}", job=job_id)
 
+        job_wait = _Job("rest_api", job_id, self.clock() + opts.job_timeout, done=ended)
         if self._pending is not None:  # awaited in the same polls as the job checks
-            self._pending.append(_Job("rest_api", job_id, self.clock() + opts.job_timeout, done=ended))
-            return
-        final = yield from self._until_ended(job_id, "submitted through the API")
-        ended(str(final))
-
-    def _until_ended(self, job_id: int, what: str) -> Generator[str | None, None, str | None]:
-        """Steps that poll JOB_ID until OAR ends it (bounded by job_timeout); each wait yields WAIT. Its
-        final state is the generator's value."""
-        deadline = self.clock() + self.options.job_timeout
-        state = None
-        while True:
-            argv = ["oarstat", "-s", "-J", "-j", str(job_id)]
-            out = self._run(argv)
-            if out.rc == 0:
-                state = oarjson.job_states(out.stdout, " ".join(argv)).get(str(job_id), state)
-            if state in oarjson.FINAL_STATES:
-                return state
-            if self.clock() >= deadline:
-                raise OarNxcError(f"job {job_id} ({what}) is still {state or 'unknown to oarstat'} after "
-                                  f"{self.options.job_timeout:g} s")
-            yield WAIT
+            self._pending.append(job_wait)
+        else:  # one check after the other: awaited now, by the same loop
+            self._await_loop([job_wait], None)
 
     def _rest_api_3(self) -> Iterator[str | None]:
         """OAR 3 (FastAPI): its index, then ``whoami`` with a token from ``oarsub -T``."""
@@ -672,8 +657,7 @@ class Runner:
         yield None
         if "api_version" not in root:
             raise OarNxcError(f"GET {api}: HTTP 200, api_version missing")
-        token_argv = command_line(["oarsub", "-T"], opts.user)
-        token_out = yield from self._aside(lambda h: h.run(token_argv))
+        token_out = yield from self._run_aside(["oarsub", "-T"], opts.user)
         yield None
         token = next((w.split("=", 1)[1] for w in token_out.stdout.split() if w.startswith("OAR_API_TOKEN=")), "")
         if not token:
