@@ -18,7 +18,13 @@
 # No default route in the nodes and net.ipv4.ip_forward is never touched: nothing leaves the machine.
 # Root logs in with the testbed's own key ($ST/id_ed25519), known_hosts is $ST/known_hosts.
 # The normal user `oartest` submits jobs. Needs root; no systemd: daemons are started directly.
+#
+# OAR 3: TESTBED_OAR_SRC=<an OAR 3 checkout, or a .tar.gz of one> brings up the same nodes, names
+# and addresses with OAR 3 installed from that source instead (tests/testbed/oar3.sh says how);
+# its REST API is at http://$NET.1:6668/api/. `up` with the other OAR than the one that is up takes
+# the testbed down first. Without TESTBED_OAR_SRC it is OAR 2.5 from Debian, as above.
 set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 N=${TESTBED_NODES:-4}
 NET=10.213.0
@@ -32,6 +38,8 @@ PGC=/etc/postgresql/15/main
 PACKAGES=(openssh-server postgresql oar-server oar-server-pgsql oar-user oar-user-pgsql oar-node nmap oar-restful-api)
 API_PORT=6668
 MARK="# oar-testbed"
+OAR_SRC=${TESTBED_OAR_SRC:-}
+GEN=2.5; [ -n "$OAR_SRC" ] && GEN=3
 
 t0=${EPOCHREALTIME/./}
 log() { local us=$(( ${EPOCHREALTIME/./} - t0 )); printf '[testbed %3d.%02ds] %s\n' $((us / 1000000)) $((us % 1000000 / 10000)) "$*"; }
@@ -41,9 +49,16 @@ node_ip() { echo "$NET.$((10 + $1))"; }
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces, sshd, PostgreSQL)"
 [[ "$N" =~ ^[0-9]+$ ]] && [ "$N" -ge 1 ] && [ "$N" -le 200 ] || die "TESTBED_NODES must be 1..200, not '$N'"
+if [ -n "$OAR_SRC" ]; then
+  OAR_SRC=$(realpath -m -- "$OAR_SRC")
+  [ -e "$OAR_SRC" ] || die "TESTBED_OAR_SRC: no such file or directory: $OAR_SRC"
+fi
+# shellcheck source=tests/testbed/oar3.sh
+. "$HERE/oar3.sh"
 
 install_packages() {
   local missing=() pkg
+  [ "$GEN" = 3 ] && PACKAGES=("${OAR3_PACKAGES[@]}")
   for pkg in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
@@ -89,8 +104,8 @@ stop_almighty() {
 # OAR's recipe for its API behind Apache (/usr/share/oar/oar-api/apache2.conf), self-contained:
 # the CGI runs as oar; /oarapi-priv hands it the user Apache authenticated (X_REMOTE_IDENT in its
 # environment: Apache drops request headers with underscores before CGI).
-write_apache_config() {
-  local d=$ST/apache m=/usr/lib/apache2/modules mod
+write_apache_config() { # [3]: OAR 3's API (a proxy to uvicorn) instead of OAR 2.5's CGI
+  local d=$ST/apache m=/usr/lib/apache2/modules mod gen=${1:-2.5}
   mkdir -p "$d"
   [ -f "$ST/api-password" ] || { (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$ST/api-password"); }
   chmod 600 "$ST/api-password"
@@ -105,10 +120,25 @@ write_apache_config() {
     echo "User oar"
     echo "Group oar"
     for mod in mpm_prefork authz_core authz_host authn_core authn_file auth_basic authz_user alias cgi env \
-               headers rewrite; do
+               headers rewrite proxy proxy_http; do
       echo "LoadModule ${mod}_module $m/mod_$mod.so"
     done
-    cat <<CONF
+    if [ "$gen" = 3 ]; then   # OAR 3's setup/apache2 recipe; /api-priv as the NixOS module has it
+      cat <<CONF
+RedirectMatch ^/api$ /api/
+ProxyPass /api/ http://127.0.0.1:$API3_PORT/
+ProxyPassReverse /api/ http://127.0.0.1:$API3_PORT/
+<Location /api-priv/>
+  AuthType Basic
+  AuthName "OAR API Authentication"
+  AuthUserFile $d/api-users
+  Require valid-user
+  ProxyPass http://127.0.0.1:$API3_PORT/
+  ProxyPassReverse http://127.0.0.1:$API3_PORT/
+</Location>
+CONF
+    else
+      cat <<CONF
 ScriptAlias /oarapi-priv /usr/lib/cgi-bin/oarapi/oarapi.cgi
 ScriptAlias /oarapi /usr/lib/cgi-bin/oarapi/oarapi.cgi
 <Directory /usr/lib/cgi-bin/oarapi>
@@ -129,8 +159,50 @@ ScriptAlias /oarapi /usr/lib/cgi-bin/oarapi/oarapi.cgi
   RewriteRule .* - [E=X_REMOTE_IDENT:%1]
 </Location>
 CONF
+    fi
   } > "$d/httpd.conf"
 }
+
+# PostgreSQL listens on the bridge too, so that oarsh and oarstat work from the nodes
+postgresql() {
+  log "5. PostgreSQL"
+  grep -q "$MARK" "$PGC/postgresql.conf" || echo "listen_addresses = 'localhost,$NET.1'  $MARK" >> "$PGC/postgresql.conf"
+  grep -q "$MARK" "$PGC/pg_hba.conf" || echo "host oar oar,oar_ro $NET.0/24 scram-sha-256  $MARK" >> "$PGC/pg_hba.conf"
+  if ! pg_ctlcluster 15 main status >/dev/null 2>&1; then
+    pg_ctlcluster 15 main start; touch "$ST/started-postgresql"
+  elif ! ss -ltn | grep -q "$NET.1:5432"; then
+    pg_ctlcluster 15 main restart
+  fi
+}
+
+test_user() {
+  log "9. user $USER_NAME"
+  if ! id "$USER_NAME" >/dev/null 2>&1; then
+    useradd -m -s /bin/bash "$USER_NAME"; touch "$ST/created-user"
+  fi
+  local i k
+  for i in $(seq 1 "$N"); do
+    for k in $(seq 1 50); do
+      ip netns exec "$PREFIX$i" bash -c "exec 3<>/dev/tcp/$(node_ip "$i")/22" 2>/dev/null && break; sleep 0.1
+    done
+  done
+}
+
+# OAR 3 (tests/testbed/oar3.sh), after the nodes and their sshd
+up3() {
+  postgresql
+  log "6. OAR 3 database (its oar-database) and resources ($N nodes x 2 cores)"
+  oar3_database
+  log "7. OAR 3 server (oar-almighty as oar)"
+  oar3_server
+  log "8. OAR 3 REST API (uvicorn behind Apache) on $NET.1:$API_PORT/api/"
+  oar3_api
+  test_user
+  log "up: $N nodes, OAR $("$O3_BIN/oarsub" -V 2>/dev/null | head -1), $(alive_resources) resources Alive"
+}
+
+alive_resources() { oarnodes -J 2>/dev/null | python3 -c 'import json,sys; d=json.loads(sys.stdin.read() or "{}"); \
+  print(sum(1 for r in (d.values() if isinstance(d, dict) else d) if r.get("state") == "Alive"))' 2>/dev/null || echo 0; }
 
 up() {
   local was
@@ -139,10 +211,20 @@ up() {
     log "up with $was nodes: taking it down to bring up $N"
     down
   fi
+  was=$(cat "$ST/oar" 2>/dev/null || echo "$GEN")
+  if [ "$was" != "$GEN" ]; then  # the other OAR is up: its daemons, database and commands would stay
+    log "up with OAR $was: taking it down to bring up OAR $GEN"
+    down
+  fi
   install_packages
   mkdir -p "$ST" "$LOG" /run/sshd
   chmod 755 "$ST"
   echo "$N" > "$ST/nodes"
+  echo "$GEN" > "$ST/oar"
+  if [ "$GEN" = 3 ]; then
+    log "0. OAR 3 from $OAR_SRC"
+    oar3_install "$OAR_SRC"
+  fi
 
   log "1. bridge and $N node namespaces"
   if ! ip link show "$BR" >/dev/null 2>&1; then
@@ -189,12 +271,15 @@ up() {
     write_sshd_config "$d/sshd_config" "$ip" "$d/ssh_host_ed25519_key" "$ST/sshd-$ns.pid"
     alive "$ST/sshd-$ns.pid" || ip netns exec "$ns" unshare --uts --mount sh -c \
       "mount --bind '$ST/node-root' /root && hostname $ns && exec /usr/sbin/sshd -f '$d/sshd_config' -E '$LOG/sshd-$ns.log'"
-    alive "$ST/oar-sshd-$ns.pid" || ip netns exec "$ns" unshare --uts sh -c \
+    if [ "$GEN" = 3 ]; then oar3_node_sshd "$ns" "$ip"
+    else alive "$ST/oar-sshd-$ns.pid" || ip netns exec "$ns" unshare --uts sh -c \
       "hostname $ns; exec /usr/sbin/sshd -f /etc/oar/sshd_config -o PidFile=$ST/oar-sshd-$ns.pid -o ListenAddress=$ip -E '$LOG/oar-sshd-$ns.log'"
+    fi
     echo "$ns,$ip $key" >> "$kh"
   done
   mv "$kh" "$ST/known_hosts"; chmod 644 "$ST/known_hosts"
 
+  if [ "$GEN" = 3 ]; then up3; return; fi
   log "4. oar.conf"
   [ -f "$OAR_CONF.testbed-orig" ] || cp -a "$OAR_CONF" "$OAR_CONF.testbed-orig"
   sed -i -e 's/^DB_HOSTNAME=.*/DB_HOSTNAME="oar-server"/' \
@@ -208,15 +293,7 @@ up() {
   sed -i '/^SCHEDULER_MIN_TIME_BETWEEN_2_CALLS=/d' "$OAR_CONF"
   echo 'SCHEDULER_MIN_TIME_BETWEEN_2_CALLS="0"' >> "$OAR_CONF"
 
-  log "5. PostgreSQL"
-  grep -q "$MARK" "$PGC/postgresql.conf" || echo "listen_addresses = 'localhost,$NET.1'  $MARK" >> "$PGC/postgresql.conf"
-  grep -q "$MARK" "$PGC/pg_hba.conf" || echo "host oar oar,oar_ro $NET.0/24 scram-sha-256  $MARK" >> "$PGC/pg_hba.conf"
-  if ! pg_ctlcluster 15 main status >/dev/null 2>&1; then
-    pg_ctlcluster 15 main start; touch "$ST/started-postgresql"
-  elif ! ss -ltn | grep -q "$NET.1:5432"; then
-    pg_ctlcluster 15 main restart
-  fi
-
+  postgresql
   log "6. OAR database and resources ($N nodes x 2 cores)"
   if ! oar-database --check >/dev/null 2>&1; then
     oar-database --create --db-is-local -y > "$LOG/oar-database.log" 2>&1
@@ -241,22 +318,16 @@ up() {
   alive "$ST/apache.pid" || /usr/sbin/apache2 -f "$ST/apache/httpd.conf" -k start
   for k in $(seq 1 50); do ss -ltn | grep -q "$NET.1:$API_PORT " && break; sleep 0.1; done
 
-  log "9. user $USER_NAME"
-  if ! id "$USER_NAME" >/dev/null 2>&1; then
-    useradd -m -s /bin/bash "$USER_NAME"; touch "$ST/created-user"
-  fi
-  for i in $(seq 1 "$N"); do
-    for k in $(seq 1 50); do
-      ip netns exec "$PREFIX$i" bash -c "exec 3<>/dev/tcp/$(node_ip "$i")/22" 2>/dev/null && break; sleep 0.1
-    done
-  done
+  test_user
   log "up: $N nodes, $(oarnodes -s | grep -c Alive) resources Alive"
 }
 
 down() {
   local n i ns f
   n=$(cat "$ST/nodes" 2>/dev/null || echo "$N")
-  stop_almighty
+  local gen
+  gen=$(cat "$ST/oar" 2>/dev/null || echo 2.5)
+  if [ "$gen" = 3 ]; then stop_group "$ST/oar3-almighty.pid"; stop_group "$ST/oar3-api.pid"; else stop_almighty; fi
   if [ -f "$ST/apache.pid" ]; then
     kill "$(cat "$ST/apache.pid")" 2>/dev/null || true
     for f in $(seq 1 50); do alive "$ST/apache.pid" || break; sleep 0.1; done
@@ -290,7 +361,9 @@ down() {
   fi
   if [ -d "$ST" ]; then  # an `up` ran (already down: PostgreSQL is left as it is)
     if pg_ctlcluster 15 main status >/dev/null 2>&1 || pg_ctlcluster 15 main start >/dev/null 2>&1; then
-      oar-database --drop --db-is-local -y >/dev/null 2>&1 || true
+      if [ "$gen" = 3 ]; then oar3_down; else oar-database --drop --db-is-local -y >/dev/null 2>&1 || true; fi
+    elif [ "$gen" = 3 ]; then
+      oar3_down
     fi
     sed -i "/$MARK\$/d" "$PGC/postgresql.conf" "$PGC/pg_hba.conf" 2>/dev/null || true
     if [ -f "$ST/started-postgresql" ]; then
@@ -314,19 +387,33 @@ status() {
   local n i
   n=$(cat "$ST/nodes" 2>/dev/null || echo 0)
   echo "namespaces: $(ip netns list | grep -c "^$PREFIX" || true) (expected $n)"
-  alive /var/run/oar-server.pid && echo "oar-server: running" || echo "oar-server: stopped"
-  alive "$ST/apache.pid" && echo "OAR REST API: http://$NET.1:$API_PORT/oarapi/" || echo "OAR REST API: stopped"
+  local gen
+  gen=$(cat "$ST/oar" 2>/dev/null || echo 2.5)
+  echo "OAR: $gen$( [ "$gen" = 3 ] && echo " from $(cat "$ST/oar3-src" 2>/dev/null)")"
+  if [ "$gen" = 3 ]; then
+    alive "$ST/oar3-almighty.pid" && echo "oar-almighty: running" || echo "oar-almighty: stopped"
+    alive "$ST/oar3-api.pid" && alive "$ST/apache.pid" && echo "OAR REST API: http://$NET.1:$API_PORT/api/" \
+      || echo "OAR REST API: stopped"
+  else
+    alive /var/run/oar-server.pid && echo "oar-server: running" || echo "oar-server: stopped"
+    alive "$ST/apache.pid" && echo "OAR REST API: http://$NET.1:$API_PORT/oarapi/" || echo "OAR REST API: stopped"
+  fi
   for i in $(seq 1 "$n"); do
     printf '%s: sshd %s, oar-sshd %s\n' "$PREFIX$i" \
       "$(alive "$ST/sshd-$PREFIX$i.pid" && echo up || echo down)" \
       "$(alive "$ST/oar-sshd-$PREFIX$i.pid" && echo up || echo down)"
   done
-  oarnodes -s 2>/dev/null | grep -c Alive | sed 's/^/resources Alive: /' || true
+  echo "resources Alive: $(alive_resources)"
 }
 
 case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
+  # the dev loop's stand-in for an image of an edited OAR 3 (tests/testbed/standin/oar3-deploy)
+  redeploy-oar3)
+    [ "$(cat "$ST/oar" 2>/dev/null)" = 3 ] || die "redeploy-oar3: the testbed is not up with OAR 3"
+    [ -n "${2:-}" ] || die "usage: $0 redeploy-oar3 <OAR 3 checkout>"
+    oar3_redeploy "$(realpath -m -- "$2")" ;;
   *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
 esac
