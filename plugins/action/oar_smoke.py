@@ -157,7 +157,8 @@ class ActionModule(ActionBase):
                                   "hosts": _hosts(hostvars, submit, args["server"], nodes)}
         report["started"] = time.time()
         results = smokerun.run(_SubmitHost(self, task_vars), options, progress=self._display.v)
-        report.update(ended=time.time(), checks=results, summary=smokerun.summary(results))
+        report.update(ended=time.time(), checks=results, summary=smokerun.summary(results),
+                      oar_version=smokerun.oar_version(results))
         if args["report_dir"]:  # on the controller, where this action runs
             from oar_nxc import reports
 

@@ -24,7 +24,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from oar_nxc import oarjson, reading
@@ -205,6 +205,11 @@ def query(job_id: int, *, run: Runner = _run, timeout: float = 15) -> Job:
         job = parse_job(out, job_id, " ".join(full))
     except SourceError as exc:
         raise Unavailable(str(exc)) from None
+    if job.walltime is None and job.generation == "3":  # OAR 3's JSON has no walltime: its text says it
+        text = ["oarstat", "-f", "-j", str(job_id)]
+        trc, tout, _ = run(text, timeout)
+        walltime = oarjson.as_int(oarjson.text_field(tout, "walltime")) if trc == 0 else None
+        job = replace(job, walltime=walltime)
     prc, pout, _ = props_answer
     if prc != 0 or not pout.strip():
         return job  # a job that never ran has no resources: the state says enough

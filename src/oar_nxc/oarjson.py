@@ -5,7 +5,11 @@
 * ``oarstat -f -j N -J``: ``{"N": {...}}``; 2.5 has ``assigned_network_address``, OAR 3 does
   not (oar3 #158); ``exit_code`` is the raw wait status (exit status = ``exit_code >> 8``).
 * ``oarnodes -s -J``: 2.5 ``{"node1": {"1": "Alive"}}``, OAR 3 ``[{"node1": [{"1": "Alive"}]}]``.
-* ``oarsub -V``: ``OAR version : 2.5.9 (Canicule)``; OAR 3 prints its version too.
+* ``oarsub -V``: ``OAR version : 2.5.9 (Canicule)``; OAR 3: ``OAR version : 3.0.3dev``.
+* ``oarstat -f -j N`` (text): OAR 3 prints ``    key = value`` lines, padded to the console's width;
+  it is where OAR 3 says a job's ``walltime`` (seconds), which its JSON leaves out with the hosts.
+* ``oarsub -r DATE``: the scheduler's verdict on the reservation, 2.5 ``Reservation valid --> OK``
+  (or ``Reservation valid --> KO``), OAR 3 ``Advance reservation is GRANTED.`` (or ``REJECTED.``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from oar_nxc.errors import SourceError
 JOB_ID_RE = re.compile(r"^OAR_JOB_ID=(\d+)\s*$", re.MULTILINE)
 VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 FINAL_STATES = ("Terminated", "Error")
+RESERVATION_GRANTED = ("Reservation valid --> OK", "Advance reservation is GRANTED.")
+RESERVATION_REJECTED = ("Reservation valid --> KO", "Advance reservation is REJECTED.")
 
 
 def _json(text: str, source: str) -> Any:
@@ -143,3 +149,35 @@ def version(text: str) -> tuple[int, int, int] | None:
     if match is None:
         return None
     return int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+
+
+def version_line(text: str) -> str:
+    """The version ``oarsub -V`` printed, as OAR wrote it (``2.5.9 (Canicule)``, ``3.0.3dev``), or ''."""
+    for line in text.splitlines():
+        label, sep, said = line.partition(":")
+        if sep and label.strip() == "OAR version" and said.strip():
+            return said.strip()
+    return ""
+
+
+def reservation_verdict(text: str) -> tuple[bool, str] | None:
+    """(granted, OAR's own line) from ``oarsub -r``'s output, either generation; None when it says neither."""
+    for line in text.splitlines():
+        said = line.strip()
+        if said in RESERVATION_GRANTED:
+            return True, said
+        if said in RESERVATION_REJECTED:
+            return False, said
+    return None
+
+
+TEXT_FIELD_RE = re.compile(r"^\s+([a-z_]+) = (.*?)\s*$")
+
+
+def text_field(text: str, key: str) -> str | None:
+    """The value of ``key = value`` in OAR 3's text ``oarstat -f -j N``, or None when it has none."""
+    for line in text.splitlines():
+        match = TEXT_FIELD_RE.match(line)
+        if match is not None and match.group(1) == key:
+            return match.group(2)
+    return None

@@ -132,7 +132,9 @@ def html(report: Mapping[str, Any], phases: Sequence[Mapping[str, Any]] = (), ti
     summary = report.get("summary") or {}
     head = (f"<h1>{escape(title)}</h1><p class=\"muted\">{_stamp(report.get('started'))} to "
             f"{_stamp(report.get('ended'))}, as {escape(str(report.get('user', '?')))} from "
-            f"{escape(str(report.get('submit_host', '?')))}</p><p class=\"summary\">"
+            f"{escape(str(report.get('submit_host', '?')))}"
+            + (f", OAR {escape(str(report['oar_version']))} (oarsub -V)" if report.get("oar_version") else "")
+            + "</p><p class=\"summary\">"
             + "".join(f'<span class="s-{k}">{summary.get(k, 0)} {k}</span>' for k in ("passed", "failed", "skipped"))
             + "</p>")
     if phases:

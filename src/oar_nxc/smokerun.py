@@ -33,7 +33,6 @@ from oar_nxc.errors import OarNxcError
 
 COMMAND_TIMEOUT = 60  # seconds any one OAR command may take on the submit host
 TIMESHARING = "timesharing=*,*"
-RESERVATION_OK = "Reservation valid --> OK"
 # what the batch job runs: every node of the job answers its own name through oarsh, all nodes at
 # once (one after the other, 14 nodes took 13 s on the testbed). Sent as
 # base64 so that no quoting layer (ssh, su, oarsub, OAR's launcher) changes it; the homes need
@@ -232,6 +231,7 @@ class Runner:
         self._aside_pool: ThreadPoolExecutor | None = None  # calls beside the polls, while they run
         self._inflight: set[Future[Any]] = set()  # those calls not yet seen done
         self._t0: dict[str, tuple[float, float]] = {}
+        self.oar_version = ""  # what `oarsub -V` printed on the submit host (the API check asks it)
 
     # results
     def _start(self, name: str) -> None:
@@ -239,6 +239,8 @@ class Runner:
 
     def _record(self, name: str, status: str, message: str, **extra: Any) -> None:
         mono, wall = self._t0.get(name, (self.clock(), self.wall()))
+        if self.oar_version and name in smoke.names("api"):  # the check that asked it says which OAR answered
+            extra.setdefault("oar_version", self.oar_version)
         self.results[name] = {"name": name, "status": status, "message": message.strip(),
                               "seconds": round(self.clock() - mono, 1), "started": round(wall, 3),
                               "ended": round(self.wall(), 3), **extra}
@@ -437,9 +439,10 @@ class Runner:
             job = None
         if job is not None:  # cancel it, whatever it said
             yield from self._run_aside(["oardel", str(job)], user)
-        if RESERVATION_OK in out.stdout:
-            self._record("reservation", "passed", f"job {job} reserved for {at}: Reservation valid, then cancelled",
-                         job=job)
+        verdict = oarjson.reservation_verdict(out.stdout + "\n" + out.stderr)  # OAR 3 says it on stderr
+        if verdict is not None and verdict[0]:
+            said = verdict[1].rstrip(".")
+            self._record("reservation", "passed", f"job {job} reserved for {at}: {said}, then cancelled", job=job)
         else:
             last = next((ln.strip() for ln in reversed((out.stdout + out.stderr).splitlines()) if ln.strip()),
                         f"rc {out.rc}, no output")
@@ -580,6 +583,7 @@ class Runner:
         version_out = yield from self._run_aside(["oarsub", "-V"])
         yield None
         found = oarjson.version(version_out.stdout)
+        self.oar_version = oarjson.version_line(version_out.stdout) if found is not None else ""
         if found is None:
             raise OarNxcError(f"oarsub -V: no OAR version in {excerpt(version_out.stdout + version_out.stderr, 80)!r}")
         if found[0] >= 3:
@@ -666,12 +670,18 @@ class Runner:
         if whoami.get("authenticated_user") != opts.user:
             raise OarNxcError(f"GET {api}whoami: HTTP 200, whoami {whoami.get('authenticated_user') or 'missing'} "
                               f"(expected {opts.user})")
-        self._record("rest_api", "passed", f"{api}: api_version {root['api_version']}, whoami {opts.user}")
+        self._record("rest_api", "passed", f"{api}: OAR {self.oar_version or '?'} (oarsub -V), api_version "
+                                           f"{root['api_version']}, whoami {opts.user}")
 
 
 def run(host: Host, options: Options, **kwargs: Any) -> list[dict[str, Any]]:
     """The checks' results, in the order of ``options.checks``."""
     return Runner(host, options, **kwargs).run()
+
+
+def oar_version(results: list[dict[str, Any]]) -> str:
+    """The OAR version the submit host's ``oarsub -V`` printed during the run, or '' (not asked)."""
+    return next((str(r["oar_version"]) for r in results if r.get("oar_version")), "")
 
 
 def lines(results: list[dict[str, Any]]) -> list[str]:

@@ -33,13 +33,53 @@ def test_a_deleted_oar_2_5_job() -> None:
     assert (job.state, job.owner, job.walltime) == ("Error", "oartest", 1800)
 
 
-def test_an_oar_3_job_has_no_hosts_in_its_json() -> None:
-    job = oarjob.parse_job(text("oarstat-f-J-running-3.json"), 12)
+def test_an_oar_3_job_has_no_hosts_nor_walltime_in_its_json() -> None:
+    """Recorded on the testbed's OAR 3 (3.0.3dev, from a checkout): a running 3-node job."""
+    job = oarjob.parse_job(text("oarstat-f-J-running-3.json"), 29)
     assert (job.job_id, job.state, job.owner, job.walltime, job.started, job.machines, job.generation) == (
-        12, "Running", "alice", 3600, 1795800010, None, "3")
-    assert job.summary(now=1795800010 + 600) == {
-        "id": 12, "state": "Running", "owner": "alice", "walltime": 3600, "started": 1795800010,
-        "ends": 1795803610, "remaining": 3000, "oar": "3"}
+        29, "Running", "oartest", None, 1796215581, None, "3")
+    assert job.summary(now=1796215581 + 100) == {
+        "id": 29, "state": "Running", "owner": "oartest", "walltime": None, "started": 1796215581,
+        "ends": None, "remaining": None, "oar": "3"}
+
+
+def test_a_deleted_oar_3_job() -> None:
+    job = oarjob.parse_job(text("oarstat-f-J-deleted-3.json"), 30)
+    assert (job.state, job.owner, job.walltime, job.generation) == ("Error", "oartest", None, "3")
+
+
+def test_the_query_of_an_oar_3_job_reads_its_walltime_from_the_text_and_its_machines_from_p() -> None:
+    runner = Recorded({"oarstat -f -J -j 29": (0, text("oarstat-f-J-running-3.json"), ""),
+                       "oarstat -p -j 29": (0, text("oarstat-p-running-3.txt"), ""),
+                       "oarstat -f -j 29": (0, text("oarstat-f-running-3.txt"), "")})
+    job = oarjob.query(29, run=runner, timeout=5)
+    assert sorted(" ".join(c[0]) for c in runner.calls) == ["oarstat -f -J -j 29", "oarstat -f -j 29",
+                                                            "oarstat -p -j 29"]
+    assert (job.walltime, job.ends, job.generation) == (600, 1796215581 + 600, "3")
+    assert [(m.name, m.cores, m.properties) for m in job.machines or ()] == [
+        ("oarnode1", 2, {"cluster": "alpha", "cpu": 0, "cpumodel": "Testbed CPU A", "host": "oarnode1",
+                         "memnode": 2048, "type": "default"}),
+        ("oarnode2", 2, {"cluster": "beta", "cpu": 1, "cpumodel": "Testbed CPU B", "host": "oarnode2",
+                         "memnode": 2048, "type": "default"}),
+        ("oarnode3", 2, {"cluster": "alpha", "cpu": 2, "cpumodel": "Testbed CPU A", "host": "oarnode3",
+                         "memnode": 2048, "type": "default"})]
+    assert job.summary(now=1796215581 + 100)["remaining"] == 500
+
+
+def test_an_oar_3_job_whose_text_says_no_walltime_has_no_end() -> None:
+    runner = Recorded({"oarstat -f -J -j 29": (0, text("oarstat-f-J-running-3.json"), ""),
+                       "oarstat -p -j 29": (0, text("oarstat-p-running-3.txt"), ""),
+                       "oarstat -f -j 29": (1, "", "DB connection error, exiting.\n")})
+    job = oarjob.query(29, run=runner, timeout=5)
+    assert (job.walltime, job.ends, len(job.machines or ())) == (None, None, 3)
+
+
+def test_oar_3_resources_files_and_p_lines_read_alike() -> None:
+    """OAR 3 writes ``id = '1', type = ...`` (no space before the commas) after a blank line."""
+    from_p = oarjob.machines_of(oarjob.parse_properties(text("oarstat-p-running-3.txt"), "oarstat -p"))
+    from_file = oarjob.machines_of(oarjob.load_properties_file(str(LIVE / "resources-file-3.txt")))
+    assert from_p == from_file
+    assert [(m.name, m.cores) for m in from_p] == [("oarnode1", 2), ("oarnode2", 2), ("oarnode3", 2)]
 
 
 @pytest.mark.parametrize(("output", "message"), [

@@ -60,3 +60,39 @@ def test_version() -> None:
     assert oarjson.version("OAR version : 2.5.9 (Canicule)") == (2, 5, 9)
     assert oarjson.version("3.0.0") == (3, 0, 0)
     assert oarjson.version("unknown") is None
+    assert oarjson.version("OAR version : 3.0.3dev") == (3, 0, 3)
+
+
+def test_version_line_is_what_oarsub_printed() -> None:
+    assert oarjson.version_line("OAR version : 2.5.9 (Canicule)\n") == "2.5.9 (Canicule)"
+    assert oarjson.version_line("OAR version : 3.0.3dev\n") == "3.0.3dev"  # recorded on the testbed's OAR 3
+    assert oarjson.version_line("Usage: oarsub [OPTIONS]\n") == ""
+
+
+# oarsub -r's answers, as the testbed's OAR 2.5.9 and OAR 3 printed them (OAR 3 on stderr)
+OARSUB_R_25 = ("[ADMISSION RULE] Modify resource description with type constraints\nOAR_JOB_ID=20\n"
+               "Reservation mode: waiting validation...\nReservation valid --> OK\n")
+OARSUB_R_3 = ("OAR_JOB_ID=19\n# INFO:  Moldable instance:  1  Estimated nb resources:  2  Walltime:  60\n"
+              "Advance reservation request: waiting for approval from the scheduler...\n"
+              "Advance reservation is GRANTED.\n")
+
+
+@pytest.mark.parametrize(("text", "verdict"), [
+    (OARSUB_R_25, (True, "Reservation valid --> OK")),
+    (OARSUB_R_3, (True, "Advance reservation is GRANTED.")),
+    (OARSUB_R_25.replace("--> OK", "--> KO"), (False, "Reservation valid --> KO")),
+    (OARSUB_R_3.replace("GRANTED", "REJECTED"), (False, "Advance reservation is REJECTED.")),
+    ("OAR_JOB_ID=19\nReservation mode: waiting validation...\n", None),  # no verdict: neither
+    ("note: Advance reservation is GRANTED. (quoted, not OAR's line)\n", None),
+])
+def test_reservation_verdict_of_both_generations(text: str, verdict: tuple[bool, str] | None) -> None:
+    assert oarjson.reservation_verdict(text) == verdict
+
+
+def test_text_field_reads_oar_3s_padded_lines() -> None:
+    text = ("id: 29\n    initial_request = -l nodes=3,walltime=0:10:00 sleep 600                     \n"
+            "    walltime = 600                                                              \n")
+    assert oarjson.text_field(text, "walltime") == "600"
+    assert oarjson.text_field(text, "initial_request") == "-l nodes=3,walltime=0:10:00 sleep 600"
+    assert oarjson.text_field(text, "state") is None
+    assert oarjson.text_field("walltime = 600\n", "walltime") is None  # not indented: not a field line

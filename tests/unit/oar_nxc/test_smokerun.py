@@ -1,4 +1,5 @@
-"""oar_nxc.smokerun on a recorded real run (the testbed's OAR 2.5.9) and on faults built from it."""
+"""oar_nxc.smokerun on recorded real runs (the testbed's OAR 2.5.9 and OAR 3 from a checkout) and on
+faults built from them. Each recording says the command that made it (tests/testbed/record_oar.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from oar_nxc.errors import OarNxcError
 RECORDED = Path(__file__).parents[2] / "fixtures" / "oar" / "smoke-run-2.5.9.json"
 REST = Path(__file__).parents[2] / "fixtures" / "oar" / "rest-2.5.9.json"  # the testbed's oar-restful-api
 WRONG_PASSWORD = json.loads(REST.read_text())["calls"][4]
-REST3 = Path(__file__).parents[2] / "fixtures" / "oar" / "rest-3-shapes.json"
+RECORDED_3 = Path(__file__).parents[2] / "fixtures" / "oar" / "smoke-run-3.json"
+API_3 = "http://oar-server:6668/api/"
 API = "http://oar-server:6668/oarapi/"
 DB_DOWN = smokerun.Output(1, "", "[oarnodes] DB connection error: could not connect to server\n")
 
@@ -28,7 +30,7 @@ class Replay:
     oarstat answers per job (each job's recorded states in order, then its last one), whatever set
     of jobs a poll asks for, so that a test can change one job's story."""
 
-    def __init__(self, calls: list[dict[str, Any]], clock: Clock) -> None:
+    def __init__(self, calls: list[dict[str, Any]], clock: Clock, recording: Path = RECORDED) -> None:
         self.queues: dict[str, deque[smokerun.Output]] = defaultdict(deque)
         self.states: dict[str, deque[str]] = defaultdict(deque)
         self.info: dict[str, Any] = {}
@@ -43,7 +45,7 @@ class Replay:
                 self.queues[call["command"]].append(smokerun.Output(call["rc"], call["stdout"], call["stderr"]))
         self.last: dict[str, smokerun.Output] = {}
         self.seen: list[str] = []
-        self.http_calls: deque[dict[str, Any]] = deque(json.loads(RECORDED.read_text())["http"])
+        self.http_calls: deque[dict[str, Any]] = deque(json.loads(recording.read_text())["http"])
         self.asked: list[tuple[str, str, Any, str | None]] = []
         self.log: list[str] = []  # commands and HTTP requests, in the order they were made
         self.clock = clock
@@ -95,8 +97,8 @@ class Clock:
         self.now += seconds
 
 
-def recorded() -> list[dict[str, Any]]:
-    return json.loads(RECORDED.read_text())["calls"]
+def recorded(recording: Path = RECORDED) -> list[dict[str, Any]]:
+    return json.loads(recording.read_text())["calls"]
 
 
 def options(**changes: Any) -> smokerun.Options:
@@ -106,20 +108,20 @@ def options(**changes: Any) -> smokerun.Options:
                                "poll_interval": 1, "api_url": API, "api_password": "s3cret", **changes})
 
 
-def replay(calls: list[dict[str, Any]], states: dict[str, list[str]] | None = None,
+def replay(calls: list[dict[str, Any]], states: dict[str, list[str]] | None = None, recording: Path = RECORDED,
            **changes: Any) -> tuple[list[dict[str, Any]], Replay, Clock]:
     clock = Clock()
-    host = Replay(calls, clock)
+    host = Replay(calls, clock, recording)
     for job, story in (states or {}).items():
         host.states[job] = deque(story)
     results = smokerun.run(host, options(**changes), clock=clock, sleep=clock.sleep, wall=clock)
     return results, host, clock
 
 
-def recorded_jobs() -> dict[str, str]:
+def recorded_jobs(recording: Path = RECORDED) -> dict[str, str]:
     """check -> the job id the recorded run got for it."""
     out = {}
-    for call in recorded():
+    for call in recorded(recording):
         found = re.search(r"^OAR_JOB_ID=([0-9]+)$", call["stdout"], re.MULTILINE)
         if "oarsub" in call["command"] and found:
             command = call["command"]
@@ -147,7 +149,7 @@ def test_the_recorded_run_passes_with_the_same_commands() -> None:
         "batch_job": f"job {JOBS['batch_job']} on 2 nodes: Terminated, exit status 0, output names oarnode2, oarnode3",
         "failing_job": f"job {JOBS['failing_job']}: Terminated with exit_code 768 (exit status 3)",
         "oardel": f"job {JOBS['oardel']}: Running, oardel, then Error",
-        "reservation": f"job {JOBS['reservation']} reserved for {WHEN}: Reservation valid, then cancelled",
+        "reservation": f"job {JOBS['reservation']} reserved for {WHEN}: Reservation valid --> OK, then cancelled",
         "rest_api": f"{API}: OAR 2.5.9 (Canicule), API 1.0.2, 8 resources; job {REST_JOB} submitted as oartest, "
                     f"read back ({REST_STATE}), then Terminated"}
     # the run asks what the real run asked, as many times (the order depends on the clock, and the
@@ -172,6 +174,34 @@ def test_the_recorded_run_passes_with_the_same_commands() -> None:
     assert jobs["batch_job"] == (int(JOBS["batch_job"]), ["oarnode2", "oarnode3"])
     assert jobs["oardel"] == (int(JOBS["oardel"]), ["oarnode2"])
     assert all(r["ended"] >= r["started"] for r in results)
+    assert smokerun.oar_version(results) == "2.5.9 (Canicule)"
+
+
+JOBS_3 = recorded_jobs(RECORDED_3)
+WHEN_3 = next(c["stdout"].strip() for c in recorded(RECORDED_3) if c["command"].startswith("timeout 60 date "))
+
+
+def test_the_recorded_oar_3_run_passes_with_the_same_commands() -> None:
+    """OAR 3 (from a checkout, on the testbed): its JSON names no hosts (oar3 #158), it says the
+    reservation's verdict on stderr, its API is FastAPI's with a token from ``oarsub -T``."""
+    results, host, _ = replay(recorded(RECORDED_3), recording=RECORDED_3, api_url=API_3)
+    messages = {r["name"]: (r["status"], r["message"]) for r in results}
+    assert messages == {
+        "node_sshd": ("passed", "port 6667 open on node1, node2 (OAR: oarnode2, oarnode3)"),
+        "resources_alive": ("passed", "4 resources Alive on oarnode2, oarnode3"),
+        "batch_job": ("passed", f"job {JOBS_3['batch_job']} on 2 nodes: Terminated, exit status 0, output names "
+                                "oarnode2, oarnode3"),
+        "failing_job": ("passed", f"job {JOBS_3['failing_job']}: Terminated with exit_code 768 (exit status 3)"),
+        "oardel": ("passed", f"job {JOBS_3['oardel']}: Running, oardel, then Error"),
+        "reservation": ("passed", f"job {JOBS_3['reservation']} reserved for {WHEN_3}: Advance reservation is "
+                                  "GRANTED, then cancelled"),
+        "rest_api": ("passed", f"{API_3}: OAR 3.0.3dev (oarsub -V), api_version 3.0.0.dev11, whoami oartest")}
+    others = Counter(c["command"] for c in recorded(RECORDED_3) if not c["command"].startswith("timeout 60 oarstat -s -J"))
+    assert Counter(c for c in host.seen if not c.startswith("timeout 60 oarstat -s -J")) == others
+    assert host.asked == [("GET", API_3, None, None), ("GET", API_3 + "whoami", None, None)]
+    jobs = {r["name"]: r.get("job_hosts") for r in results}
+    assert jobs["batch_job"] is None and jobs["oardel"] is None  # OAR 3's JSON names no hosts
+    assert smokerun.oar_version(results) == "3.0.3dev"
 
 
 def test_job_checks_are_submitted_together_then_awaited_with_one_oarstat() -> None:
@@ -362,12 +392,12 @@ def test_plan() -> None:
         "command": "batch_job: OAR jobs as oartest from frontend"}
 
 
-def only_rest_api(version: str, token: str = "") -> list[dict[str, Any]]:
+def only_rest_api(version: str, token: str = "", user: str = "user1") -> list[dict[str, Any]]:
     calls = [{"command": "timeout 60 oarsub -V", "rc": 0, "stdout": f"OAR version : {version}\n", "stderr": ""}]
     # the recorded polls of the job the API took, until it ended
     calls += [c for c in recorded() if c["command"] == f"timeout 60 oarstat -s -J -j {REST_JOB}"]
     if token:
-        calls.append({"command": "timeout 60 su - user1 -c 'cd && oarsub -T'", "rc": 0,
+        calls.append({"command": f"timeout 60 su - {user} -c 'cd && oarsub -T'", "rc": 0,
                       "stdout": f"OAR_API_TOKEN={token}\n", "stderr": ""})
     return calls
 
@@ -417,16 +447,20 @@ def test_rest_api_on_oar_2_5_needs_the_password() -> None:
 
 def test_rest_api_on_oar_3_asks_index_then_whoami_with_a_token() -> None:
     clock = Clock()
-    host = Replay(only_rest_api("3.0.0.dev4", "abc.def"), clock)
-    host.http_calls = deque(json.loads(REST3.read_text())["calls"])
-    opts = options(checks=["rest_api"], user="user1", api_url="http://server/api/", api_password="")
+    host = Replay(only_rest_api("3.0.0.dev4", "abc.def"), clock, RECORDED_3)
+    opts = options(checks=["rest_api"], user="user1", api_url=API_3, api_password="")
     (result,) = smokerun.run(host, opts, clock=clock, sleep=clock.sleep, wall=clock)
-    assert (result["status"], result["message"]) == ("passed", "http://server/api/: api_version 1.0.0, whoami user1")
-    assert host.asked == [("GET", "http://server/api/", None, None), ("GET", "http://server/api/whoami", None, None)]
+    assert (result["status"], result["message"]) == ("failed", f"GET {API_3}whoami: HTTP 200, whoami oartest "
+                                                               "(expected user1)")
+    host = Replay(only_rest_api("3.0.0.dev4", "abc.def", "oartest"), clock, RECORDED_3)
+    (result,) = smokerun.run(host, options(checks=["rest_api"], api_url=API_3, api_password=""), clock=clock,
+                             sleep=clock.sleep, wall=clock)
+    assert (result["status"], result["message"], result["oar_version"]) == (
+        "passed", f"{API_3}: OAR 3.0.0.dev4 (oarsub -V), api_version 3.0.0.dev11, whoami oartest", "3.0.0.dev4")
+    assert host.asked == [("GET", API_3, None, None), ("GET", API_3 + "whoami", None, None)]
 
-    wrong = Replay(only_rest_api("3.0.0.dev4", "abc.def"), clock)
-    wrong.http_calls = deque(json.loads(REST3.read_text())["calls"])
-    (result,) = smokerun.run(wrong, options(checks=["rest_api"], user="user1", api_url="http://server/api",
+    wrong = Replay(only_rest_api("3.0.0.dev4", "abc.def", "oartest"), clock, RECORDED_3)
+    (result,) = smokerun.run(wrong, options(checks=["rest_api"], api_url=API_3.rstrip("/"),
                                             api_password="", server="x"), clock=clock, sleep=clock.sleep, wall=clock)
     assert result["status"] == "passed"  # a base URL without its trailing slash is the same API
 

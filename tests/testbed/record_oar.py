@@ -1,0 +1,167 @@
+"""Record what the testbed's real OAR says, for the unit tests' replays (tests/fixtures/oar/).
+
+Run as root with the testbed up (either OAR: `testbed.sh up`, or TESTBED_OAR_SRC=... for OAR 3):
+
+    .venv/bin/python -m tests.testbed.record_oar smoke tests/fixtures/oar/smoke-run-<version>.json
+    .venv/bin/python -m tests.testbed.record_oar live tests/fixtures/oar/live <version>
+
+``smoke`` runs the real smoke checks (oar_nxc.smokerun) with this machine as the submit host (the
+frontend of the testbed: same OAR commands, same files as on the nodes) on nodes oarnode2 and
+oarnode3, as the smoke user oartest, and writes every command line with its rc, stdout and
+stderr, and every REST API request with its answer, in the order they were made. ``live`` records
+``oarstat -f -J``, ``oarstat -p`` and ``oarstat -f`` (text) of a running 3-node job and of a deleted
+1-node job, and the running job's resources file. <version> is what names the files (``2.5.9``, ``3``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from oar_nxc import oarjson, smokerun
+from tests.testbed import oar_testbed as tb
+
+TOKEN_RE = re.compile(r"OAR_API_TOKEN=\S+")
+REDACTED = "recorded.token.redacted"
+API_URLS = {"2.5": "http://oar-server:6668/oarapi/", "3": "http://oar-server:6668/api/"}
+
+
+class RecordingHost:
+    """smokerun.Host on this machine: each command through bash, each request through urllib; both
+    recorded (shared by the copies ``spawn`` makes for the calls beside the polls)."""
+
+    def __init__(self, calls: list[dict[str, Any]], http_calls: list[dict[str, Any]], lock: threading.Lock) -> None:
+        self.calls, self.http_calls, self.lock = calls, http_calls, lock
+
+    def spawn(self) -> RecordingHost:
+        return RecordingHost(self.calls, self.http_calls, self.lock)
+
+    def run(self, command: str) -> smokerun.Output:
+        done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=False, timeout=120)
+        # the API token oarsub -T gave is the smoke user's credential: used, never written down
+        kept = TOKEN_RE.sub("OAR_API_TOKEN=" + REDACTED, done.stdout)
+        with self.lock:
+            self.calls.append({"command": command, "rc": done.returncode, "stdout": kept, "stderr": done.stderr})
+        return smokerun.Output(done.returncode, done.stdout, done.stderr)
+
+    def http(self, method: str, url: str, *, headers: dict[str, str] | None = None, body: Any = None,
+             user: str | None = None, password: str | None = None) -> tuple[int, Any, str]:
+        request = urllib.request.Request(url, method=method, headers=dict(headers or {}))
+        if body is not None:
+            request.data = json.dumps(body).encode()
+            request.add_header("Content-Type", "application/json")
+        if user is not None:
+            pair = base64.b64encode(f"{user}:{password or ''}".encode()).decode()
+            request.add_header("Authorization", f"Basic {pair}")
+        status, answer, error = -1, None, ""
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (the testbed's own API)
+                status, text = response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            status, text, error = exc.code, exc.read().decode(errors="replace"), f"HTTP Error {exc.code}"
+        except (urllib.error.URLError, OSError) as exc:
+            error = f"Request failed: {exc}"
+            text = ""
+        try:
+            answer = json.loads(text) if text else None
+        except json.JSONDecodeError:
+            answer = None
+        entry = {"method": method, "url": url, "authenticated": user is not None or bool(headers), "body": body,
+                 "status": status, "json": answer}
+        if error and status < 0:
+            entry["error"] = error
+        with self.lock:
+            self.http_calls.append(entry)
+        return status, answer, error
+
+
+def oar_generation() -> str:
+    return (tb.STATE / "oar").read_text().strip() if (tb.STATE / "oar").exists() else "2.5"
+
+
+def record_smoke(out: Path) -> int:
+    gen = oar_generation()
+    version = oarjson.version_line(subprocess.run(["oarsub", "-V"], capture_output=True, text=True,
+                                                  check=False).stdout)
+    password = (tb.STATE / "api-password").read_text().strip()
+    nodes = [smokerun.Node(name=f"node{i}", address=f"oarnode{i + 1}", sshd="") for i in (1, 2)]
+    options = smokerun.Options(user=tb.USER, submit="frontend", nodes=nodes, job_types=["timesharing=*,*"],
+                               api_url=API_URLS[gen], api_password=password)
+    calls: list[dict[str, Any]] = []
+    http_calls: list[dict[str, Any]] = []
+    started = time.monotonic()
+    results = smokerun.run(RecordingHost(calls, http_calls, threading.Lock()), options)
+    for line in smokerun.lines(results):
+        print(line)
+    where = "Debian 12, the testbed; its REST API: Apache and oar-restful-api" if gen == "2.5" else \
+        "from a checkout, the testbed (tests/testbed/oar3.sh); its REST API: uvicorn behind Apache"
+    document = {"oar": f"{version} ({where})",
+                "recorded_with": f"python -m tests.testbed.record_oar smoke {out}",
+                "seconds": round(time.monotonic() - started, 1),
+                "options": {"user": options.user, "addresses": options.addresses, "api_url": options.api_url},
+                "calls": calls, "http": http_calls}
+    out.write_text(json.dumps(document, indent=1) + "\n")
+    failed = [r["name"] for r in results if r["status"] != "passed"]
+    print(f"{out}: {len(calls)} commands, {len(http_calls)} requests; {len(results) - len(failed)} passed"
+          + (f", not passed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+def oarstat(*args: str) -> str:
+    return subprocess.run(["oarstat", *args], capture_output=True, text=True, check=True, timeout=60).stdout
+
+
+def record_live(outdir: Path, version: str) -> int:
+    outdir.mkdir(parents=True, exist_ok=True)
+    running = tb.submit("nodes=3,walltime=0:10:00", "sleep 600")
+    tb.wait_state(running, ("Running",), timeout=120)
+    (outdir / f"oarstat-f-J-running-{version}.json").write_text(oarstat("-f", "-J", "-j", str(running)))
+    (outdir / f"oarstat-p-running-{version}.txt").write_text(oarstat("-p", "-j", str(running)))
+    (outdir / f"oarstat-f-running-{version}.txt").write_text(oarstat("-f", "-j", str(running)))
+    resources = tb.RUNTIME / f"{running}_resources"
+    if resources.exists():
+        (outdir / f"resources-file-{version}.txt").write_text(resources.read_text())
+    else:
+        print(f"{resources}: no such file (OAR did not write the job's resources file there)", file=sys.stderr)
+    deleted = tb.submit("nodes=1,walltime=0:10:00", "sleep 600")
+    tb.wait_state(deleted, ("Running",), timeout=120)
+    subprocess.run(["su", "-", tb.USER, "-c", f"oardel {deleted}"], check=True, capture_output=True, timeout=60)
+    tb.wait_state(deleted, tb.FINAL_STATES, timeout=120)
+    (outdir / f"oarstat-f-J-deleted-{version}.json").write_text(oarstat("-f", "-J", "-j", str(deleted)))
+    (outdir / f"oarstat-p-deleted-{version}.txt").write_text(oarstat("-p", "-j", str(deleted)))
+    (outdir / f"oarstat-f-deleted-{version}.txt").write_text(oarstat("-f", "-j", str(deleted)))
+    tb.release(running)
+    tb.wait_state(running, tb.FINAL_STATES, timeout=120)
+    print(f"{outdir}: jobs {running} (running, 3 nodes) and {deleted} (deleted) recorded as *-{version}.*")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="record_oar", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="what", required=True)
+    smoke = sub.add_parser("smoke")
+    smoke.add_argument("out", type=Path)
+    live = sub.add_parser("live")
+    live.add_argument("outdir", type=Path)
+    live.add_argument("version")
+    args = parser.parse_args(argv)
+    if not (tb.STATE / "nodes").exists():
+        print("record_oar: the testbed is not up (tests/testbed/testbed.sh up)", file=sys.stderr)
+        return 2
+    if args.what == "smoke":
+        return record_smoke(args.out)
+    return record_live(args.outdir, args.version)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
