@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo, on the local testbed (needs root): bring up a real OAR 2.5 cluster in network
-# namespaces, reserve its 4 nodes with oarsub as a normal user (as on Grid'5000), run
+# namespaces (OAR 3 from your checkout with TESTBED_OAR_SRC=<checkout or .tar.gz>), reserve its
+# 4 nodes with oarsub as a normal user (as on Grid'5000), run
 # `ansible-playbook deploy.yml -i <the job's real $OAR_NODEFILE>` (nix, nxc build, nxc start,
 # OAR smoke tests), print the smoke report, release the job.
 # Testbed mode (tests/testbed/testbed-vars.yml): only the NixOS image build and the reboot

@@ -28,8 +28,9 @@
 #     /api-priv/ adds basic auth as the NixOS module does;
 #   - the nodes: OAR's node sshd on :6667 in each node namespace, for the oar user, whose login
 #     shell becomes OAR 3's oarsh_shell (restored by down).
-# The dev loop reinstalls $O3 from a setup variant's src through `oar3_redeploy` (see
-# tests/testbed/standin/oar3-deploy), then restarts the server and the API.
+# The dev loop: the reboot stand-in (standin/nxc-standin-kexec-ssh) reinstalls OAR 3 from a setup
+# variant's src through `testbed.sh redeploy-oar3 <checkout>` (oar3_redeploy), then the server and
+# the API restart on it.
 
 O3=/var/lib/oar-testbed
 O3_LIB=$O3/lib
@@ -176,6 +177,12 @@ oar3_user() {
   else
     [ -f "$ST/oar-shell.orig" ] || getent passwd oar | cut -d: -f7 > "$ST/oar-shell.orig"
     [ "$(getent passwd oar | cut -d: -f7)" = "$O3_LIB/oarsh_shell" ] || usermod -s "$O3_LIB/oarsh_shell" oar
+    local pw
+    pw=$(getent shadow oar | cut -d: -f2)
+    if [ "${pw:0:1}" = "!" ] && [ ! -f "$ST/oar-password.orig" ]; then   # locked: the node sshd would refuse oar
+      (umask 077; printf '%s\n' "$pw" > "$ST/oar-password.orig")
+      usermod -p '*' oar
+    fi
   fi
   mkdir -p "$OAR_HOME"; chown oar:oar "$OAR_HOME"
   if [ ! -f "$OAR_HOME/.ssh/id_rsa" ]; then
@@ -282,7 +289,7 @@ oar3_install() {
   oar3_links
 }
 
-# The dev loop's stand-in (tests/testbed/standin/oar3-deploy): a new source onto the machines,
+# The dev loop's stand-in (standin/nxc-standin-kexec-ssh): a new source onto the machines,
 # then the server and the API restarted on it. Prints "unchanged" or "deployed <digest>".
 oar3_redeploy() {
   local src=$1
@@ -312,9 +319,10 @@ oar3_down() {
     userdel oar 2>/dev/null || true; rm -rf "$OAR_HOME"
   else
     [ -f "$ST/oar-shell.orig" ] && usermod -s "$(cat "$ST/oar-shell.orig")" oar
+    [ -f "$ST/oar-password.orig" ] && usermod -p "$(cat "$ST/oar-password.orig")" oar
     [ -f "$ST/created-oar-ssh" ] && rm -rf "$OAR_HOME/.ssh"
   fi
-  [ -f "$ST/created-oar-group" ] && groupdel oar 2>/dev/null
+  [ -f "$ST/created-oar-group" ] && { groupdel oar 2>/dev/null || true; }   # userdel may have removed it
   rm -rf "$O3"
   return 0
 }

@@ -196,7 +196,8 @@ def test_the_recorded_oar_3_run_passes_with_the_same_commands() -> None:
         "reservation": ("passed", f"job {JOBS_3['reservation']} reserved for {WHEN_3}: Advance reservation is "
                                   "GRANTED, then cancelled"),
         "rest_api": ("passed", f"{API_3}: OAR 3.0.3dev (oarsub -V), api_version 3.0.0.dev11, whoami oartest")}
-    others = Counter(c["command"] for c in recorded(RECORDED_3) if not c["command"].startswith("timeout 60 oarstat -s -J"))
+    others = Counter(c["command"] for c in recorded(RECORDED_3)
+                     if not c["command"].startswith("timeout 60 oarstat -s -J"))
     assert Counter(c for c in host.seen if not c.startswith("timeout 60 oarstat -s -J")) == others
     assert host.asked == [("GET", API_3, None, None), ("GET", API_3 + "whoami", None, None)]
     jobs = {r["name"]: r.get("job_hosts") for r in results}
