@@ -7,7 +7,10 @@ Two OAR commands, the same on OAR 2.5 and OAR 3 (their outputs differ; both are 
   ``startTime``, ``assigned_network_address``; OAR 2.5.10's format 3 and OAR 3 name them ``id``,
   ``start_time``; OAR 3 names the owner ``user`` and gives no assigned hosts in JSON (oar3 #158).
 * ``oarstat -p -j ID``: one line per assigned resource, `` key = 'value' , key = 'value'`` (the
-  format of ``$OAR_RESOURCE_PROPERTIES_FILE``, which :func:`load_properties_file` reads).
+  format of ``$OAR_RESOURCE_PROPERTIES_FILE``, which :func:`load_properties_file` reads; OAR 3
+  writes ``key = 'value', key = 'value'`` after a blank line).
+* OAR 3 only, when its JSON has no ``walltime`` (as on the testbed's OAR 3, c332316a): its text
+  ``oarstat -f -j ID`` says ``walltime = <seconds>``.
 
 A machine's core count is the number of its resources of type ``default``; its properties are
 the non-system properties that all its resources share (``cluster``, ``cpumodel``, ``memnode``...).

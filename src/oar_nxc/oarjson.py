@@ -2,8 +2,9 @@
 
 * ``oarsub``: any lines, then ``OAR_JOB_ID=<n>``; only that line counts.
 * ``oarstat -s -j N -J``: ``{"N": "Terminated"}`` in both versions.
-* ``oarstat -f -j N -J``: ``{"N": {...}}``; 2.5 has ``assigned_network_address``, OAR 3 does
-  not (oar3 #158); ``exit_code`` is the raw wait status (exit status = ``exit_code >> 8``).
+* ``oarstat -f -j N -J``: ``{"N": {...}}``; 2.5 has ``assigned_network_address`` and ``walltime``,
+  OAR 3 has neither (oar3 #158; its ``message`` holds ``W=<s>`` only while the job runs);
+  ``exit_code`` is the raw wait status (exit status = ``exit_code >> 8``).
 * ``oarnodes -s -J``: 2.5 ``{"node1": {"1": "Alive"}}``, OAR 3 ``[{"node1": [{"1": "Alive"}]}]``.
 * ``oarsub -V``: ``OAR version : 2.5.9 (Canicule)``; OAR 3: ``OAR version : 3.0.3dev``.
 * ``oarstat -f -j N`` (text): OAR 3 prints ``    key = value`` lines, padded to the console's width;

@@ -27,7 +27,7 @@ import pytest
 
 from tests.conftest import BIN, REPO, clean_env, inventory_list
 from tests.integration.pipeline import TESTBED_VARS, clear_jobs, copy_compositions, playbook
-from tests.integration.test_reservation import LIVE, PREFLIGHT, cluster_of
+from tests.integration.test_reservation import LIVE, PREFLIGHT, cluster_of, job_id_inventory
 from tests.testbed import oar_testbed as tb
 
 pytestmark = [
@@ -100,6 +100,12 @@ def oar3() -> Iterator[Up]:
 
 def test_the_testbed_runs_oar_3_from_the_checkout(oar3: Up) -> None:
     assert f"up: 4 nodes, OAR OAR version : {VERSION}, 8 resources Alive" in oar3.output
+    start = time.monotonic()
+    again = oar3_testbed("up", oar3.src)  # idempotent: nothing rebuilt, no resource added twice
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    assert "OAR 3 already built from this source" in again.stdout and "pip install" not in again.stdout
+    assert again.stdout.rstrip().endswith(f"up: 4 nodes, OAR OAR version : {VERSION}, 8 resources Alive")
+    print(f"\nOAR 3 testbed up again in {time.monotonic() - start:.1f} s")
     version = tb.as_user("oarsub -V")
     assert (version.returncode, version.stdout.strip()) == (0, f"OAR version : {VERSION}")
     assert Path("/usr/local/bin/oarsub").resolve() == Path("/var/lib/oar-testbed/bin/oarsub")
@@ -168,10 +174,7 @@ def test_the_live_oar_3_job_in_the_inventory(deployed3: Deployed3, tmp_path: Pat
     """A job id alone: OAR 3's JSON names no host, so the machines come from ``oarstat -p`` and the
     walltime from its text ``oarstat -f``."""
     job = deployed3.reservation
-    config = tmp_path / "job.oar_nxc.yml"
-    config.write_text(f"plugin: oar.nxc.oar_nxc\njob_id: {job.job_id}\n"
-                      "keyed_groups:\n  - key: oar_properties.cluster\n    prefix: by_cluster\n")
-    inventory = inventory_list(config, env=clean_env(**LIVE))
+    inventory = job_id_inventory(job.job_id, tmp_path)
     hostvars = inventory["_meta"]["hostvars"]
     assert sorted(hostvars) == sorted(job.hosts)
     assert {h: (v["oar_cores"], v["oar_properties"]["cluster"], v["oar_in_job"]) for h, v in hostvars.items()} == {
@@ -207,7 +210,7 @@ def test_two_oar_3_jobs_in_one_configuration(oar3: Up, deployed3: Deployed3, tmp
 
 def test_the_preflight_refuses_a_deleted_oar_3_job_and_warns_of_its_end(oar3: Up, deployed3: Deployed3,
                                                                           tmp_path: Path) -> None:
-    short = tb.reserve(1, walltime="0:05:00", out=tmp_path)
+    short = tb.reserve(1, walltime="0:05:00")
     try:
         warned = playbook("playbooks/preflight.yml", "-e", "oar_nxc_preflight_machines=true",
                           inventory=short.nodefile)
@@ -264,7 +267,7 @@ def test_the_dev_loop_runs_the_edited_oar_3(oar3: Up, deployed3: Deployed3, tmp_
 
     first = cli(["dev", *common, "--run-dir", str(tmp_path / "dev1"), "--json"])
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]
-    report = json.loads((master / ".oar-nxc/reports/report.json").read_text())
+    report = json.loads((tmp_path / "dev1/report.json").read_text())  # the CLI keeps it in its run directory
     assert (report["oar_version"], report["summary"]) == (VERSION, {"passed": 7, "failed": 0, "skipped": 0})
 
     init = checkout / "oar/__init__.py"
@@ -274,7 +277,7 @@ def test_the_dev_loop_runs_the_edited_oar_3(oar3: Up, deployed3: Deployed3, tmp_
     second = cli(["dev", *common, "--run-dir", str(tmp_path / "dev2"), "--json"])
     seconds = time.monotonic() - start
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-2000:]
-    report = json.loads((master / ".oar-nxc/reports/report.json").read_text())
+    report = json.loads((tmp_path / "dev2/report.json").read_text())
     assert report["oar_version"] == edited  # the deployed OAR is the edited one: its own oarsub -V says so
     assert report["summary"] == {"passed": 7, "failed": 0, "skipped": 0}
     rest = next(c for c in report["checks"] if c["name"] == "rest_api")
@@ -290,7 +293,7 @@ def test_the_dev_loop_runs_the_edited_oar_3(oar3: Up, deployed3: Deployed3, tmp_
     assert [r["changed"] for r in task_results(tmp_path / "dev3", BUILD)] == [False]
     starts = task_results(tmp_path / "dev3", START)
     assert [(r["changed"], r["why"].startswith("this build is already deployed")) for r in starts] == [(False, True)]
-    assert json.loads((master / ".oar-nxc/reports/report.json").read_text())["oar_version"] == edited
+    assert json.loads((tmp_path / "dev3/report.json").read_text())["oar_version"] == edited
 
 
 def test_down_removes_what_oar_3_added(oar3: Up) -> None:

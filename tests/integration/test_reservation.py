@@ -45,11 +45,16 @@ def job(cluster: None) -> Iterator[tb.Reservation]:
         tb.release(reservation.job_id)
 
 
-def test_a_job_id_alone_gives_the_machines_real_cores_and_properties(job: tb.Reservation, tmp_path: Path) -> None:
+def job_id_inventory(job_id: int, tmp_path: Path) -> dict:
+    """``ansible-inventory --list`` of a config that names the job by id alone, grouped by cluster."""
     config = tmp_path / "job.oar_nxc.yml"
-    config.write_text(f"plugin: oar.nxc.oar_nxc\njob_id: {job.job_id}\n"
+    config.write_text(f"plugin: oar.nxc.oar_nxc\njob_id: {job_id}\n"
                       "keyed_groups:\n  - key: oar_properties.cluster\n    prefix: by_cluster\n")
-    inventory = inventory_list(config, env=clean_env(**LIVE))
+    return inventory_list(config, env=clean_env(**LIVE))
+
+
+def test_a_job_id_alone_gives_the_machines_real_cores_and_properties(job: tb.Reservation, tmp_path: Path) -> None:
+    inventory = job_id_inventory(job.job_id, tmp_path)
     hostvars = inventory["_meta"]["hostvars"]
     assert sorted(hostvars) == sorted(job.hosts)
     assert {h: v["oar_cores"] for h, v in hostvars.items()} == dict.fromkeys(job.hosts, 2)

@@ -213,12 +213,16 @@ oar3_links() {
 o3() { env -i $(o3_env) "$@"; }   # an OAR 3 tool as root, with OAR 3's environment
 
 oar3_database() {
-  if o3 "$O3_BIN/oar-database" --check --conf "$O3_ETC/oar.conf" > "$LOG/oar-database.log" 2>&1 \
-     && o3 "$O3_BIN/oarnodes" -J 2>/dev/null | grep -q "\"network_address\""; then
-    return 0
+  # what is there already: oarnodes answers once the database exists (OAR 3's `oar-database
+  # --check` cannot tell: it calls OAR 2.5's Perl library, "Undefined subroutine
+  # &OAR::IO::connect_ro_one_log"), and lists the resources once they are added
+  local nodes
+  if nodes=$(o3 "$O3_BIN/oarnodes" -J 2>/dev/null); then
+    grep -q '"network_address"' <<< "$nodes" && return 0
+  else
+    o3 "$O3_BIN/oar-database" --create --db-is-local -y --conf "$O3_ETC/oar.conf" > "$LOG/oar-database.log" 2>&1 \
+      || die "oar-database --create failed: $(tail -5 "$LOG/oar-database.log")"
   fi
-  o3 "$O3_BIN/oar-database" --create --db-is-local -y --conf "$O3_ETC/oar.conf" >> "$LOG/oar-database.log" 2>&1 \
-    || die "oar-database --create failed: $(tail -5 "$LOG/oar-database.log")"
   bash "$O3/src/oar/tools/oar_resources_add" -H "$N" -C 1 -c 2 --host-prefix "$PREFIX" --host0 1 > "$ST/resources.sh"
   o3 bash "$ST/resources.sh" > "$LOG/resources.log" 2>&1 || die "adding the resources failed: $(tail -5 "$LOG/resources.log")"
   { o3 "$O3_BIN/oarproperty" -a cluster -c && o3 "$O3_BIN/oarproperty" -a cpumodel -c && o3 "$O3_BIN/oarproperty" -a memnode
