@@ -35,6 +35,9 @@ from oar_nxc.inventory import NIXOS_PYTHON, Options
 TIMEOUT_RC = 124  # timeout(1): the time ran out
 KILL_AFTER = 10  # seconds between timeout(1)'s SIGTERM and SIGKILL
 POLL = 0.5  # seconds between looks at a background nxc start
+# seconds a background nxc start must keep running after it wrote the deployment file: nxc writes
+# it before it starts the VMs' network, so a missing vde_switch or KVM ends it just after
+SETTLE = 3.0
 
 
 class StartError(OarNxcError):
@@ -270,11 +273,15 @@ def _run_background(p: Plan, env: dict[str, str], timeout: int, started: float,
         proc = subprocess.Popen(p.argv, cwd=p.cwd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                 start_new_session=True)
     deadline = time.monotonic() + timeout + KILL_AFTER
+    written: float | None = None  # when the deployment file of this start was first seen
     while True:
         rc = proc.poll()
         if rc is not None:
             break
-        if os.path.isfile(p.paths.deployment) and os.path.getmtime(p.paths.deployment) >= started - 1:
+        if written is None and os.path.isfile(p.paths.deployment) \
+                and os.path.getmtime(p.paths.deployment) >= started - 1:
+            written = time.monotonic()
+        if written is not None and time.monotonic() - written >= SETTLE:
             return 0, f"nxc start runs in the background (pid {proc.pid}, output in {p.paths.log})", ""
         if time.monotonic() > deadline or (cancel is not None and cancel()):
             os.killpg(proc.pid, signal.SIGKILL)

@@ -285,14 +285,16 @@ def test_the_dev_loop_runs_the_edited_oar_3(oar3: Up, deployed3: Deployed3, tmp_
     assert tb.as_user("oarsub -V").stdout.strip() == f"OAR version : {edited}"
     (build,) = task_results(tmp_path / "dev2", BUILD)
     assert (build["changed"], build["why"]) == (True, f"rebuilt because {init} changed")
-    assert [r["changed"] for r in task_results(tmp_path / "dev2", START)] == [True]
+    # nxc start ran again (its second task, the "start again if a host does not answer" one, did not)
+    assert [r["changed"] for r in task_results(tmp_path / "dev2", START)][0] is True
     print(f"\nOAR 3 dev loop after an edit: {seconds:.1f} s")
 
     third = cli(["dev", *common, "--run-dir", str(tmp_path / "dev3"), "--json"])
     assert third.returncode == 0, third.stdout[-3000:] + third.stderr[-2000:]
     assert [r["changed"] for r in task_results(tmp_path / "dev3", BUILD)] == [False]
     starts = task_results(tmp_path / "dev3", START)
-    assert [(r["changed"], r["why"].startswith("this build is already deployed")) for r in starts] == [(False, True)]
+    assert starts and not any(r["changed"] for r in starts)
+    assert starts[0]["why"].startswith("this build is already deployed"), starts[0]["why"]
     assert json.loads((tmp_path / "dev3/report.json").read_text())["oar_version"] == edited
 
 

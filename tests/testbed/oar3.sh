@@ -138,7 +138,8 @@ oar3_config() {
   sed -i -e 's/^DB_HOSTNAME=.*/DB_HOSTNAME="oar-server"/' -e 's/^DB_BASE_PASSWD=.*/DB_BASE_PASSWD="oar"/' \
          -e 's/^DB_BASE_PASSWD_RO=.*/DB_BASE_PASSWD_RO="oar_ro"/' -e 's/^SERVER_HOSTNAME=.*/SERVER_HOSTNAME="oar-server"/' \
          -e '/^CPUSET_PATH=/d' -e '/^API_SECRET_KEY=/d' -e '/^JOB_RESOURCE_MANAGER_FILE=/d' \
-         -e '/^SCHEDULER_MIN_TIME_BETWEEN_2_CALLS=/d' -e '/^TAKTUK_CMD=/d' -e '/^LOG_FILE=/d' "$c.new"
+         -e '/^SCHEDULER_MIN_TIME_BETWEEN_2_CALLS=/d' -e '/^TAKTUK_CMD=/d' \
+         -e '/^OPENSSH_CMD=/d' -e '/^OARSH_OPENSSH_DEFAULT_OPTIONS=/d' -e '/^LOG_FILE=/d' "$c.new"
   {
     echo "$MARK: the testbed's own settings"
     echo "LOG_FILE=\"$LOG/oar3.log\""
@@ -146,6 +147,10 @@ oar3_config() {
     echo "ADMISSION_RULES_PATH=\"$O3_ETC/admission_rules.d/\""
     echo "API_SECRET_KEY=\"$(cat "$O3/api-secret")\""
     echo 'SCHEDULER_MIN_TIME_BETWEEN_2_CALLS="0"'
+    echo "# the OAR 3 nodes' host key, known from the start (not ~oar/.ssh/known_hosts: an OAR 2.5 testbed"
+    echo "# that ran before left its nodes' other key there, and oarsh then failed: host key changed)"
+    echo "OPENSSH_CMD=\"/usr/bin/ssh -p 6667 -oUserKnownHostsFile=$O3_ETC/oar_known_hosts\""
+    echo "OARSH_OPENSSH_DEFAULT_OPTIONS=\"-oProxyCommand=none -oPermitLocalCommand=no -oUserKnownHostsFile=$O3_ETC/oar_known_hosts\""
     echo '# bipbip runs the job resource manager on the nodes through taktuk only (as the NixOS module sets it)'
     echo 'TAKTUK_CMD="/usr/bin/taktuk -t 30 -s"'
     echo '# no cgroups: the nodes share one kernel (bipbip needs the key, empty)'
@@ -164,6 +169,8 @@ oar3_config() {
   rm -rf "$O3_ETC/admission_rules.d"; cp -r "$s/etc/oar/admission_rules.d" "$O3_ETC/"
   subst "$s/oar/tools/sshd_config.in" "$O3_ETC/sshd_config" 644
   [ -f "$O3_ETC/oar_ssh_host_rsa_key" ] || ssh-keygen -q -t rsa -b 2048 -N '' -f "$O3_ETC/oar_ssh_host_rsa_key" -C oar-node
+  echo "[$PREFIX*]:6667,[$NET.*]:6667 $(cut -d' ' -f1-2 "$O3_ETC/oar_ssh_host_rsa_key.pub")" > "$O3_ETC/oar_known_hosts"
+  chmod 644 "$O3_ETC/oar_known_hosts"
   touch "$LOG/oar3.log"; chown oar:oar "$LOG/oar3.log"
 }
 
