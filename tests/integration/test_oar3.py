@@ -286,7 +286,7 @@ def test_the_dev_loop_runs_the_edited_oar_3(oar3: Up, deployed3: Deployed3, tmp_
     (build,) = task_results(tmp_path / "dev2", BUILD)
     assert (build["changed"], build["why"]) == (True, f"rebuilt because {init} changed")
     # nxc start ran again (its second task, the "start again if a host does not answer" one, did not)
-    assert [r["changed"] for r in task_results(tmp_path / "dev2", START)][0] is True
+    assert next(r["changed"] for r in task_results(tmp_path / "dev2", START)) is True
     print(f"\nOAR 3 dev loop after an edit: {seconds:.1f} s")
 
     third = cli(["dev", *common, "--run-dir", str(tmp_path / "dev3"), "--json"])
