@@ -147,8 +147,8 @@ def deployed3(oar3: Up, tmp_path_factory: pytest.TempPathFactory) -> Iterator[De
         print(f"\nOAR 3: deploy.yml {deploy.seconds:.1f} s, smoke.yml {smoke.seconds:.1f} s")
         report = json.loads((compositions / "master/.oar-nxc/reports/report.json").read_text())
         yield Deployed3(reservation, compositions, deploy.seconds, smoke.seconds, report)
-    finally:
-        if tb.state(reservation.job_id) not in tb.FINAL_STATES:
+    finally:  # the last test takes the testbed down, its job running: then nothing is left to release
+        if (tb.STATE / "oar").exists() and tb.state(reservation.job_id) not in tb.FINAL_STATES:
             tb.release(reservation.job_id)
 
 
@@ -298,8 +298,10 @@ def test_the_dev_loop_runs_the_edited_oar_3(oar3: Up, deployed3: Deployed3, tmp_
     assert json.loads((tmp_path / "dev3/report.json").read_text())["oar_version"] == edited
 
 
-def test_down_removes_what_oar_3_added(oar3: Up) -> None:
-    """The last test of the module: down gives the machine back as up found it."""
+def test_down_removes_what_oar_3_added(oar3: Up, deployed3: Deployed3) -> None:
+    """The last test of the module: down gives the machine back as up found it, with a job still
+    running (the module's reservation): its runtime files in the oar user's home go too."""
+    assert tb.state(deployed3.reservation.job_id) == "Running"
     down = oar3_testbed("down")
     assert (down.returncode, down.stdout.strip().splitlines()[-1]) == (0, "testbed: down"), down.stderr
     assert not Path("/var/lib/oar-testbed").exists() and not tb.STATE.exists()

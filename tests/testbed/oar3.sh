@@ -176,6 +176,9 @@ oar3_config() {
 
 # the oar user: OAR 3's login shell (oarsh_shell) and ssh keys; what was there before is restored by down
 oar3_user() {
+  if getent passwd oar >/dev/null && [ -d "$OAR_HOME" ] && [ ! -f "$ST/oar-home.before" ]; then
+    ls -A "$OAR_HOME" > "$ST/oar-home.before"   # OAR 3 writes its runtime files there: down removes the new ones
+  fi
   if ! getent passwd oar >/dev/null; then
     groupadd -r oar 2>/dev/null || true
     # password '*', not useradd's locked '!': sshd (UsePAM no) refuses a locked account
@@ -332,6 +335,12 @@ oar3_down() {
     [ -f "$ST/oar-shell.orig" ] && usermod -s "$(cat "$ST/oar-shell.orig")" oar
     [ -f "$ST/oar-password.orig" ] && usermod -p "$(cat "$ST/oar-password.orig")" oar
     [ -f "$ST/created-oar-ssh" ] && rm -rf "$OAR_HOME/.ssh"
+    if [ -f "$ST/oar-home.before" ]; then   # the runtime files of OAR 3's jobs (nodefiles, oarexec pids...)
+      local entry
+      while IFS= read -r entry; do
+        [ -n "$entry" ] && rm -rf -- "${OAR_HOME:?}/$entry"
+      done < <(ls -A "$OAR_HOME" | LC_ALL=C sort | LC_ALL=C comm -23 - <(LC_ALL=C sort "$ST/oar-home.before"))
+    fi
   fi
   [ -f "$ST/created-oar-group" ] && { groupdel oar 2>/dev/null || true; }   # userdel may have removed it
   rm -rf "$O3"
