@@ -268,7 +268,6 @@ oar3_server() {
 }
 
 oar3_api() {
-  mkdir -p "$O3/share"
   subst "$O3/src/setup/uvicorn/main.py.in" "$O3/share/main.py" 644
   if ! alive "$ST/oar3-api.pid"; then
     as_oar_daemon "$ST/oar3-api.pid" "$LOG/oar3-api.log" "$O3/venv/bin/uvicorn" --app-dir "$O3/share" main:app \
@@ -293,7 +292,7 @@ oar3_node_sshd() { # ns ip
 oar3_install() {
   local src=$1
   mkdir -p "$O3"; chmod 755 "$O3"
-  [ -f "$ST/oar3-src" ] || echo "$src" > "$ST/oar3-src"
+  echo "$src" > "$ST/oar3-src"   # the source of the last up (status names it)
   getent group oar >/dev/null || { groupadd -r oar; touch "$ST/created-oar-group"; }
   log "   OAR 3 source from $src"
   oar3_fetch_src "$src" "$O3/src"
