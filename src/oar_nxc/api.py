@@ -95,6 +95,9 @@ class RunResult:
     findings: list[dict[str, Any]] = field(default_factory=list)
     phases: list[dict[str, Any]] = field(default_factory=list)  # each play: name, seconds, start, in order
     report_html: str | None = None  # the smoke report's page, with the run's phases on its timeline
+    # run: the OAR job it held (job.json: id, state, machines) and who released it (guard: released, kept,
+    # released by the guard); None when it reserved none
+    job: dict[str, Any] | None = None
 
     @property
     def meaning(self) -> str:
@@ -324,6 +327,29 @@ def teardown(options: Options, *, release: bool = False, **kwargs: Any) -> RunRe
     return run_playbook("teardown", "teardown", options, extra={"oar_nxc_teardown_release": release}, **kwargs)
 
 
+def run(options: Options, *, job: dict[str, Any] | None = None, keep_job: bool = False,
+        **kwargs: Any) -> RunResult:
+    """Reserve (or reuse by name) the OAR job ``job`` asks for (its keys: ``ansible-doc oar.nxc.oar_job``,
+    option request), deploy, smoke-test, collect and release it (run.yml); with ``options.nodefile``
+    the job of that nodefile is used and never released. The job it reserved is released whatever
+    ends the run, ``cancel`` included, before this returns; ``keep_job`` keeps it for the next run."""
+    from oar_nxc import jobguard, jobrequest
+
+    if job is not None and not options.nodefile:
+        jobrequest.from_mapping(job, "job")  # bad input first: before Ansible starts
+    extra: dict[str, Any] = {"oar_nxc_keep_job": keep_job}
+    if job is not None:
+        extra["oar_nxc_job"] = job
+    result = run_playbook("run", "run", options, extra=extra, **kwargs)
+    record = Path(result.run_dir) / "job.json"
+    if record.is_file():
+        result.job = jobguard.wait(record)
+        result.job.pop("release_argv", None)
+        result.job.pop("state_argv", None)
+        (Path(result.run_dir) / "summary.json").write_text(json.dumps(result.as_dict(), indent=1) + "\n")
+    return result
+
+
 def plan(options: Options, **kwargs: Any) -> RunResult:
     """The commands each step of deploy.yml would run, from a --check run: nothing is run."""
     return run_playbook("plan", "deploy", options, cmdline=["--check"], **kwargs)
@@ -366,4 +392,4 @@ def parse_roles(items: list[str]) -> dict[str, Any]:
 
 __all__ = ["BAD_INPUT", "ERROR", "EXIT_CODES", "FAILED_HOSTS", "G5K_FLAVOURS", "INTERRUPTED", "OK", "SMOKE_FAILED",
            "UNREACHABLE", "ConfigError", "OarNxcError", "Options", "RunResult", "deploy", "dev", "inventory",
-           "parse_roles", "phases_of", "plan", "redeploy", "run_playbook", "smoke", "teardown"]
+           "parse_roles", "phases_of", "plan", "redeploy", "run", "run_playbook", "smoke", "teardown"]

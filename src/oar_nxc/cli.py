@@ -5,6 +5,10 @@
   oar-nxc smoke    [same]              the OAR smoke tests on the current deployment
   oar-nxc plan     [same]              the commands each step would run, without running them
   oar-nxc teardown [same] [--release]  stop the composition (and oardel the job)
+  oar-nxc run      [same] [--job-nodes N] [--walltime W] [--job-type T] [--keep-job] ...
+                   reserve (or reuse by name) an OAR job, deploy, smoke, collect, release it
+  oar-nxc submit   [same as run] [--follow] [--dry-run]
+                   an OAR batch job that runs `oar-nxc run` inside the job, on $OAR_NODEFILE
   oar-nxc inventory FILE               the groups and hosts a nodefile or deployment file gives
 
 Exit codes: 0 success, 1 internal error, 2 bad input, 3 failed hosts, 4 unreachable hosts,
@@ -26,7 +30,7 @@ from oar_nxc import api
 from oar_nxc.errors import OarNxcError
 from oar_nxc.inventory import InventorySpec
 
-RUN_COMMANDS = ("deploy", "redeploy", "smoke", "plan", "teardown")
+RUN_COMMANDS = ("deploy", "redeploy", "smoke", "plan", "teardown", "run")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,15 +61,49 @@ def _parser() -> argparse.ArgumentParser:
                        ("redeploy", "nxc start again on the selected machines: no new reservation, no rebuild"),
                        ("smoke", "the OAR smoke tests on the current deployment"),
                        ("plan", "print the commands each step would run, without running them"),
-                       ("teardown", "stop the composition")):
+                       ("teardown", "stop the composition"),
+                       ("run", "reserve (or reuse by name) an OAR job, deploy, smoke-test, collect, release it"),
+                       ("submit", "an OAR batch job that runs `oar-nxc run` inside the job, from its first machine")):
         cmd = sub.add_parser(name, parents=[common], help=text, description=text)
         if name == "teardown":
             cmd.add_argument("--release", action="store_true", help="also oardel the job of the reserved machines")
+        if name in ("run", "submit"):
+            _job_arguments(cmd, batch=name == "submit")
     inv = sub.add_parser("inventory", help="the groups and hosts of a nodefile or deployment file")
     inv.add_argument("file")
     inv.add_argument("--nodes", type=int)
     inv.add_argument("--exclude", action="append", default=[])
     return parser
+
+
+def _job_arguments(cmd: argparse.ArgumentParser, *, batch: bool) -> None:
+    job = cmd.add_argument_group("the OAR job (ansible-doc oar.nxc.oar_job: option request)")
+    job.add_argument("--job-nodes", type=int, metavar="N", help="machines to reserve (oarsub -l nodes=N)")
+    job.add_argument("--resources", help="instead of --job-nodes, an OAR resource hierarchy without the walltime: "
+                                         "{cluster='x'}/nodes=2")
+    job.add_argument("--walltime", help="H:MM:SS (default 1:00:00)")
+    job.add_argument("--job-type", action="append", default=[], metavar="TYPE", help="oarsub -t (repeatable)")
+    job.add_argument("--queue")
+    job.add_argument("--project")
+    job.add_argument("--properties", help="oarsub -p SQL")
+    job.add_argument("--job-name", help="the job's name, the key of reuse (default oar-nxc)")
+    if batch:
+        job.add_argument("--follow", action="store_true",
+                         help="stream the job's stdout and stderr until it ends; exit with its exit status")
+        job.add_argument("--dry-run", action="store_true", help="print the job script and the oarsub command only")
+        job.add_argument("--user", default="", help="submit as this user (su - USER; default: you)")
+    else:
+        job.add_argument("--reservation", help="oarsub -r 'YYYY-MM-DD HH:MM:SS'")
+        job.add_argument("--keep-job", action="store_true", help="keep the job for the next run (it reuses it by name)")
+
+
+def job_request(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``oar_nxc_job`` of the run/submit flags (checked by oar_nxc.jobrequest, naming the flag's key)."""
+    pairs = {"nodes": args.job_nodes, "resources": args.resources, "walltime": args.walltime,
+             "types": args.job_type or None, "queue": args.queue, "project": args.project,
+             "properties": args.properties, "name": args.job_name,
+             "reservation": getattr(args, "reservation", None)}
+    return {k: v for k, v in pairs.items() if v not in (None, "")}
 
 
 def tree(spec: InventorySpec) -> str:
@@ -129,7 +167,21 @@ def summary(result: api.RunResult) -> str:
     lines.append(f"  run directory: {result.run_dir}")
     if result.report_html:
         lines.append(f"  report: {result.report_html}")
+    if result.job:
+        job = result.job
+        lines.append(f"  OAR job {job.get('job_id')} ({job.get('name') or 'given'}): {_released(job)}")
     return "\n".join(lines)
+
+
+def _released(job: dict[str, Any]) -> str:
+    guard = job.get("guard")
+    if guard == "kept":
+        return "kept (the next run reuses it)"
+    if guard in ("released", "released by the guard"):
+        return f"{guard}, {job.get('final_state', '')}".rstrip(", ")
+    if job.get("given"):
+        return "given: not released"
+    return f"NOT released ({guard})" if guard == "armed" else str(guard or "")
 
 
 @contextmanager
@@ -165,13 +217,22 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, tty: bool | N
                               setup=args.setup, nodes=args.nodes, exclude=args.exclude,
                               roles=api.parse_roles(args.roles), extra_vars=args.extra_vars,
                               run_dir=args.run_dir, verbose=args.verbose)
-        if options.flavour in api.G5K_FLAVOURS and not options.nodefile:
+        if args.command == "submit":
+            from oar_nxc import batch
+
+            with _interruptible() as interrupted:
+                return batch.main(args, options, job_request(args), out=out, cancel=lambda: interrupted["set"])
+        if options.flavour in api.G5K_FLAVOURS and not options.nodefile and args.command != "run":
             raise api.ConfigError(f"--flavour {options.flavour} deploys on reserved machines: give --nodefile "
                                   "(or set $OAR_NODEFILE)")
         with _interruptible() as interrupted:
             kwargs: dict[str, Any] = {"out": out, "tty": tty, "cancel": lambda: interrupted["set"]}
             if args.command == "teardown":
                 result = api.teardown(options, release=args.release, **kwargs)
+            elif args.command == "run":
+                request = job_request(args)
+                result = api.run(options, job=request if request or not options.nodefile else None,
+                                 keep_job=args.keep_job, **kwargs)
             else:
                 result = getattr(api, args.command)(options, **kwargs)
     except OarNxcError as exc:

@@ -28,6 +28,7 @@ from oar_nxc import nxcsetup
 from oar_nxc.errors import ConfigError, OarNxcError, SourceError
 
 NIX_INSTANTIATE = os.environ.get("OAR_NXC_NIX_INSTANTIATE", "nix-instantiate")
+NIX_STATE = "/nix/var/nix"
 SYSTEM = "x86_64-linux"
 _FLAKE_ATTR = re.compile(r"\b(composition|setup)\s*=\s*\./([^;\s]+)\s*;")
 
@@ -199,6 +200,10 @@ def evaluate(comp_file: Path, setup: dict[str, Any], flavour: dict[str, Any]) ->
             "--argstr", "file", str(comp_file.resolve()), "--argstr", "setupJSON", json.dumps(setup),
             "--argstr", "flavourJSON", json.dumps(flavour), "--argstr", "helpersFile", helpers]
     env = {**os.environ, "NIX_CONFIG": "build-users-group =\n" + os.environ.get("NIX_CONFIG", "")}
+    if "NIX_STATE_DIR" not in os.environ and os.geteuid() != 0 and not os.access(NIX_STATE, os.W_OK):
+        # a single-user nix that root installed (Debian's nix-bin): a user's nix-instantiate would fail making
+        # its profile there; the evaluation writes nothing that matters, so its state goes in the user's cache
+        env["NIX_STATE_DIR"] = str(Path.home() / ".cache" / "oar-nxc" / "nix-state")
     proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False, timeout=120)
     if proc.returncode != 0:
         lines = [ln for ln in proc.stderr.splitlines() if ln.strip() and not ln.startswith("warning:")]

@@ -21,10 +21,12 @@ class Flavour:
     answer_prompt: bool = False  # answer kadeploy's "Do you want to launch kadeploy" prompt
     background: bool = False  # nxc start stays in the foreground while the VMs run
     collections: tuple[str, ...] = ()  # collections its hosts need (the preflight names a missing one)
+    job_types: tuple[str, ...] = ()  # OAR job types its reservation needs (oarsub -t): deploy for kadeploy
 
     def settings(self) -> dict[str, Any]:
         data = asdict(self)
         data["collections"] = list(self.collections)
+        data["job_types"] = list(self.job_types)
         return data
 
 
@@ -32,7 +34,7 @@ _TABLE = (
     Flavour("docker", local=True, nix_install_method="official", deploy_timeout=600,
             collections=("community.docker",)),
     Flavour("g5k-image", local=False, nix_install_method="nxc-helper", deploy_timeout=1800,
-            remote_deployment_info=True, answer_prompt=True),
+            remote_deployment_info=True, answer_prompt=True, job_types=("deploy",)),
     Flavour("g5k-nfs-store", local=False, nix_install_method="nxc-helper", deploy_timeout=900),
     Flavour("g5k-ramdisk", local=False, nix_install_method="nxc-helper", deploy_timeout=900),
     Flavour("nspawn", local=True, nix_install_method="official", deploy_timeout=600),

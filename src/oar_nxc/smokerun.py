@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import re
-import shlex
 import time
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -30,8 +29,8 @@ from typing import Any, Protocol, TypeVar
 
 from oar_nxc import oarjson, smoke
 from oar_nxc.errors import OarNxcError
+from oar_nxc.remote import COMMAND_TIMEOUT, Output, command_line  # noqa: F401 (re-exported)
 
-COMMAND_TIMEOUT = 60  # seconds any one OAR command may take on the submit host
 TIMESHARING = "timesharing=*,*"
 # what the batch job runs: every node of the job answers its own name through oarsh, all nodes at
 # once (one after the other, 14 nodes took 13 s on the testbed). Sent as
@@ -52,13 +51,6 @@ rm -rf "$out"
 exit $status
 """
 FAILING_SCRIPT = 'echo "oar-nxc smoke test: failing on purpose"; exit 3\n'
-
-
-@dataclass(frozen=True)
-class Output:
-    rc: int
-    stdout: str
-    stderr: str
 
 
 T = TypeVar("T")
@@ -142,14 +134,6 @@ def reservation_minutes(walltime: str) -> int:
     parts = [int(p) for p in walltime.split(":") if p.isdigit()] if walltime else []
     seconds = sum(value * 60 ** (len(parts) - 1 - i) for i, value in enumerate(parts)) if parts else 300
     return -(-seconds // 60) + 2
-
-
-def command_line(argv: list[str], user: str | None = None, timeout: int = COMMAND_TIMEOUT) -> str:
-    """The shell command line for the submit host: every word quoted, as USER from its home."""
-    words = [str(a) for a in argv]
-    if user:
-        words = ["su", "-", user, "-c", "cd && " + shlex.join(words)]
-    return shlex.join(["timeout", str(timeout), *words])
 
 
 def inline(script: str) -> str:

@@ -1,0 +1,187 @@
+# Copyright: (c) 2026, the oar-nxc developers
+# MIT License (see LICENSE)
+"""Action: the OAR job as an Ansible resource (reserve or reuse by name, wait until it runs, release).
+
+The decisions are the oar_nxc core's (``oar_nxc.jobrequest`` checks the request, ``oar_nxc.joblife``
+reuses, submits, waits and releases, ``oar_nxc.inventory.describe`` names the machines as the
+inventory plugin does, ``oar_nxc.jobguard`` releases after the playbook whatever ended it). This
+action is their transport: every OAR command goes over the connection of the host the task is
+delegated to (the OAR frontend), as ``user`` from its home when one is given.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ansible.plugins.action import ActionBase
+from ansible_collections.oar.nxc.plugins.plugin_utils import core
+
+ARGUMENT_SPEC: dict[str, Any] = {
+    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+    "request": {"type": "dict", "default": {}},
+    "request_name": {"type": "str", "default": "request"},
+    "job_types": {"type": "list", "elements": "str", "default": []},
+    "job_id": {"type": "int"},
+    "user": {"type": "str", "default": ""},
+    "reuse": {"type": "bool", "default": True},
+    "timeout": {"type": "int", "default": 600},
+    "release_timeout": {"type": "int", "default": 120},
+    "poll_interval": {"type": "int", "default": 2},
+    "nodefile_dir": {"type": "path"},
+    "guard": {"type": "bool", "default": False},
+    "record": {"type": "path"},
+}
+
+
+class _Frontend:
+    """oar_nxc.remote.Shell over this task's connection."""
+
+    def __init__(self, action: ActionModule) -> None:
+        self.action = action
+
+    def run(self, command: str) -> Any:
+        from oar_nxc.remote import Output
+
+        res = self.action._low_level_execute_command(command, sudoable=False)
+        return Output(int(res.get("rc", 1)), str(res.get("stdout", "")), str(res.get("stderr", "")))
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+
+    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
+        result = super().run(tmp, task_vars)
+        core.require()
+        from oar_nxc import joblife, jobrequest
+        from oar_nxc.errors import OarNxcError
+
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        shell = _Frontend(self)
+        frontend = joblife.Frontend(shell, args["user"], progress=self._display.display)
+        owner = args["user"] or self._whoami(shell)
+        poll = max(1, args["poll_interval"])
+        try:
+            if args["state"] == "absent":
+                return self._absent(result, frontend, args, poll)
+            request = jobrequest.from_mapping(args["request"], args["request_name"]).with_types(args["job_types"])
+            held = joblife.present(frontend, request, owner, timeout=args["timeout"], poll=poll,
+                                   reuse=args["reuse"], check=self._task.check_mode, job_id=args["job_id"])
+        except joblife.JobError as exc:
+            result.update(failed=True, msg=str(exc), **exc.details())
+            return result
+        except OarNxcError as exc:
+            result.update(failed=True, msg=str(exc), oar_nxc_exit="bad_input")
+            return result
+        result.update(command=held.command, reused=held.reused, submitted=held.submitted, given=held.given,
+                      job_id=held.job_id,
+                      name=request.name, history=held.history, waited=round(held.waited, 1))
+        if self._task.check_mode:
+            would = (f"use job {held.job_id}" if held.given else f"reuse job {held.job_id} ({held.state})"
+                     if held.reused else f"run: {held.command}")
+            result.update(changed=held.job_id is None, state=held.state, msg=would)
+            return result
+        assert held.job_id is not None
+        if args["guard"] and args["record"] and not held.given:
+            self._arm(Path(args["record"]), held.job_id, args["user"], request.name)
+        try:
+            described = self._describe(shell, held.job_id, args)
+        except OarNxcError as exc:
+            result.update(failed=True, msg=f"OAR job {held.job_id} runs, but its machines cannot be read: {exc}")
+            return result
+        how = "using" if held.given else "reused" if held.reused else "reserved"
+        result.update(described, changed=held.submitted, state=held.state,
+                      msg=(f"{how} OAR job {held.job_id} ({request.name}): {len(described['machines'])} machines, "
+                           f"{described['remaining']} s of walltime left"))
+        if args["record"]:
+            from oar_nxc import jobguard
+
+            record = Path(args["record"])
+            described["job"]["given"] = held.given
+            if record.exists():
+                jobguard.update(record, **described["job"], machines=described["machines"])
+            else:
+                record.parent.mkdir(parents=True, exist_ok=True)
+                jobguard.write(record, {**described["job"], "machines": described["machines"], "guard": "none"})
+        return result
+
+    def _whoami(self, shell: _Frontend) -> str:
+        out = shell.run("id -un")
+        return out.stdout.strip() if out.rc == 0 and out.stdout.strip() else os.environ.get("USER", "")
+
+    def _absent(self, result: dict[str, Any], frontend: Any, args: dict[str, Any], poll: int) -> dict[str, Any]:
+        from oar_nxc import jobguard
+
+        job_id = args["job_id"]
+        if not job_id:
+            result.update(failed=True, msg="state=absent needs job_id: the OAR job to release")
+            return result
+        if self._task.check_mode:
+            status = frontend.status(job_id)
+            result.update(changed=status is not None and status.state not in ("Terminated", "Error"),
+                          job_id=job_id, command=frontend.line(["oardel", str(job_id)]))
+            return result
+        changed, final = frontend.delete(job_id, timeout=args["release_timeout"], poll=poll)
+        if args["record"]:
+            jobguard.disarm(Path(args["record"]), jobguard.RELEASED, final_state=final or "gone")
+        result.update(changed=changed, job_id=job_id, state=final or "gone",
+                      msg=f"OAR job {job_id} {'released' if changed else 'had already ended'} ({final or 'gone'})")
+        return result
+
+    def _describe(self, shell: _Frontend, job_id: int, args: dict[str, Any]) -> dict[str, Any]:
+        """The machines as the inventory plugin names them, from a nodefile written like OAR's own."""
+        from oar_nxc import inventory, joblife, nodefile, oarjob, remote
+
+        def run(argv: Any, timeout: float) -> tuple[int, str, str]:
+            out = shell.run(remote.command_line(list(argv), None, int(timeout)))
+            return out.rc, out.stdout, out.stderr
+
+        try:
+            job = oarjob.query(job_id, run=run)
+        except oarjob.Unavailable as exc:
+            raise joblife.JobError(str(exc), job_id=job_id) from None
+        machines = [(m.name, m.cores or 1) for m in job.machines or ()]
+        if not machines:
+            raise joblife.JobError(f"OAR names no machine of job {job_id} (oarstat -p -j {job_id} printed none)")
+        directory = Path(args["nodefile_dir"] or Path.cwd())
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / str(job_id)  # named as OAR names $OAR_NODEFILE: <runtime dir>/<job id>
+        path.write_text(joblife.nodefile_text(machines))
+        spec = inventory.describe(nodefile.load(path), options=inventory.Options(job_id=job_id))
+        inventory.add_job(spec, job)
+        hosts = []
+        for name, variables in spec.hosts.items():
+            groups = [g for g, members in spec.groups.items() if name in members]
+            merged = {k: v for g in groups for k, v in spec.group_vars.get(g, {}).items()}
+            hosts.append({"name": name, "groups": groups, "host_vars": {**merged, **variables}})
+        return {"job": job.summary(), "remaining": job.remaining(), "nodefile": str(path), "hosts": hosts,
+                "machines": [{"name": m.name, "cores": m.cores, "properties": dict(m.properties)}
+                             for m in job.machines or ()], "oar": job.generation}
+
+    def _arm(self, record: Path, job_id: int, user: str, name: str) -> None:
+        """The guard: after ansible-playbook (this worker's parent) exits, oardel unless the run did."""
+        from oar_nxc import jobguard, remote
+
+        release = remote.command_line(["oardel", str(job_id)], user or None)
+        state = remote.command_line(["oarstat", "-s", "-J", "-j", str(job_id)])
+        jobguard.spawn(record, watch_pid=os.getppid(), release=self._argv(release), state=self._argv(state),
+                       job_id=job_id, description={"name": name})
+
+    def _argv(self, line: str) -> list[str]:
+        """The argv that runs a command line on the frontend from this controller: its own shell for a local
+        connection, ssh otherwise (the connection's address, port, user and key)."""
+        transport = str(getattr(self._connection, "transport", "") or "")
+        if transport.endswith("local"):
+            return ["/bin/sh", "-c", line]
+        pc = self._play_context
+        argv = ["ssh", "-o", "BatchMode=yes"]
+        if pc.port:
+            argv += ["-p", str(pc.port)]
+        if pc.remote_user:
+            argv += ["-l", pc.remote_user]
+        if pc.private_key_file:
+            argv += ["-i", str(pc.private_key_file)]
+        return [*argv, "--", str(pc.remote_addr), line]
+
