@@ -65,11 +65,13 @@ def update(record: Path, **changes: Any) -> dict[str, Any]:
 
 
 def spawn(record: Path, *, watch_pid: int, release: list[str], state: list[str], job_id: int,
-          description: dict[str, Any]) -> int:
-    """Write the record and start the guard; its pid."""
+          description: dict[str, Any], watch_started: str | None = None) -> int:
+    """Write the record and start the guard; its pid. ``watch_started``: the watched process's start time
+    (default: read now)."""
     record.parent.mkdir(parents=True, exist_ok=True)
     write(record, {**description, "job_id": job_id, "guard": ARMED, "watch_pid": watch_pid,
-                   "watch_started": start_time(watch_pid), "release_argv": release, "state_argv": state,
+                   "watch_started": watch_started or start_time(watch_pid), "release_argv": release,
+                   "state_argv": state,
                    "armed_at": time.time()})
     log = record.with_name(record.stem + "-guard.log")
     with open(log, "ab") as out:

@@ -154,7 +154,8 @@ def oar_said(out: Output) -> str:
     lines = [ln.strip() for ln in (out.stderr + "\n" + out.stdout).splitlines() if ln.strip()]
     noise = ("OAR_JOB_ID=", "[ADMISSION RULE] Modify resource description")
     kept = [ln for ln in lines if not ln.startswith(noise)]
-    return reading.excerpt(" ".join(kept or lines) or "no output", 400)
+    said = " ".join(kept or lines) or "no output"
+    return said if len(said) <= 400 else said[:400] + "..."
 
 
 class Frontend:

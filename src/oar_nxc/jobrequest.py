@@ -66,7 +66,7 @@ class JobRequest:
 
     def options(self) -> list[str]:
         """The ``oarsub`` options of this request, in the order ``#OAR`` directives list them too."""
-        args = ["-n", self.name, "-l", self.resource_request]
+        args = ["--name", self.name, "-l", self.resource_request]  # OAR 3 has no -n
         for kind in self.types:
             args += ["-t", kind]
         if self.queue:

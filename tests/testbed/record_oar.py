@@ -11,6 +11,12 @@ oarnode3, as the smoke user oartest, and writes every command line with its rc, 
 stderr, and every REST API request with its answer, in the order they were made. ``live`` records
 ``oarstat -f -J``, ``oarstat -p`` and ``oarstat -f`` (text) of a running 3-node job and of a deleted
 1-node job, and the running job's resources file. <version> is what names the files (``2.5.9``, ``3``).
+
+    .venv/bin/python -m tests.testbed.record_oar jobs tests/fixtures/oar/jobs-<version>.json
+
+``jobs`` runs the real job life of oar.nxc.oar_job (oar_nxc.joblife) as oartest, each command
+recorded with its rc, stdout and stderr: submit and wait, reuse by name, a job that waits (its
+machines are held) until the timeout deletes it, more machines than exist, release, release again.
 """
 
 from __future__ import annotations
@@ -146,6 +152,64 @@ def record_live(outdir: Path, version: str) -> int:
     return 0
 
 
+class RecordingShell:
+    """oar_nxc.remote.Shell on this machine, every command recorded."""
+
+    def __init__(self, calls: list[dict[str, Any]]) -> None:
+        self.calls = calls
+
+    def run(self, command: str) -> smokerun.Output:
+        done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=False, timeout=120)
+        self.calls.append({"command": command, "rc": done.returncode, "stdout": done.stdout, "stderr": done.stderr})
+        return smokerun.Output(done.returncode, done.stdout, done.stderr)
+
+
+def record_jobs(out: Path) -> int:
+    from oar_nxc import joblife, jobrequest
+
+    calls: list[dict[str, Any]] = []
+    frontend = joblife.Frontend(RecordingShell(calls), tb.USER)
+    held_request = jobrequest.from_mapping({"nodes": 2, "walltime": "0:10:00", "name": "oar-nxc-rec",
+                                            "types": ["timesharing=*,*"]})
+    # not timesharing: it cannot share the 2 machines the first job holds, so it waits
+    wait_request = jobrequest.from_mapping({"nodes": 4, "walltime": "0:10:00", "name": "oar-nxc-wait"})
+    many_request = jobrequest.from_mapping({"nodes": 99, "walltime": "0:10:00", "name": "oar-nxc-many"})
+    scenarios: dict[str, Any] = {}
+
+    def scenario(name: str, call: Any, **given: Any) -> Any:
+        start, began = len(calls), time.monotonic()
+        try:
+            value = call()
+            outcome = {"ok": value if isinstance(value, (list, tuple)) else getattr(value, "__dict__", None) or
+                       {k: getattr(value, k) for k in value.__slots__}}
+        except joblife.JobError as exc:
+            value, outcome = None, {"error": str(exc)}
+        scenarios[name] = {"given": given, "calls": calls[start:], "outcome": outcome,
+                           "seconds": round(time.monotonic() - began, 1)}
+        print(f"{name}: {len(calls) - start} commands, {outcome}")
+        return value
+
+    held = scenario("submit", lambda: joblife.present(frontend, held_request, tb.USER, timeout=60, poll=1),
+                    timeout=60, poll=1)
+    scenario("reuse", lambda: joblife.present(frontend, held_request, tb.USER, timeout=60, poll=1),
+             timeout=60, poll=1)
+    scenario("wait_timeout", lambda: joblife.present(frontend, wait_request, tb.USER, timeout=6, poll=1),
+             timeout=6, poll=1)
+    scenario("too_many", lambda: joblife.present(frontend, many_request, tb.USER, timeout=6, poll=1),
+             timeout=6, poll=1)
+    job_id = held.job_id if held else 0
+    scenario("release", lambda: frontend.delete(job_id, timeout=60, poll=1), job_id=job_id)
+    scenario("release_again", lambda: frontend.delete(job_id, timeout=60, poll=1), job_id=job_id)
+    version = oarjson.version_line(subprocess.run(["oarsub", "-V"], capture_output=True, text=True,
+                                                  check=False).stdout)
+    document = {"oar": version, "recorded_with": f"python -m tests.testbed.record_oar jobs {out}", "user": tb.USER,
+                "requests": {"held": held_request.argv(), "wait": wait_request.argv(), "many": many_request.argv()},
+                "scenarios": scenarios}
+    out.write_text(json.dumps(document, indent=1, default=str) + "\n")
+    print(f"{out}: {len(calls)} commands in {len(scenarios)} scenarios")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="record_oar", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -154,12 +218,16 @@ def main(argv: list[str]) -> int:
     live = sub.add_parser("live")
     live.add_argument("outdir", type=Path)
     live.add_argument("version")
+    jobs = sub.add_parser("jobs")
+    jobs.add_argument("out", type=Path)
     args = parser.parse_args(argv)
     if not (tb.STATE / "nodes").exists():
         print("record_oar: the testbed is not up (tests/testbed/testbed.sh up)", file=sys.stderr)
         return 2
     if args.what == "smoke":
         return record_smoke(args.out)
+    if args.what == "jobs":
+        return record_jobs(args.out)
     return record_live(args.outdir, args.version)
 
 

@@ -1,0 +1,281 @@
+"""Unattended runs on the testbed (real OAR 2.5, jobs of the normal user oartest): oar.nxc.run reserves,
+deploys, smoke-tests, collects and releases; a kept job is reused by name; every fault still releases
+the job and returns the documented code; a request OAR cannot run is bounded and deleted; and
+`oar-nxc submit --follow` runs the whole chain inside a batch job."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BIN, REPO, clean_env
+from tests.integration.conftest import run_testbed
+from tests.integration.pipeline import TESTBED_VARS, clear_jobs, copy_compositions, oar_jobs, playbook
+from tests.testbed import oar_testbed as tb
+
+pytestmark = [
+    pytest.mark.testbed,
+    pytest.mark.skipif(os.geteuid() != 0, reason="the testbed needs root (network namespaces, sshd, PostgreSQL)"),
+]
+CLI = str(BIN / "oar-nxc")
+JOB = '{"oar_nxc_job": {"nodes": 4, "walltime": "0:20:00"}}'
+RESULTS = ("report.json", "junit.xml", "report.html", "deployment.json", "job.json", "nxc-build.log")
+EVERY_STATE = ("Waiting", "Hold", "toLaunch", "Launching", "Running", "Finishing", "Suspended", "Resuming")
+
+
+def user_jobs() -> dict[str, str]:
+    """What `oarstat -u oartest` lists: the jobs of the test user that have not ended."""
+    return oar_jobs(EVERY_STATE)
+
+
+@pytest.fixture(scope="module")
+def compositions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    result = run_testbed("up")
+    assert result.returncode == 0, result.stdout + result.stderr
+    clear_jobs()
+    yield copy_compositions(tmp_path_factory.mktemp("unattended"))
+    clear_jobs()
+
+
+def cli(argv: list[str], cwd: Path, **kwargs: object) -> subprocess.Popen[str]:
+    return subprocess.Popen([CLI, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(cwd),
+                            env=clean_env(ANSIBLE_COLLECTIONS_PATH=str(REPO / "collections")), **kwargs)  # type: ignore
+
+
+def run_args(compositions: Path, run_dir: Path, *more: str) -> list[str]:
+    return ["run", "--job-nodes", "4", "--walltime", "0:20:00", "-e", f"@{TESTBED_VARS}", "-e",
+            f"oar_nxc_compositions_dir={compositions}", "--run-dir", str(run_dir), *more]
+
+
+def test_run_from_scratch_reserves_deploys_tests_collects_and_releases(compositions: Path) -> None:
+    results = compositions.parent / "scratch"
+    run = playbook("run.yml", "-e", JOB, "-e", f"oar_nxc_report_dir={results}", compositions=compositions)
+    assert run.rc == 0, run.explain()
+    assert user_jobs() == {}  # released before ansible-playbook returned
+    report = json.loads((results / "report.json").read_text())
+    assert [c["status"] for c in report["checks"]] == ["passed"] * 7
+    assert sorted(p.name for p in results.iterdir() if p.name in RESULTS) == sorted(RESULTS)
+    job = json.loads((results / "job.json").read_text())
+    assert (job["guard"], job["final_state"], job["owner"], job["name"]) == ("released", "Error", "oartest", "oar-nxc")
+    assert [m["name"] for m in job["machines"]] == ["oarnode1", "oarnode2", "oarnode3", "oarnode4"]
+    assert [m["cores"] for m in job["machines"]] == [2, 2, 2, 2]
+    nodefile = results / "nodefile" / str(job["job_id"])
+    assert nodefile.read_text() == "".join(f"oarnode{i}\noarnode{i}\n" for i in range(1, 5))
+    assert run.plays()[0] == "Reserve the OAR job"
+    assert run.plays()[-2:] == ["Collect the results", "Release the OAR job"]
+    assert json.loads((results / "deployment.json").read_text())["deployment"]
+
+
+def test_a_kept_job_is_reused_by_name_without_rebuilding_or_restarting(compositions: Path) -> None:
+    results = compositions.parent / "kept"
+    runs = [playbook("run.yml", "-e", JOB, "-e", "oar_nxc_keep_job=true", "-e", f"oar_nxc_report_dir={results}",
+                     compositions=compositions) for _ in range(2)]
+    try:
+        for run in runs:
+            assert run.rc == 0, run.explain()
+        first, second = (reserve_result(run) for run in runs)
+        assert (first["submitted"], second["submitted"], second["reused"]) == (True, False, True)
+        assert second["job_id"] == first["job_id"]
+        assert user_jobs() == {str(first["job_id"]): "Running"}  # kept
+        assert runs[1].changed_in("Build the composition") == []
+        assert runs[1].changed_in("Start the composition with nxc") == []
+        assert json.loads((results / "job.json").read_text())["guard"] == "kept"
+    finally:
+        clear_jobs()
+
+
+def reserve_result(run: object) -> dict:
+    for play in run.result["plays"]:  # type: ignore[attr-defined]
+        for task in play["tasks"]:
+            if task["task"]["name"] == "Reserve or reuse the OAR job":
+                return task["hosts"]["localhost"]
+    raise AssertionError("no reservation task")
+
+
+def test_a_smoke_check_that_fails_still_releases_and_exits_5(compositions: Path) -> None:
+    run_dir = compositions.parent / "smoke-fails"
+    proc = cli(run_args(compositions, run_dir, "-e", "oar_nxc_smoke_api_password=not-the-password"), REPO)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 5, out[-3000:] + err[-2000:]
+    assert user_jobs() == {}
+    assert re.search(r"^    failed   rest_api +", out, re.MULTILINE)
+    job = json.loads((run_dir / "job.json").read_text())
+    assert job["guard"] == "released by the guard" and job["final_state"] in ("Error", "Terminated", "gone")
+    assert re.search(rf"^  OAR job {job['job_id']} \(oar-nxc\): released by the guard, ", out, re.MULTILINE)
+
+
+def test_a_machine_whose_sshd_is_killed_before_the_deploy_still_releases(compositions: Path) -> None:
+    run_dir = compositions.parent / "sshd-killed"
+    os.kill(int((tb.STATE / "sshd-oarnode3.pid").read_text()), signal.SIGTERM)
+    try:
+        proc = cli(run_args(compositions, run_dir), REPO)
+        out, err = proc.communicate(timeout=600)
+    finally:
+        assert run_testbed("up").returncode == 0  # the node's sshd again
+    assert proc.returncode == 2, out[-3000:] + err[-2000:]  # the preflight names the machine: bad input
+    assert "oarnode3 (10.213.0.13:22: connection refused" in " ".join(out.split())
+    assert user_jobs() == {}
+    assert json.loads((run_dir / "job.json").read_text())["guard"] == "released by the guard"
+
+
+def wait_for(proc: subprocess.Popen[str], text: str, timeout: float, log: Path) -> str:
+    """Read PROC's stdout into LOG until TEXT appears."""
+    seen = ""
+    deadline = time.monotonic() + timeout
+    assert proc.stdout is not None
+    os.set_blocking(proc.stdout.fileno(), False)
+    while time.monotonic() < deadline and text not in seen:
+        chunk = proc.stdout.read()
+        if chunk:
+            seen += chunk
+        elif proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    log.write_text(seen)
+    assert text in seen, seen[-3000:]
+    os.set_blocking(proc.stdout.fileno(), True)
+    return seen
+
+
+def test_sigint_to_ansible_playbook_during_nxc_start_still_releases(compositions: Path, tmp_path: Path) -> None:
+    fresh = copy_compositions(tmp_path)  # a build from scratch, so that nxc start runs
+    argv = [str(BIN / "ansible-playbook"), "run.yml", "-e", f"@{TESTBED_VARS}", "-e", JOB, "-e",
+            f"oar_nxc_compositions_dir={fresh}", "-e", f"oar_nxc_report_dir={tmp_path / 'results'}"]
+    proc = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=clean_env())
+    wait_for(proc, "TASK [oar.nxc.nxc_deploy : Start the composition with nxc", 300, tmp_path / "before.log")
+    time.sleep(3)  # inside nxc start (its fixed 10 s wait)
+    proc.send_signal(signal.SIGINT)
+    began = time.monotonic()
+    proc.communicate(timeout=120)
+    assert proc.returncode not in (0, None)
+    record = tmp_path / "results" / "job.json"
+    while time.monotonic() - began < 60 and json.loads(record.read_text())["guard"] == "armed":
+        time.sleep(0.5)
+    job = json.loads(record.read_text())
+    assert job["guard"] == "released by the guard", job
+    assert time.monotonic() - began < 60
+    assert user_jobs() == {}
+
+
+def test_sigterm_to_oar_nxc_run_still_releases_and_exits_130(compositions: Path, tmp_path: Path) -> None:
+    fresh = copy_compositions(tmp_path)
+    run_dir = tmp_path / "run"
+    proc = cli(run_args(fresh, run_dir), REPO)
+    wait_for(proc, "Start the composition with nxc (-f", 300, tmp_path / "before.log")
+    time.sleep(3)
+    proc.send_signal(signal.SIGTERM)
+    began = time.monotonic()
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 130, out[-3000:] + err[-2000:]
+    assert time.monotonic() - began < 90
+    assert "oar-nxc run: interrupted (exit 130)" in out
+    assert user_jobs() == {}  # released before oar-nxc returned
+    assert json.loads((run_dir / "job.json").read_text())["guard"] == "released by the guard"
+
+
+def test_more_machines_than_exist_is_refused_in_oars_words_and_nothing_is_left(compositions: Path) -> None:
+    run = playbook("run.yml", "-e", '{"oar_nxc_job": {"nodes": 9}}', "-e", "oar_nxc_job_timeout=20",
+                   "-e", f"oar_nxc_report_dir={compositions.parent / 'too-many'}", compositions=compositions)
+    assert run.rc == 2, run.explain()
+    assert run.seconds < 60
+    (failure,) = run.failures()
+    assert "oarsub refused the job (rc 8): There are not enough resources for your request" in failure
+    assert run.plays() == ["Reserve the OAR job"]
+    assert user_jobs() == {}
+
+
+def test_a_job_that_cannot_start_waits_the_timeout_naming_oars_reason_then_is_deleted(compositions: Path) -> None:
+    blocker = tb.submit("nodes=4,walltime=0:20:00", "sleep 1200")  # not timesharing: holds every node
+    tb.wait_state(blocker, ("Running",))
+    try:
+        run = playbook("run.yml", "-e", JOB, "-e", "oar_nxc_job_timeout=15", "-e",
+                       f"oar_nxc_report_dir={compositions.parent / 'waits'}", compositions=compositions)
+        jobs = user_jobs()
+    finally:
+        tb.release(blocker)
+    assert run.rc == 2, run.explain()
+    assert 15 <= run.seconds < 60
+    (failure,) = run.failures()
+    match = re.search(r"OAR job (\d+) did not run within 15 s: Waiting, OAR says: R=8,W=0:20:0,J=B,N=oar-nxc,"
+                      r"T=timesharing \(Karma=[\d.]+,quota_ok\), predicted start \d{4}-\d\d-\d\d \d\d:\d\d:\d\d "
+                      r"\(in \d+ s\); job \1 deleted", failure)
+    assert match, failure
+    assert jobs == {str(blocker): "Running"}  # the Waiting job is gone, the blocker was not touched
+
+
+@pytest.fixture
+def batch_user(compositions: Path, tmp_path: Path) -> Iterator[Path]:
+    """A directory of oartest's with its own copy of the compositions, and its key authorized for root on the
+    nodes, as Grid'5000's job script pushes a user's key (restored after)."""
+    home = tb.HOME / ".ssh"
+    key = home / "id_ed25519"
+    made_key = not key.exists()
+    if made_key:
+        subprocess.run(["su", "-", tb.USER, "-c",
+                        "mkdir -p ~/.ssh && ssh-keygen -q -t ed25519 -N '' -f ~/.ssh/id_ed25519"],
+                       check=True, timeout=30)
+    authorized = tb.STATE / "authorized_keys"
+    before = authorized.read_bytes()
+    authorized.write_bytes(before + key.with_suffix(".pub").read_bytes())
+    work = tmp_path / "batch"
+    work.mkdir()
+    copy_compositions(work)
+    vars_file = work / "vars.yml"  # the API password: readable by oartest only
+    vars_file.write_text(f"oar_nxc_smoke_api_password: {(tb.STATE / 'api-password').read_text().strip()}\n"
+                         f"oar_nxc_private_key: {key}\noar_nxc_public_key: {key}.pub\n")
+    vars_file.chmod(0o600)
+    tmp_path.chmod(0o755)
+    shutil.chown(work, tb.USER)
+    subprocess.run(["chown", "-R", tb.USER, str(work)], check=True)
+    try:
+        yield work
+    finally:
+        authorized.write_bytes(before)
+        if made_key:
+            shutil.rmtree(home, ignore_errors=True)
+        clear_jobs()
+
+
+def submit(work: Path, *more: str) -> subprocess.CompletedProcess[str]:
+    line = " ".join([CLI, "submit", "--job-nodes", "4", "--walltime", "0:20:00", "--job-type", "'timesharing=*,*'",
+                     "--run-dir", str(work / "runs"), "-e", f"@{TESTBED_VARS}", "-e",
+                     f"oar_nxc_compositions_dir={work / 'compositions'}", "-e", f"@{work / 'vars.yml'}", *more,
+                     "--follow"])
+    return subprocess.run(["su", "-", tb.USER, "-c", f"cd {REPO} && {line}"], capture_output=True, text=True,
+                          timeout=900, check=False, stdin=subprocess.DEVNULL)
+
+
+def test_submit_follow_runs_the_chain_inside_a_batch_job(batch_user: Path) -> None:
+    done = submit(batch_user)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    job_id = int(re.search(r"^OAR_JOB_ID=(\d+)$", done.stdout, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    results = batch_user / "runs" / f"job-{job_id}"
+    report = json.loads((results / "report.json").read_text())
+    assert [c["status"] for c in report["checks"]] == ["passed"] * 7
+    assert {"report.json", "junit.xml", "report.html", "summary.json"} <= {p.name for p in results.iterdir()}
+    details = tb.details(job_id)
+    assert (details["state"], details["exit_code"]) == ("Terminated", 0)
+    assert details["assigned_network_address"][0] == "oarnode1"  # the chain ran on the job's first machine
+    streamed = done.stdout + done.stderr
+    assert "oar-nxc run: success (exit 0)" in streamed  # the job's own output, streamed by --follow
+    assert f"oar-nxc: OAR job {job_id} Terminated, exit status 0" in done.stderr
+    assert user_jobs() == {}
+
+
+def test_submit_follow_returns_the_failed_checks_code_of_the_job(batch_user: Path) -> None:
+    done = submit(batch_user, "-e", "oar_nxc_smoke_api_password=wrong")
+    assert done.returncode == 5, done.stdout[-3000:] + done.stderr[-3000:]
+    job_id = int(re.search(r"^OAR_JOB_ID=(\d+)$", done.stdout, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    details = tb.details(job_id)
+    assert (details["state"], details["exit_code"], details["exit_code"] >> 8) == ("Terminated", 5 << 8, 5)
+    assert f"oar-nxc: OAR job {job_id} Terminated, exit status 5" in done.stderr
