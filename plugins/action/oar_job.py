@@ -84,7 +84,8 @@ class ActionModule(ActionBase):
             result.update(changed=held.job_id is None, state=held.state, msg=would)
             return result
         assert held.job_id is not None
-        if args["guard"] and args["record"] and not held.given:
+        armed = bool(args["guard"] and args["record"] and not held.given)
+        if armed:
             self._arm(Path(args["record"]), held.job_id, args["user"], request.name)
         try:
             described = self._describe(shell, held.job_id, args)
@@ -100,11 +101,13 @@ class ActionModule(ActionBase):
 
             record = Path(args["record"])
             described["job"]["given"] = held.given
-            if record.exists():
+            if armed:
                 jobguard.update(record, **described["job"], machines=described["machines"])
             else:
                 record.parent.mkdir(parents=True, exist_ok=True)
-                jobguard.write(record, {**described["job"], "machines": described["machines"], "guard": "none"})
+                # no guard: the job was given (never released here) or is kept for the next run
+                jobguard.write(record, {**described["job"], "machines": described["machines"],
+                                        "guard": "given" if held.given else jobguard.KEPT})
         return result
 
     def _whoami(self, shell: _Frontend) -> str:

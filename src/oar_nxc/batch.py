@@ -145,9 +145,13 @@ def main(args: argparse.Namespace, options: Any, request_values: dict[str, Any],
     if args.dry_run:
         print(f"# {path}\n{text}# submitted with:\n{frontend.line(argv)}", file=out)
         return 0
-    runs.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    path.chmod(0o700)  # its -e values may hold a password: only its owner, who runs it, reads it
+    try:
+        runs.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        path.chmod(0o700)  # its -e values may hold a password: only its owner, who runs it, reads it
+    except OSError as exc:
+        print(f"oar-nxc: --run-dir {runs}: cannot write the job script there: {exc.strerror}", file=err)
+        return 2
     line, done = frontend.run(argv)
     match = oarjson.JOB_ID_RE.search(done.stdout)
     if done.rc != 0 or match is None:

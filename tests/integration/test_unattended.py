@@ -11,6 +11,8 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +21,7 @@ import pytest
 
 from tests.conftest import BIN, REPO, clean_env
 from tests.integration.conftest import run_testbed
-from tests.integration.pipeline import TESTBED_VARS, clear_jobs, copy_compositions, oar_jobs, playbook
+from tests.integration.pipeline import TESTBED_VARS, copy_compositions, oar_jobs, playbook
 from tests.testbed import oar_testbed as tb
 
 pytestmark = [
@@ -32,6 +34,13 @@ RESULTS = ("report.json", "junit.xml", "report.html", "deployment.json", "job.js
 EVERY_STATE = ("Waiting", "Hold", "toLaunch", "Launching", "Running", "Finishing", "Suspended", "Resuming")
 
 
+def release_all() -> None:
+    """oardel every job of the test user and wait until OAR has ended each (a run must not find a job that is
+    being deleted)."""
+    for job in user_jobs():
+        tb.release(int(job))
+
+
 def user_jobs() -> dict[str, str]:
     """What `oarstat -u oartest` lists: the jobs of the test user that have not ended."""
     return oar_jobs(EVERY_STATE)
@@ -41,9 +50,17 @@ def user_jobs() -> dict[str, str]:
 def compositions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     result = run_testbed("up")
     assert result.returncode == 0, result.stdout + result.stderr
-    clear_jobs()
+    release_all()
     yield copy_compositions(tmp_path_factory.mktemp("unattended"))
-    clear_jobs()
+    release_all()
+
+
+@pytest.fixture(autouse=True)
+def no_job_left(compositions: Path) -> Iterator[None]:
+    """Each test starts with no job of the test user, and leaves none (a failed test's job included)."""
+    release_all()
+    yield
+    release_all()
 
 
 def cli(argv: list[str], cwd: Path, **kwargs: object) -> subprocess.Popen[str]:
@@ -90,7 +107,7 @@ def test_a_kept_job_is_reused_by_name_without_rebuilding_or_restarting(compositi
         assert runs[1].changed_in("Start the composition with nxc") == []
         assert json.loads((results / "job.json").read_text())["guard"] == "kept"
     finally:
-        clear_jobs()
+        release_all()
 
 
 def reserve_result(run: object) -> dict:
@@ -127,23 +144,20 @@ def test_a_machine_whose_sshd_is_killed_before_the_deploy_still_releases(composi
     assert json.loads((run_dir / "job.json").read_text())["guard"] == "released by the guard"
 
 
-def wait_for(proc: subprocess.Popen[str], text: str, timeout: float, log: Path) -> str:
-    """Read PROC's stdout into LOG until TEXT appears."""
-    seen = ""
-    deadline = time.monotonic() + timeout
+def wait_for(proc: subprocess.Popen[str], text: str, timeout: float, log: Path) -> list[str]:
+    """Read PROC's stdout (on a thread, into the returned list, also after this returns) until a line
+    holds TEXT; LOG keeps what was read by then."""
+    lines: list[str] = []
     assert proc.stdout is not None
-    os.set_blocking(proc.stdout.fileno(), False)
-    while time.monotonic() < deadline and text not in seen:
-        chunk = proc.stdout.read()
-        if chunk:
-            seen += chunk
-        elif proc.poll() is not None:
+    threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not any(text in line for line in list(lines)):
+        if proc.poll() is not None:
             break
         time.sleep(0.2)
-    log.write_text(seen)
-    assert text in seen, seen[-3000:]
-    os.set_blocking(proc.stdout.fileno(), True)
-    return seen
+    log.write_text("".join(lines))
+    assert any(text in line for line in list(lines)), "".join(lines)[-3000:]
+    return lines
 
 
 def test_sigint_to_ansible_playbook_during_nxc_start_still_releases(compositions: Path, tmp_path: Path) -> None:
@@ -156,7 +170,7 @@ def test_sigint_to_ansible_playbook_during_nxc_start_still_releases(compositions
     time.sleep(3)  # inside nxc start (its fixed 10 s wait)
     proc.send_signal(signal.SIGINT)
     began = time.monotonic()
-    proc.communicate(timeout=120)
+    proc.wait(timeout=120)
     assert proc.returncode not in (0, None)
     record = tmp_path / "results" / "job.json"
     while time.monotonic() - began < 60 and json.loads(record.read_text())["guard"] == "armed":
@@ -171,11 +185,15 @@ def test_sigterm_to_oar_nxc_run_still_releases_and_exits_130(compositions: Path,
     fresh = copy_compositions(tmp_path)
     run_dir = tmp_path / "run"
     proc = cli(run_args(fresh, run_dir), REPO)
-    wait_for(proc, "Start the composition with nxc (-f", 300, tmp_path / "before.log")
+    lines = wait_for(proc, "Start the composition with nxc (-f", 300, tmp_path / "before.log")
     time.sleep(3)
     proc.send_signal(signal.SIGTERM)
     began = time.monotonic()
-    out, err = proc.communicate(timeout=180)
+    proc.wait(timeout=180)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    time.sleep(0.5)  # the reader thread's last lines
+    out = "".join(lines)
     assert proc.returncode == 130, out[-3000:] + err[-2000:]
     assert time.monotonic() - began < 90
     assert "oar-nxc run: interrupted (exit 130)" in out
@@ -214,7 +232,7 @@ def test_a_job_that_cannot_start_waits_the_timeout_naming_oars_reason_then_is_de
 
 
 @pytest.fixture
-def batch_user(compositions: Path, tmp_path: Path) -> Iterator[Path]:
+def batch_user(compositions: Path) -> Iterator[Path]:
     """A directory of oartest's with its own copy of the compositions, and its key authorized for root on the
     nodes, as Grid'5000's job script pushes a user's key (restored after)."""
     home = tb.HOME / ".ssh"
@@ -227,23 +245,22 @@ def batch_user(compositions: Path, tmp_path: Path) -> Iterator[Path]:
     authorized = tb.STATE / "authorized_keys"
     before = authorized.read_bytes()
     authorized.write_bytes(before + key.with_suffix(".pub").read_bytes())
-    work = tmp_path / "batch"
-    work.mkdir()
+    work = Path(tempfile.mkdtemp(prefix="oar-nxc-batch-"))  # outside pytest's root-only tmp: oartest's
+    work.chmod(0o755)
     copy_compositions(work)
     vars_file = work / "vars.yml"  # the API password: readable by oartest only
     vars_file.write_text(f"oar_nxc_smoke_api_password: {(tb.STATE / 'api-password').read_text().strip()}\n"
                          f"oar_nxc_private_key: {key}\noar_nxc_public_key: {key}.pub\n")
     vars_file.chmod(0o600)
-    tmp_path.chmod(0o755)
-    shutil.chown(work, tb.USER)
     subprocess.run(["chown", "-R", tb.USER, str(work)], check=True)
     try:
         yield work
     finally:
         authorized.write_bytes(before)
+        shutil.rmtree(work, ignore_errors=True)
         if made_key:
             shutil.rmtree(home, ignore_errors=True)
-        clear_jobs()
+        release_all()
 
 
 def submit(work: Path, *more: str) -> subprocess.CompletedProcess[str]:
