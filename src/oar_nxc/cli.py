@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 from collections.abc import Iterator
@@ -95,6 +96,18 @@ def _job_arguments(cmd: argparse.ArgumentParser, *, batch: bool) -> None:
     else:
         job.add_argument("--reservation", help="oarsub -r 'YYYY-MM-DD HH:MM:SS'")
         job.add_argument("--keep-job", action="store_true", help="keep the job for the next run (it reuses it by name)")
+
+
+# the flag of each key of the job request (a bad value's message names the flag the user typed)
+JOB_FLAGS = {"nodes": "--job-nodes", "resources": "--resources", "walltime": "--walltime", "types": "--job-type",
+             "queue": "--queue", "project": "--project", "properties": "--properties", "name": "--job-name",
+             "reservation": "--reservation"}
+_JOB_KEY = re.compile(r"\bjob\.(\w+)(?:\[\d+\])?")
+
+
+def flag_names(message: str) -> str:
+    """``job.walltime: ...`` -> ``--walltime: ...``."""
+    return _JOB_KEY.sub(lambda m: JOB_FLAGS.get(m.group(1), m.group(0)), message)
 
 
 def job_request(args: argparse.Namespace) -> dict[str, Any]:
@@ -236,7 +249,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, tty: bool | N
             else:
                 result = getattr(api, args.command)(options, **kwargs)
     except OarNxcError as exc:
-        print(f"oar-nxc: {exc}", file=sys.stderr)
+        message = flag_names(str(exc)) if args.command in ("run", "submit") else str(exc)
+        print(f"oar-nxc: {message}", file=sys.stderr)
         return api.BAD_INPUT
     print(summary(result), file=out)
     if args.json:

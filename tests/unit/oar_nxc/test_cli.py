@@ -55,3 +55,21 @@ def test_summary_of_a_plan() -> None:
         "                  rebuilt because /home/a/oar3/oar/lib/job.py changed\n"
         "                  inputs: /c/master, /home/a/oar3\n"
         "    deploy  SKIP  nxc start -f vm\n                  already deployed\n  run directory: /r")
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["run", "--job-nodes", "0"], "oar-nxc: --job-nodes: 0 machines: between 1 and 100000\n"),
+    (["run", "--job-nodes", "2", "--walltime", "2h"], "oar-nxc: --walltime: '2h' is not a walltime: H[:MM[:SS]] "
+                                                     "(1:00:00, 2:0 is 2 hours) or seconds\n"),
+    (["run", "--job-nodes", "2", "--job-type", "ok", "--job-type", "a b"],
+     "oar-nxc: --job-type: 'a b' is not an OAR job type (deploy, night, exotic, timesharing=*,*, inner=42...)\n"),
+    (["submit", "--resources", "lots", "--dry-run"],
+     "oar-nxc: --resources: 'lots' is not an OAR resource request: [{SQL}]/level=N/... ending in level=N, e.g. "
+     "nodes=4 or {cluster='dahu'}/nodes=2\n"),
+    (["run"], "oar-nxc: --job-nodes: missing: how many machines to reserve (or --resources)\n"),
+])
+def test_a_bad_job_request_is_refused_before_ansible_naming_the_flag(argv: list[str], said: str,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(argv) == api.BAD_INPUT
+    captured = capsys.readouterr()
+    assert (captured.err, captured.out) == (said, "")
