@@ -12,6 +12,7 @@ delegated to (the OAR frontend), as ``user`` from its home when one is given.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ from ansible_collections.oar.nxc.plugins.plugin_utils import core
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-    "request": {"type": "dict", "default": {}},
+    "request": {"type": "raw", "default": {}},
+    "request_defaults": {"type": "dict", "default": {}},
     "request_name": {"type": "str", "default": "request"},
     "job_types": {"type": "list", "elements": "str", "default": []},
     "job_id": {"type": "int"},
@@ -66,7 +68,9 @@ class ActionModule(ActionBase):
         try:
             if args["state"] == "absent":
                 return self._absent(result, frontend, args, poll)
-            request = jobrequest.from_mapping(args["request"], args["request_name"]).with_types(args["job_types"])
+            given = args["request"]  # checked by the core, which names the variable: not by the argument spec
+            values = {**args["request_defaults"], **given} if isinstance(given, Mapping) else given
+            request = jobrequest.from_mapping(values, args["request_name"]).with_types(args["job_types"])
             held = joblife.present(frontend, request, owner, timeout=args["timeout"], poll=poll,
                                    reuse=args["reuse"], check=self._task.check_mode, job_id=args["job_id"])
         except joblife.JobError as exc:

@@ -45,6 +45,12 @@ options:
         C(deploy), C(night), C(timesharing=*,*)...); C(queue); C(project); C(properties) (C(-p), SQL); C(reservation)
         (C(-r), C(YYYY-MM-DD HH:MM:SS)); C(name) (the reuse key, default C(oar-nxc)); C(command) (what the job runs,
         default C(sleep infinity): it holds the machines); C(directory) (C(-d))."
+      - Merged over O(request_defaults). Anything but a mapping, an unknown key or a bad value fails naming
+        O(request_name) and the key, before anything is submitted.
+    type: raw
+    default: {}
+  request_defaults:
+    description: The request's defaults (C(walltime), C(name)...), overridden key by key by O(request).
     type: dict
     default: {}
   request_name:

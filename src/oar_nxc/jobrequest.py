@@ -98,6 +98,15 @@ def walltime_seconds(text: str) -> int:
     return hours * 3600 + minutes * 60 + seconds
 
 
+def _kind(value: Any) -> str:
+    """What a value is, in words (Ansible hands over its own str and dict subclasses)."""
+    for kind, name in ((bool, "boolean"), (str, "string"), (int, "integer"), (float, "float"), (Mapping, "mapping"),
+                       (list, "list"), (tuple, "list")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
 def _name(key: str, where: str) -> str:
     return f"{where}.{key}" if where else key
 
@@ -108,7 +117,7 @@ def _text(values: Mapping[str, Any], key: str, where: str, *, pattern: re.Patter
     if value is None or value == "":
         return ""
     if not isinstance(value, str):
-        raise ConfigError(f"{_name(key, where)}: a {type(value).__name__} is not a string")
+        raise ConfigError(f"{_name(key, where)}: a {_kind(value)} is not a string")
     if len(value) > MAX_TEXT:
         raise ConfigError(f"{_name(key, where)}: {len(value)} characters (at most {MAX_TEXT})")
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
@@ -136,7 +145,7 @@ def _walltime(value: Any, where: str) -> str:
         if any(int(p) >= 60 for p in parts[1:]):
             raise ConfigError(f"{key}: {value!r}: minutes and seconds go up to 59")
     else:
-        raise ConfigError(f"{key}: a {type(value).__name__} is not a walltime (H:MM:SS, e.g. 1:00:00)")
+        raise ConfigError(f"{key}: a {_kind(value)} is not a walltime (H:MM:SS, e.g. 1:00:00)")
     if seconds <= 0:
         raise ConfigError(f"{key}: {value!r} is no time at all: a job needs a walltime above 0")
     hours, rest = divmod(seconds, 3600)
@@ -175,7 +184,7 @@ def _types(value: Any, where: str) -> tuple[str, ...]:
         return ()
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, (list, tuple)):
-        raise ConfigError(f"{key}: a {type(value).__name__} is not a list of job types")
+        raise ConfigError(f"{key}: a {_kind(value)} is not a list of job types")
     out = []
     for index, item in enumerate(items):
         if not isinstance(item, str) or not _TYPE_RE.fullmatch(item):
@@ -201,7 +210,7 @@ def _reservation(values: Mapping[str, Any], where: str) -> str:
 def from_mapping(values: Any, where: str = "oar_nxc_job") -> JobRequest:
     """The request of a mapping (``oar_nxc_job``); an unknown key or bad value names itself."""
     if not isinstance(values, Mapping):
-        raise ConfigError(f"{where}: a {type(values).__name__} is not a mapping of {', '.join(KEYS)}")
+        raise ConfigError(f"{where}: a {_kind(values)} is not a mapping of {', '.join(KEYS)}")
     unknown = sorted(str(k) for k in values if k not in KEYS)
     if unknown:
         raise ConfigError(f"{_name(unknown[0], where)}: unknown key; the keys are {', '.join(KEYS)}")

@@ -42,7 +42,7 @@ def test_defaults_and_added_types() -> None:
     ({"nodes": 1, "walltime": "0:00"}, "oar_nxc_job.walltime: '0:00' is no time at all"),
     ({"nodes": 1, "walltime": 1.5}, "oar_nxc_job.walltime: a float is not a walltime"),
     ({"nodes": 1, "types": "deploy; reboot"}, "oar_nxc_job.types[0]: 'deploy; reboot' is not an OAR job type"),
-    ({"nodes": 1, "types": {"a": 1}}, "oar_nxc_job.types: a dict is not a list of job types"),
+    ({"nodes": 1, "types": {"a": 1}}, "oar_nxc_job.types: a mapping is not a list of job types"),
     ({"nodes": 1, "types": ["night", "bad type"]}, "oar_nxc_job.types[1]: 'bad type' is not an OAR job type"),
     ({"nodes": 1, "name": "my job"}, "oar_nxc_job.name: 'my job' is not a job name"),
     ({"nodes": 1, "queue": "$(id)"}, "oar_nxc_job.queue: '$(id)' is not a queue name"),
@@ -61,3 +61,11 @@ def test_bad_values_name_their_key(values: dict, message: str) -> None:
 def test_not_a_mapping() -> None:
     with pytest.raises(ConfigError, match=r"^oar_nxc_job: a list is not a mapping of nodes, resources"):
         jobrequest.from_mapping([4], "oar_nxc_job")
+
+
+def test_a_string_is_named_a_string_whatever_its_class() -> None:
+    class TaggedStr(str):  # what Ansible hands over
+        pass
+
+    with pytest.raises(ConfigError, match=r"^oar_nxc_job: a string is not a mapping of nodes, resources"):
+        jobrequest.from_mapping(TaggedStr("four machines"), "oar_nxc_job")
