@@ -298,6 +298,24 @@ def test_the_dev_loop_runs_the_edited_oar_3(oar3: Up, deployed3: Deployed3, tmp_
     assert json.loads((tmp_path / "dev3/report.json").read_text())["oar_version"] == edited
 
 
+def test_run_reserves_deploys_tests_and_releases_on_oar_3(oar3: Up, deployed3: Deployed3, tmp_path: Path) -> None:
+    """oar.nxc.run with no nodefile on OAR 3: its own job (named, timesharing with the module's), the 7
+    checks, released at the end; the module's job is not touched."""
+    results = tmp_path / "run3"
+    job_request = '{"oar_nxc_job": {"nodes": 4, "walltime": "0:20:00", "name": "oar-nxc-3"}}'
+    run = playbook("run.yml", "-e", job_request, "-e", f"oar_nxc_report_dir={results}",
+                   compositions=deployed3.compositions)
+    assert run.rc == 0, run.explain()
+    job = json.loads((results / "job.json").read_text())
+    assert (job["guard"], job["oar"], job["owner"], job["name"]) == ("released", "3", "oartest", "oar-nxc-3")
+    assert [(m["name"], m["cores"]) for m in job["machines"]] == [(f"oarnode{i}", 2) for i in range(1, 5)]
+    assert job["walltime"] == 1200
+    assert tb.state(job["job_id"]) in tb.FINAL_STATES
+    report = json.loads((results / "report.json").read_text())
+    assert [(c["name"], c["status"]) for c in report["checks"]] == [(name, "passed") for name in CHECKS]
+    assert tb.state(deployed3.reservation.job_id) == "Running"
+
+
 def test_down_removes_what_oar_3_added(oar3: Up, deployed3: Deployed3) -> None:
     """The last test of the module: down gives the machine back as up found it, with a job still
     running (the module's reservation): its runtime files in the oar user's home go too."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -228,6 +229,9 @@ def test_a_job_that_cannot_start_waits_the_timeout_naming_oars_reason_then_is_de
                       r"T=timesharing \(Karma=[\d.]+,quota_ok\), predicted start \d{4}-\d\d-\d\d \d\d:\d\d:\d\d "
                       r"\(in \d+ s\); job \1 deleted", failure)
     assert match, failure
+    # while it waited, it said why (each change once, then every 30 s)
+    assert re.search(rf"OAR job {match.group(1)}: Waiting, OAR says: R=8,W=0:20:0,J=B,N=oar-nxc", run.stdout), \
+        run.stdout[-3000:]
     assert jobs == {str(blocker): "Running"}  # the Waiting job is gone, the blocker was not touched
 
 
@@ -296,3 +300,57 @@ def test_submit_follow_returns_the_failed_checks_code_of_the_job(batch_user: Pat
     details = tb.details(job_id)
     assert (details["state"], details["exit_code"], details["exit_code"] >> 8) == ("Terminated", 5 << 8, 5)
     assert f"oar-nxc: OAR job {job_id} Terminated, exit status 5" in done.stderr
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes under PID (the one this test started), children first."""
+    out: list[int] = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        out += [int(child), *descendants(int(child))]
+    return out
+
+
+def test_sigint_to_follow_without_a_terminal_deletes_the_job(batch_user: Path) -> None:
+    line = " ".join([CLI, "submit", "--job-nodes", "4", "--walltime", "0:20:00", "--job-type", "'timesharing=*,*'",
+                     "--run-dir", str(batch_user / "runs"), "-e", f"@{TESTBED_VARS}", "-e",
+                     f"oar_nxc_compositions_dir={batch_user / 'compositions'}", "-e", f"@{batch_user / 'vars.yml'}",
+                     "--follow"])
+    proc = subprocess.Popen(["su", "-", tb.USER, "-c", f"cd {REPO} && exec {line}"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    lines = wait_for(proc, "OAR_JOB_ID=", 60, batch_user / "follow.log")
+    job_id = int(next(ln for ln in lines if ln.startswith("OAR_JOB_ID=")).split("=")[1])
+    tb.wait_state(job_id, ("Running",), timeout=60)
+    follower = next(p for p in [proc.pid, *descendants(proc.pid)]
+                    if b"oar-nxc\x00submit" in Path(f"/proc/{p}/cmdline").read_bytes())
+    os.kill(follower, signal.SIGINT)
+    began = time.monotonic()
+    proc.wait(timeout=180)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    assert proc.returncode == 130, err[-3000:]
+    assert time.monotonic() - began < 60
+    assert f"oar-nxc: OAR job {job_id} deleted (" in err
+    assert tb.state(job_id) in tb.FINAL_STATES
+    assert user_jobs() == {}
+
+
+def test_check_mode_returns_the_exact_oarsub_command_and_submits_nothing(compositions: Path, tmp_path: Path) -> None:
+    book = tmp_path / "reserve.yml"
+    book.write_text("""- name: Reserve in check mode
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Reserve the machines
+      oar.nxc.oar_job:
+        request: {nodes: 2, walltime: "0:05:00", name: oar-nxc-check, properties: "cluster = 'alpha'"}
+        user: oartest
+""")
+    run = playbook(str(book), "--check", testbed=False)
+    assert run.rc == 0, run.explain()
+    (result,) = [t["hosts"]["localhost"] for p in run.result["plays"] for t in p["tasks"]]  # type: ignore[index]
+    words = shlex.split(result["command"])
+    assert words[:6] == ["timeout", "60", "su", "-", "oartest", "-c"]
+    assert shlex.split(words[6]) == ["cd", "&&", "oarsub", "--name", "oar-nxc-check", "-l", "nodes=2,walltime=0:05:00",
+                                     "-p", "cluster = 'alpha'", "sleep infinity"]
+    assert (result["changed"], result["job_id"], result["msg"]) == (True, None, f"run: {result['command']}")
+    assert user_jobs() == {}
