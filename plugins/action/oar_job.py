@@ -65,15 +65,26 @@ class ActionModule(ActionBase):
         frontend = joblife.Frontend(shell, args["user"], progress=self._display.display)
         owner = args["user"] or self._whoami(shell)
         poll = max(1, args["poll_interval"])
+        armed: list[int] = []
         try:
             if args["state"] == "absent":
                 return self._absent(result, frontend, args, poll)
             given = args["request"]  # checked by the core, which names the variable: not by the argument spec
             values = {**args["request_defaults"], **given} if isinstance(given, Mapping) else given
             request = jobrequest.from_mapping(values, args["request_name"]).with_types(args["job_types"])
+            def arm(held: Any) -> None:  # as soon as the job is known: a SIGINT during the wait releases it too
+                if args["guard"] and args["record"] and not held.given:
+                    self._arm(Path(args["record"]), held.job_id, args["user"], request.name)
+                    armed.append(held.job_id)
+
             held = joblife.present(frontend, request, owner, timeout=args["timeout"], poll=poll,
-                                   reuse=args["reuse"], check=self._task.check_mode, job_id=args["job_id"])
+                                   reuse=args["reuse"], check=self._task.check_mode, job_id=args["job_id"],
+                                   held_hook=arm)
         except joblife.JobError as exc:
+            if armed and exc.ended:  # deleted here (or it ended by itself): the guard has nothing to do
+                from oar_nxc import jobguard
+
+                jobguard.disarm(Path(args["record"]), jobguard.RELEASED, final_state="deleted before it ran")
             result.update(failed=True, msg=str(exc), **exc.details())
             return result
         except OarNxcError as exc:
@@ -88,9 +99,6 @@ class ActionModule(ActionBase):
             result.update(changed=held.job_id is None, state=held.state, msg=would)
             return result
         assert held.job_id is not None
-        armed = bool(args["guard"] and args["record"] and not held.given)
-        if armed:
-            self._arm(Path(args["record"]), held.job_id, args["user"], request.name)
         try:
             described = self._describe(shell, held.job_id, args)
         except OarNxcError as exc:
@@ -105,7 +113,7 @@ class ActionModule(ActionBase):
 
             record = Path(args["record"])
             described["job"]["given"] = held.given
-            if armed:
+            if armed:  # the guard's record: now with what the job is
                 jobguard.update(record, **described["job"], machines=described["machines"])
             else:
                 record.parent.mkdir(parents=True, exist_ok=True)

@@ -42,9 +42,10 @@ class JobError(OarNxcError):
     failed."""
 
     def __init__(self, message: str, *, cmd: str = "", rc: int | None = None, stdout: str = "",
-                 stderr: str = "", job_id: int | None = None) -> None:
+                 stderr: str = "", job_id: int | None = None, ended: bool = False) -> None:
         super().__init__(message)
         self.cmd, self.rc, self.stdout, self.stderr, self.job_id = cmd, rc, stdout, stderr, job_id
+        self.ended = ended  # the job has ended (or was deleted here): nothing is left to release
 
     def details(self) -> dict[str, Any]:
         out: dict[str, Any] = {"cmd": self.cmd} if self.cmd else {}
@@ -206,12 +207,13 @@ class Frontend:
         while True:
             status = self.status(job_id)
             if status is None:
-                raise JobError(f"OAR job {job_id} is gone (oarstat knows it no more) before it ran", job_id=job_id)
+                raise JobError(f"OAR job {job_id} is gone (oarstat knows it no more) before it ran", job_id=job_id,
+                               ended=True)
             if status.state == RUNNING:
                 held.waited += self.clock() - started
                 return status
             if status.state in FINAL:
-                raise JobError(f"OAR job {job_id} ended ({status.why()}) before it ran", job_id=job_id)
+                raise JobError(f"OAR job {job_id} ended ({status.why()}) before it ran", job_id=job_id, ended=True)
             now = self.clock()
             why = status.why()
             if why != said or now - last_said >= PROGRESS_EVERY:
@@ -244,9 +246,12 @@ class Frontend:
 
 
 def present(frontend: Frontend, request: JobRequest, owner: str, *, timeout: float, poll: float,
-            reuse: bool = True, check: bool = False, job_id: int | None = None) -> Held:
+            reuse: bool = True, check: bool = False, job_id: int | None = None,
+            held_hook: Callable[[Held], None] | None = None) -> Held:
     """The job of ``request``: the one given (``job_id``), reused by name, or submitted; Running when this
-    returns (not under ``check``, which only says what it would do)."""
+    returns (not under ``check``, which only says what it would do). ``held_hook`` is called once the job
+    is known, before the wait (the caller arms its release there: an interrupt while the job waits must
+    not leave it behind)."""
     command = frontend.line(request.argv())
     held = Held(job_id=None, state="", command=command)
     if job_id is not None:
@@ -267,6 +272,8 @@ def present(frontend: Frontend, request: JobRequest, owner: str, *, timeout: flo
         return held
     if held.job_id is None:
         held.job_id, held.state, held.submitted = frontend.submit(request), "Waiting", True
+    if held_hook is not None:
+        held_hook(held)
     try:
         status = frontend.wait(held.job_id, timeout, poll, held)
     except WaitTimeout as exc:
@@ -274,10 +281,10 @@ def present(frontend: Frontend, request: JobRequest, owner: str, *, timeout: flo
             raise WaitTimeout(f"{exc} (a job this run did not submit: left as it is)", job_id=held.job_id) from None
         try:
             frontend.delete(held.job_id, timeout=60, poll=poll)
-            end = "deleted"
+            end, ended = "deleted", True
         except JobError as gone:
-            end = f"NOT deleted: {gone}"
-        raise WaitTimeout(f"{exc}; job {held.job_id} {end}", job_id=held.job_id) from None
+            end, ended = f"NOT deleted: {gone}", False
+        raise WaitTimeout(f"{exc}; job {held.job_id} {end}", job_id=held.job_id, ended=ended) from None
     held.state = status.state
     return held
 

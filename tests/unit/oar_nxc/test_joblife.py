@@ -79,7 +79,11 @@ def test_submit_then_reuse_by_name(path: Path) -> None:
     data = recording(path)
     sub = data["scenarios"]["submit"]
     front, replay = frontend(sub["calls"], data["user"])
-    held = joblife.present(front, request(data, "held"), data["user"], timeout=60, poll=1)
+    known: list[tuple[int | None, list[str]]] = []  # the hook: the job id, and what ran by then
+    held = joblife.present(front, request(data, "held"), data["user"], timeout=60, poll=1,
+                           held_hook=lambda h: known.append((h.job_id, list(replay.ran))))
+    ((hooked, ran_by_then),) = known
+    assert hooked == held.job_id and "oarsub" in ran_by_then[-1]  # right after oarsub, before the wait
     assert (held.job_id, held.state, held.submitted, held.reused) == (sub["outcome"]["ok"]["job_id"], "Running", True,
                                                                       False)
     assert [c.split(" -c ")[0] for c in replay.ran if "oarsub" in c] == ["timeout 60 su - oartest"]
@@ -103,6 +107,7 @@ def test_a_job_that_waits_is_deleted_on_timeout_naming_oars_reason(path: Path) -
     assert re.fullmatch(rf"OAR job {job} did not run within 6 s: Waiting, .*; job {job} deleted", message), message
     assert "OAR says: " in message or "predicted start" in message
     assert any(c.endswith(f"'cd && oardel {job}'") for c in replay.ran)
+    assert error.value.ended is True  # deleted: nothing left for a guard to release
 
 
 @pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.stem)
