@@ -354,3 +354,26 @@ def test_check_mode_returns_the_exact_oarsub_command_and_submits_nothing(composi
                                      "-p", "cluster = 'alpha'", "sleep infinity"]
     assert (result["changed"], result["job_id"], result["msg"]) == (True, None, f"run: {result['command']}")
     assert user_jobs() == {}
+
+
+def test_sigint_while_the_job_waits_still_deletes_it(compositions: Path, tmp_path: Path) -> None:
+    blocker = tb.submit("nodes=4,walltime=0:20:00", "sleep 1200")  # not timesharing: holds every node
+    tb.wait_state(blocker, ("Running",))
+    try:
+        argv = [str(BIN / "ansible-playbook"), "run.yml", "-e", f"@{TESTBED_VARS}", "-e", JOB, "-e",
+                f"oar_nxc_compositions_dir={compositions}", "-e", f"oar_nxc_report_dir={tmp_path / 'results'}"]
+        proc = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                env=clean_env())
+        lines = wait_for(proc, ": Waiting, OAR says: ", 120, tmp_path / "before.log")
+        waiting = int(re.search(r"OAR job (\d+): Waiting", "".join(lines)).group(1))  # type: ignore[union-attr]
+        proc.send_signal(signal.SIGINT)
+        began = time.monotonic()
+        proc.wait(timeout=120)
+        record = tmp_path / "results" / "job.json"
+        while time.monotonic() - began < 60 and json.loads(record.read_text())["guard"] == "armed":
+            time.sleep(0.5)
+        assert json.loads(record.read_text())["guard"] == "released by the guard"
+        assert tb.state(waiting) in tb.FINAL_STATES
+        assert user_jobs() == {str(blocker): "Running"}
+    finally:
+        tb.release(blocker)
