@@ -377,3 +377,21 @@ def test_sigint_while_the_job_waits_still_deletes_it(compositions: Path, tmp_pat
         assert user_jobs() == {str(blocker): "Running"}
     finally:
         tb.release(blocker)
+
+
+def test_a_job_given_by_id_or_nodefile_is_used_and_never_released(compositions: Path) -> None:
+    reservation = tb.reserve(4, walltime="0:20:00")
+    try:
+        by_id = playbook("run.yml", "-e", f"oar_nxc_job_id={reservation.job_id}", "-e",
+                         f"oar_nxc_report_dir={compositions.parent / 'by-id'}", compositions=compositions)
+        assert by_id.rc == 0, by_id.explain()
+        job = json.loads((compositions.parent / "by-id" / "job.json").read_text())
+        assert (job["job_id"], job["guard"], job["given"]) == (reservation.job_id, "given", True)
+        assert reserve_result(by_id)["submitted"] is False
+        by_nodefile = playbook("run.yml", inventory=reservation.nodefile, compositions=compositions)
+        assert by_nodefile.rc == 0, by_nodefile.explain()
+        assert "Reserve or reuse the OAR job" not in " ".join(
+            t["task"]["name"] for p in by_nodefile.result["plays"] for t in p["tasks"])  # type: ignore[index]
+        assert user_jobs() == {str(reservation.job_id): "Running"}  # given, so kept
+    finally:
+        tb.release(reservation.job_id)
