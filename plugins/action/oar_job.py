@@ -71,10 +71,13 @@ class ActionModule(ActionBase):
                 return self._absent(result, frontend, args, poll)
             given = args["request"]  # checked by the core, which names the variable: not by the argument spec
             values = {**args["request_defaults"], **given} if isinstance(given, Mapping) else given
-            request = jobrequest.from_mapping(values, args["request_name"]).with_types(args["job_types"])
+            # a job given by id needs no request: it is used as it is
+            request = None if args["job_id"] else \
+                jobrequest.from_mapping(values, args["request_name"]).with_types(args["job_types"])
+            name = request.name if request is not None else f"job {args['job_id']}"
             def arm(held: Any) -> None:  # as soon as the job is known: a SIGINT during the wait releases it too
                 if args["guard"] and args["record"] and not held.given:
-                    self._arm(Path(args["record"]), held.job_id, args["user"], request.name)
+                    self._arm(Path(args["record"]), held.job_id, args["user"], name)
                     armed.append(held.job_id)
 
             held = joblife.present(frontend, request, owner, timeout=args["timeout"], poll=poll,
@@ -92,7 +95,7 @@ class ActionModule(ActionBase):
             return result
         result.update(command=held.command, reused=held.reused, submitted=held.submitted, given=held.given,
                       job_id=held.job_id,
-                      name=request.name, history=held.history, waited=round(held.waited, 1))
+                      name=name, history=held.history, waited=round(held.waited, 1))
         if self._task.check_mode:
             would = (f"use job {held.job_id}" if held.given else f"reuse job {held.job_id} ({held.state})"
                      if held.reused else f"run: {held.command}")
@@ -106,7 +109,7 @@ class ActionModule(ActionBase):
             return result
         how = "using" if held.given else "reused" if held.reused else "reserved"
         result.update(described, changed=held.submitted, state=held.state,
-                      msg=(f"{how} OAR job {held.job_id} ({request.name}): {len(described['machines'])} machines, "
+                      msg=(f"{how} OAR job {held.job_id} ({name}): {len(described['machines'])} machines, "
                            f"{described['remaining']} s of walltime left"))
         if args["record"]:
             from oar_nxc import jobguard
@@ -118,7 +121,8 @@ class ActionModule(ActionBase):
             else:
                 record.parent.mkdir(parents=True, exist_ok=True)
                 # no guard: the job was given (never released here) or is kept for the next run
-                jobguard.write(record, {**described["job"], "machines": described["machines"],
+                jobguard.write(record, {**described["job"], "job_id": held.job_id, "name": name,
+                                        "machines": described["machines"],
                                         "guard": "given" if held.given else jobguard.KEPT})
         return result
 

@@ -63,7 +63,9 @@ options:
     elements: str
     default: []
   job_id:
-    description: The job to release (O(state=absent)).
+    description:
+      - O(state=absent), the job to release. O(state=present), a job to use as it is, instead of a request (which
+        is then not needed): it must not have ended; it is waited for until Running, never submitted, never guarded.
     type: int
   user:
     description: The user that owns the job (C(su - USER -c 'cd && oarsub ...') on the frontend); empty for the

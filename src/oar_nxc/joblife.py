@@ -245,14 +245,17 @@ class Frontend:
             self.sleep(poll)
 
 
-def present(frontend: Frontend, request: JobRequest, owner: str, *, timeout: float, poll: float,
+def present(frontend: Frontend, request: JobRequest | None, owner: str, *, timeout: float, poll: float,
             reuse: bool = True, check: bool = False, job_id: int | None = None,
             held_hook: Callable[[Held], None] | None = None) -> Held:
-    """The job of ``request``: the one given (``job_id``), reused by name, or submitted; Running when this
+    """The job of ``request``: the one given (``job_id``, then no request is needed), reused by name, or
+    submitted; Running when this
     returns (not under ``check``, which only says what it would do). ``held_hook`` is called once the job
     is known, before the wait (the caller arms its release there: an interrupt while the job waits must
     not leave it behind)."""
-    command = frontend.line(request.argv())
+    if request is None and job_id is None:
+        raise JobError("nothing to hold: give a request or a job id")
+    command = frontend.line(request.argv()) if request is not None else ""
     held = Held(job_id=None, state="", command=command)
     if job_id is not None:
         status = frontend.status(job_id)
@@ -260,7 +263,7 @@ def present(frontend: Frontend, request: JobRequest, owner: str, *, timeout: flo
             raise JobError(f"OAR job {job_id} is {status.state if status else 'unknown to OAR'}: give a job that "
                            "has not ended", job_id=job_id)
         held.job_id, held.state, held.given = job_id, status.state, True
-    elif reuse:
+    elif reuse and request is not None:
         named = frontend.jobs_named(request.name, owner)
         if len(named) > 1:
             ids = ", ".join(str(j.job_id) for j in named)
@@ -270,8 +273,9 @@ def present(frontend: Frontend, request: JobRequest, owner: str, *, timeout: flo
             held.job_id, held.state, held.reused = named[0].job_id, named[0].state, True
     if check:
         return held
-    if held.job_id is None:
+    if held.job_id is None and request is not None:
         held.job_id, held.state, held.submitted = frontend.submit(request), "Waiting", True
+    assert held.job_id is not None
     if held_hook is not None:
         held_hook(held)
     try:

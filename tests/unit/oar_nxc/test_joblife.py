@@ -156,6 +156,16 @@ def test_check_mode_runs_only_oarstat_and_says_the_command() -> None:
     assert replay.ran == ["timeout 60 oarstat -u alice -J"]
 
 
+def test_a_given_job_needs_no_request_and_is_only_waited_for() -> None:
+    running = json.dumps({"5": {"state": "Running", "exit_code": None}})
+    calls = [{"command": "timeout 60 oarstat -f -J -j 5", "rc": 0, "stdout": running, "stderr": ""}]
+    front, replay = frontend(calls, "")
+    held = joblife.present(front, None, "alice", timeout=5, poll=1, job_id=5)
+    assert (held.job_id, held.state, held.given, held.submitted, held.reused, held.command) == (
+        5, "Running", True, False, False, "")
+    assert set(replay.ran) == {"timeout 60 oarstat -f -J -j 5"}
+
+
 def test_a_given_job_that_ended_is_refused() -> None:
     ended = json.dumps({"5": {"state": "Terminated", "exit_code": 0}})
     calls = [{"command": "timeout 60 oarstat -f -J -j 5", "rc": 0, "stdout": ended, "stderr": ""}]
