@@ -64,8 +64,9 @@ options:
     default: []
   job_id:
     description:
-      - O(state=absent), the job to release. O(state=present), a job to use as it is, instead of a request (which
-        is then not needed): it must not have ended; it is waited for until Running, never submitted, never guarded.
+      - O(state=absent), the job to release.
+      - O(state=present), a job to use as it is instead of a request, which is then not needed. It must not have ended;
+        it is waited for until Running, never submitted, never guarded.
     type: int
   user:
     description: The user that owns the job (C(su - USER -c 'cd && oarsub ...') on the frontend); empty for the
