@@ -63,12 +63,12 @@ class ActionModule(ActionBase):
         _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         shell = _Frontend(self)
         frontend = joblife.Frontend(shell, args["user"], progress=self._display.display)
-        owner = args["user"] or self._whoami(shell)
         poll = max(1, args["poll_interval"])
         armed: list[int] = []
         try:
             if args["state"] == "absent":
                 return self._absent(result, frontend, args, poll)
+            owner = args["user"] or self._whoami(shell)  # whose jobs reuse looks at
             given = args["request"]  # checked by the core, which names the variable: not by the argument spec
             values = {**args["request_defaults"], **given} if isinstance(given, Mapping) else given
             # a job given by id needs no request: it is used as it is

@@ -152,12 +152,11 @@ def main(args: argparse.Namespace, options: Any, request_values: dict[str, Any],
     except OSError as exc:
         print(f"oar-nxc: --run-dir {runs}: cannot write the job script there: {exc.strerror}", file=err)
         return 2
-    line, done = frontend.run(argv)
-    match = oarjson.JOB_ID_RE.search(done.stdout)
-    if done.rc != 0 or match is None:
-        print(f"oar-nxc: oarsub refused the job (rc {done.rc}): {joblife.oar_said(done)}\n  cmd: {line}", file=err)
+    try:
+        job_id = frontend.submit_argv(argv)
+    except joblife.JobError as exc:
+        print(f"oar-nxc: {exc}\n  cmd: {exc.cmd}", file=err)
         return 2
-    job_id = int(match.group(1))
     print(f"OAR_JOB_ID={job_id}", file=out)
     print(f"oar-nxc: batch job {job_id} submitted ({path}); results in {runs}/job-{job_id}, output in "
           f"{runs}/OAR.{job_id}.stdout", file=err)

@@ -23,6 +23,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from oar_nxc import oarjson
+from oar_nxc.errors import SourceError
+
 POLL = 0.5  # seconds between two looks at the watched process
 RELEASE_TIMEOUT = 60.0  # seconds the release command and the wait for the job's end may each take
 ARMED, RELEASED, KEPT, DONE = "armed", "released", "kept", "released by the guard"
@@ -87,17 +90,16 @@ def disarm(record: Path, outcome: str, **details: Any) -> None:
         update(record, guard=outcome, **details)
 
 
-def _state(argv: list[str]) -> str:
+def _state(argv: list[str], job_id: int) -> str:
+    """The job's state from ``oarstat -s -J -j ID`` ('' when OAR knows it no more)."""
     try:
         out = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.SubprocessError) as exc:
         return f"unknown ({exc})"
     try:
-        data = json.loads(out.stdout or "{}")
-    except ValueError:
+        return oarjson.job_state(out.stdout or "{}", job_id) or ""
+    except SourceError:
         return f"unknown (rc {out.returncode})"
-    values = list(data.values()) if isinstance(data, dict) else []
-    return str(values[0]) if values else ""
 
 
 def guard(record: Path) -> int:
@@ -118,14 +120,14 @@ def guard(record: Path) -> int:
         rc, said = -1, str(exc)
     final = ""
     while time.monotonic() - began < RELEASE_TIMEOUT:
-        final = _state(data.get("state_argv") or [])
-        if final in ("", "Terminated", "Error"):
+        final = _state(data.get("state_argv") or [], int(data.get("job_id", 0)))
+        if final in ("", *oarjson.FINAL_STATES):
             break
         time.sleep(1)
     print(f"[{time.strftime('%H:%M:%S')}] oardel rc {rc}: {said}; job state {final or 'gone'}", flush=True)
     update(record, guard=DONE, release_rc=rc, release_said=said, final_state=final or "gone",
            released_at=time.time())
-    return 0 if final in ("", "Terminated", "Error") else 1
+    return 0 if final in ("", *oarjson.FINAL_STATES) else 1
 
 
 def wait(record: Path, timeout: float = RELEASE_TIMEOUT * 2 + 10) -> dict[str, Any]:

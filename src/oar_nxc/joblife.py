@@ -193,7 +193,11 @@ class Frontend:
         return parse_status(out.stdout, job_id, " ".join(argv))
 
     def submit(self, request: JobRequest) -> int:
-        line, out = self.run(request.argv())
+        return self.submit_argv(request.argv())
+
+    def submit_argv(self, argv: list[str]) -> int:
+        """Run an ``oarsub`` argv; the job id it printed, or :class:`JobError` with OAR's words."""
+        line, out = self.run(argv)
         match = oarjson.JOB_ID_RE.search(out.stdout)
         if out.rc != 0 or match is None:
             raise JobError(f"oarsub refused the job (rc {out.rc}): {oar_said(out)}", cmd=line, rc=out.rc,
