@@ -48,9 +48,8 @@ def user_jobs() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def compositions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    result = run_testbed("up")
-    assert result.returncode == 0, result.stdout + result.stderr
+def compositions(cluster: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The testbed up (and down again after the module if it was down before), no job of the test user."""
     release_all()
     yield copy_compositions(tmp_path_factory.mktemp("unattended"))
     release_all()
