@@ -89,6 +89,8 @@ class ActionModule(ActionBase):
 
                 jobguard.disarm(Path(args["record"]), jobguard.RELEASED, final_state="deleted before it ran")
             result.update(failed=True, msg=str(exc), **exc.details())
+            if exc.reservation:  # the machine-readable signal of an infrastructure failure (oar-nxc: exit 6)
+                result["oar_nxc_exit"] = "reservation"
             return result
         except OarNxcError as exc:
             result.update(failed=True, msg=str(exc), oar_nxc_exit="bad_input")

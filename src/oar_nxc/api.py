@@ -42,9 +42,11 @@ BAD_INPUT = 2  # bad arguments, unreadable nodefile, preflight refused the inven
 FAILED_HOSTS = 3  # a task failed on a host
 UNREACHABLE = 4  # a host could not be reached
 SMOKE_FAILED = 5  # the deployment is up but OAR smoke checks failed
+RESERVATION = 6  # the OAR job: oarsub refused it, it did not run in time, or it ended before it ran (retryable)
 INTERRUPTED = 130  # Ctrl-C (SIGINT) or SIGTERM
 EXIT_CODES = {OK: "success", ERROR: "internal error", BAD_INPUT: "bad input", FAILED_HOSTS: "failed hosts",
-              UNREACHABLE: "unreachable hosts", SMOKE_FAILED: "smoke checks failed", INTERRUPTED: "interrupted"}
+              UNREACHABLE: "unreachable hosts", SMOKE_FAILED: "smoke checks failed", RESERVATION: "reservation failed",
+              INTERRUPTED: "interrupted"}
 
 # What the run needs from Ansible's configuration, whatever the caller's ansible.cfg says:
 # the oar.nxc.oar_nxc plugin first, no `ini` (it accepts any file, so a nodefile oar_nxc
@@ -200,6 +202,7 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
     hosts: dict[str, dict[str, int]] = {}
     failures: list[str] = []
     bad_input = False
+    reservation = False
     unreachable = False
     commands: list[dict[str, Any]] = []
     findings: list[dict[str, Any]] = []
@@ -212,6 +215,8 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
             failures.append(f"{data.get('play')} / {data.get('task')} @ {data.get('host')}: {res.get('msg', '')}")
             if res.get("oar_nxc_exit") == "bad_input":  # the preflight action's refusal
                 bad_input = True
+            elif res.get("oar_nxc_exit") == "reservation":  # oar.nxc.oar_job: OAR refused or did not run the job
+                reservation = True
         elif kind == "runner_on_unreachable" and not data.get("ignore_unreachable"):
             unreachable = True
             failures.append(f"{data.get('play')} / {data.get('task')} @ {data.get('host')}: unreachable: "
@@ -261,6 +266,8 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
         code = INTERRUPTED
     elif status == "successful" and rc == 0:
         code = OK
+    elif reservation:
+        code = RESERVATION
     elif bad_input:
         code = BAD_INPUT
     elif unreachable:
@@ -390,6 +397,7 @@ def parse_roles(items: list[str]) -> dict[str, Any]:
     return parse_assignments(items, "--roles", names=True)
 
 
-__all__ = ["BAD_INPUT", "ERROR", "EXIT_CODES", "FAILED_HOSTS", "G5K_FLAVOURS", "INTERRUPTED", "OK", "SMOKE_FAILED",
+__all__ = ["BAD_INPUT", "ERROR", "EXIT_CODES", "FAILED_HOSTS", "G5K_FLAVOURS", "INTERRUPTED", "OK", "RESERVATION",
+           "SMOKE_FAILED",
            "UNREACHABLE", "ConfigError", "OarNxcError", "Options", "RunResult", "deploy", "dev", "inventory",
            "parse_roles", "phases_of", "plan", "redeploy", "run", "run_playbook", "smoke", "teardown"]

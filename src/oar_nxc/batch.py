@@ -156,7 +156,9 @@ def main(args: argparse.Namespace, options: Any, request_values: dict[str, Any],
         job_id = frontend.submit_argv(argv)
     except joblife.JobError as exc:
         print(f"oar-nxc: {exc}\n  cmd: {exc.cmd}", file=err)
-        return 2
+        from oar_nxc import api
+
+        return api.RESERVATION if exc.reservation else api.BAD_INPUT
     print(f"OAR_JOB_ID={job_id}", file=out)
     print(f"oar-nxc: batch job {job_id} submitted ({path}); results in {runs}/job-{job_id}, output in "
           f"{runs}/OAR.{job_id}.stdout", file=err)

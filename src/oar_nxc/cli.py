@@ -12,8 +12,9 @@
   oar-nxc inventory FILE               the groups and hosts a nodefile or deployment file gives
 
 Exit codes: 0 success, 1 internal error, 2 bad input, 3 failed hosts, 4 unreachable hosts,
-5 smoke checks failed, 130 interrupted (Ctrl-C; run the same command again to resume: built
-and deployed steps are skipped).
+5 smoke checks failed, 6 reservation failed (oarsub refused the OAR job, or it did not run in
+time: an infrastructure failure a CI job may retry), 130 interrupted (Ctrl-C; run the same
+command again to resume: built and deployed steps are skipped).
 """
 
 from __future__ import annotations

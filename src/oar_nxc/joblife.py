@@ -42,10 +42,14 @@ class JobError(OarNxcError):
     failed."""
 
     def __init__(self, message: str, *, cmd: str = "", rc: int | None = None, stdout: str = "",
-                 stderr: str = "", job_id: int | None = None, ended: bool = False) -> None:
+                 stderr: str = "", job_id: int | None = None, ended: bool = False,
+                 reservation: bool = False) -> None:
         super().__init__(message)
         self.cmd, self.rc, self.stdout, self.stderr, self.job_id = cmd, rc, stdout, stderr, job_id
         self.ended = ended  # the job has ended (or was deleted here): nothing is left to release
+        # the reservation itself failed (oarsub refused it, or it did not run in time, or it ended before it ran):
+        # an infrastructure failure a CI job may retry, never a failed check
+        self.reservation = reservation
 
     def details(self) -> dict[str, Any]:
         out: dict[str, Any] = {"cmd": self.cmd} if self.cmd else {}
@@ -201,7 +205,7 @@ class Frontend:
         match = oarjson.JOB_ID_RE.search(out.stdout)
         if out.rc != 0 or match is None:
             raise JobError(f"oarsub refused the job (rc {out.rc}): {oar_said(out)}", cmd=line, rc=out.rc,
-                           stdout=out.stdout, stderr=out.stderr)
+                           stdout=out.stdout, stderr=out.stderr, reservation=True)
         return int(match.group(1))
 
     def wait(self, job_id: int, timeout: float, poll: float, held: Held) -> Status:
@@ -212,12 +216,13 @@ class Frontend:
             status = self.status(job_id)
             if status is None:
                 raise JobError(f"OAR job {job_id} is gone (oarstat knows it no more) before it ran", job_id=job_id,
-                               ended=True)
+                               ended=True, reservation=True)
             if status.state == RUNNING:
                 held.waited += self.clock() - started
                 return status
             if status.state in FINAL:
-                raise JobError(f"OAR job {job_id} ended ({status.why()}) before it ran", job_id=job_id, ended=True)
+                raise JobError(f"OAR job {job_id} ended ({status.why()}) before it ran", job_id=job_id, ended=True,
+                               reservation=True)
             now = self.clock()
             why = status.why()
             if why != said or now - last_said >= PROGRESS_EVERY:
@@ -226,7 +231,8 @@ class Frontend:
                 self.progress(f"OAR job {job_id}: {why} ({now - started:.0f} s of {timeout:g} s)")
             if now - started >= timeout:
                 held.waited += now - started
-                raise WaitTimeout(f"OAR job {job_id} did not run within {timeout:g} s: {why}", job_id=job_id)
+                raise WaitTimeout(f"OAR job {job_id} did not run within {timeout:g} s: {why}", job_id=job_id,
+                                  reservation=True)
             self.sleep(min(poll, max(0.0, timeout - (now - started))) or poll)
 
     def delete(self, job_id: int, timeout: float, poll: float) -> tuple[bool, str]:
@@ -286,13 +292,15 @@ def present(frontend: Frontend, request: JobRequest | None, owner: str, *, timeo
         status = frontend.wait(held.job_id, timeout, poll, held)
     except WaitTimeout as exc:
         if not held.submitted:
-            raise WaitTimeout(f"{exc} (a job this run did not submit: left as it is)", job_id=held.job_id) from None
+            raise WaitTimeout(f"{exc} (a job this run did not submit: left as it is)", job_id=held.job_id,
+                              reservation=True) from None
         try:
             frontend.delete(held.job_id, timeout=60, poll=poll)
             end, ended = "deleted", True
         except JobError as gone:
             end, ended = f"NOT deleted: {gone}", False
-        raise WaitTimeout(f"{exc}; job {held.job_id} {end}", job_id=held.job_id, ended=ended) from None
+        raise WaitTimeout(f"{exc}; job {held.job_id} {end}", job_id=held.job_id, ended=ended,
+                          reservation=True) from None
     held.state = status.state
     return held
 

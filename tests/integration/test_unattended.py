@@ -212,6 +212,18 @@ def test_more_machines_than_exist_is_refused_in_oars_words_and_nothing_is_left(c
     assert user_jobs() == {}
 
 
+def test_oar_nxc_run_returns_6_the_retryable_code_when_oar_refuses_the_job(compositions: Path) -> None:
+    run_dir = compositions.parent / "refused"
+    began = time.monotonic()
+    proc = cli(run_args(compositions, run_dir, "--job-nodes", "9"), REPO)  # the testbed has 4 machines
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 6, out[-3000:] + err[-2000:]
+    assert time.monotonic() - began < 60
+    assert "oar-nxc run: reservation failed (exit 6)" in out
+    assert "oarsub refused the job (rc 8): There are not enough resources for your request" in " ".join(out.split())
+    assert user_jobs() == {}
+
+
 def test_a_job_that_cannot_start_waits_the_timeout_naming_oars_reason_then_is_deleted(compositions: Path) -> None:
     blocker = tb.submit("nodes=4,walltime=0:20:00", "sleep 1200")  # not timesharing: holds every node
     tb.wait_state(blocker, ("Running",))

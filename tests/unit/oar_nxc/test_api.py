@@ -32,6 +32,9 @@ def failed(play: str, task: str, host: str = "oarnode1", **res: str) -> dict:
          api.SMOKE_FAILED),
         ("failed", 2, [failed("Start the composition with nxc", "Check that enough machines are selected")], None,
          False, api.FAILED_HOSTS),
+        # oar.nxc.oar_job's signal: OAR refused the job or did not run it in time (a CI job retries only this)
+        ("failed", 2, [failed("Reserve the OAR job", "Reserve or reuse the OAR job", host="localhost",
+                              oar_nxc_exit="reservation")], None, False, api.RESERVATION),
         ("canceled", 254, [], None, True, api.INTERRUPTED),
         ("failed", 0, [], None, False, api.ERROR),
     ],

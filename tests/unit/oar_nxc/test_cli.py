@@ -35,8 +35,9 @@ def test_bad_input_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_exit_codes_are_distinct() -> None:
-    codes = [api.OK, api.ERROR, api.BAD_INPUT, api.FAILED_HOSTS, api.UNREACHABLE, api.SMOKE_FAILED, api.INTERRUPTED]
-    assert len(set(codes)) == 7
+    codes = [api.OK, api.ERROR, api.BAD_INPUT, api.FAILED_HOSTS, api.UNREACHABLE, api.SMOKE_FAILED, api.RESERVATION,
+             api.INTERRUPTED]
+    assert len(set(codes)) == 8
     assert set(api.EXIT_CODES) == set(codes)
     for code in codes:
         assert f"{code} {api.EXIT_CODES[code]}" in cli.__doc__.replace("\n", " ")

@@ -108,6 +108,7 @@ def test_a_job_that_waits_is_deleted_on_timeout_naming_oars_reason(path: Path) -
     assert "OAR says: " in message or "predicted start" in message
     assert any(c.endswith(f"'cd && oardel {job}'") for c in replay.ran)
     assert error.value.ended is True  # deleted: nothing left for a guard to release
+    assert error.value.reservation is True  # an infrastructure failure (oar-nxc: exit 6, the one CI retries)
 
 
 @pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.stem)
@@ -122,6 +123,7 @@ def test_more_machines_than_exist_is_oars_refusal(path: Path) -> None:
     details = error.value.details()
     assert details["cmd"].endswith("sleep infinity'\"'\"''") and details["rc"] != 0
     assert not isinstance(error.value, joblife.WaitTimeout)
+    assert error.value.reservation is True
 
 
 @pytest.mark.parametrize("path", RECORDINGS, ids=lambda p: p.stem)
@@ -170,8 +172,9 @@ def test_a_given_job_that_ended_is_refused() -> None:
     ended = json.dumps({"5": {"state": "Terminated", "exit_code": 0}})
     calls = [{"command": "timeout 60 oarstat -f -J -j 5", "rc": 0, "stdout": ended, "stderr": ""}]
     front, _ = frontend(calls, "")
-    with pytest.raises(joblife.JobError, match=r"^OAR job 5 is Terminated: give a job that has not ended"):
+    with pytest.raises(joblife.JobError, match=r"^OAR job 5 is Terminated: give a job that has not ended") as error:
         joblife.present(front, jobrequest.from_mapping({"nodes": 2}), "alice", timeout=5, poll=1, job_id=5)
+    assert error.value.reservation is False  # the user's input, not the infrastructure: never retried
 
 
 @pytest.mark.parametrize("text", ["[1, 2]", '{"5": []}', '{"x": {"state": "Running"}}', "not json"])
