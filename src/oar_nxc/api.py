@@ -398,6 +398,5 @@ def parse_roles(items: list[str]) -> dict[str, Any]:
 
 
 __all__ = ["BAD_INPUT", "ERROR", "EXIT_CODES", "FAILED_HOSTS", "G5K_FLAVOURS", "INTERRUPTED", "OK", "RESERVATION",
-           "SMOKE_FAILED",
-           "UNREACHABLE", "ConfigError", "OarNxcError", "Options", "RunResult", "deploy", "dev", "inventory",
-           "parse_roles", "phases_of", "plan", "redeploy", "run", "run_playbook", "smoke", "teardown"]
+           "SMOKE_FAILED", "UNREACHABLE", "ConfigError", "OarNxcError", "Options", "RunResult", "deploy", "dev",
+           "inventory", "parse_roles", "phases_of", "plan", "redeploy", "run", "run_playbook", "smoke", "teardown"]

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from oar_nxc import joblife, jobrequest, oarjson
+from oar_nxc import api, joblife, jobrequest, oarjson
 from oar_nxc.errors import ConfigError
 from oar_nxc.remote import Output
 
@@ -156,8 +156,6 @@ def main(args: argparse.Namespace, options: Any, request_values: dict[str, Any],
         job_id = frontend.submit_argv(argv)
     except joblife.JobError as exc:
         print(f"oar-nxc: {exc}\n  cmd: {exc.cmd}", file=err)
-        from oar_nxc import api
-
         return api.RESERVATION if exc.reservation else api.BAD_INPUT
     print(f"OAR_JOB_ID={job_id}", file=out)
     print(f"oar-nxc: batch job {job_id} submitted ({path}); results in {runs}/job-{job_id}, output in "

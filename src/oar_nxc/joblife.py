@@ -61,7 +61,10 @@ class JobError(OarNxcError):
 
 
 class WaitTimeout(JobError):
-    """The job did not run within the timeout."""
+    """The job did not run within the timeout: always a failure of the reservation."""
+
+    def __init__(self, message: str, *, job_id: int | None = None, ended: bool = False) -> None:
+        super().__init__(message, job_id=job_id, ended=ended, reservation=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,8 +234,7 @@ class Frontend:
                 self.progress(f"OAR job {job_id}: {why} ({now - started:.0f} s of {timeout:g} s)")
             if now - started >= timeout:
                 held.waited += now - started
-                raise WaitTimeout(f"OAR job {job_id} did not run within {timeout:g} s: {why}", job_id=job_id,
-                                  reservation=True)
+                raise WaitTimeout(f"OAR job {job_id} did not run within {timeout:g} s: {why}", job_id=job_id)
             self.sleep(min(poll, max(0.0, timeout - (now - started))) or poll)
 
     def delete(self, job_id: int, timeout: float, poll: float) -> tuple[bool, str]:
@@ -292,15 +294,13 @@ def present(frontend: Frontend, request: JobRequest | None, owner: str, *, timeo
         status = frontend.wait(held.job_id, timeout, poll, held)
     except WaitTimeout as exc:
         if not held.submitted:
-            raise WaitTimeout(f"{exc} (a job this run did not submit: left as it is)", job_id=held.job_id,
-                              reservation=True) from None
+            raise WaitTimeout(f"{exc} (a job this run did not submit: left as it is)", job_id=held.job_id) from None
         try:
             frontend.delete(held.job_id, timeout=60, poll=poll)
             end, ended = "deleted", True
         except JobError as gone:
             end, ended = f"NOT deleted: {gone}", False
-        raise WaitTimeout(f"{exc}; job {held.job_id} {end}", job_id=held.job_id, ended=ended,
-                          reservation=True) from None
+        raise WaitTimeout(f"{exc}; job {held.job_id} {end}", job_id=held.job_id, ended=ended) from None
     held.state = status.state
     return held
 
