@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ansible.plugins.action import ActionBase
-from ansible_collections.oar.nxc.plugins.plugin_utils import core
+from ansible_collections.oar.nxc.plugins.plugin_utils import checks, core
 
 ARGUMENT_SPEC: dict[str, Any] = {
     "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
@@ -90,10 +90,10 @@ class ActionModule(ActionBase):
                 jobguard.disarm(Path(args["record"]), jobguard.RELEASED, final_state="deleted before it ran")
             result.update(failed=True, msg=str(exc), **exc.details())
             if exc.reservation:  # the machine-readable signal of an infrastructure failure (oar-nxc: exit 6)
-                result["oar_nxc_exit"] = "reservation"
+                result["oar_nxc_exit"] = checks.RESERVATION
             return result
         except OarNxcError as exc:
-            result.update(failed=True, msg=str(exc), oar_nxc_exit="bad_input")
+            result.update(failed=True, msg=str(exc), oar_nxc_exit=checks.BAD_INPUT)
             return result
         result.update(command=held.command, reused=held.reused, submitted=held.submitted, given=held.given,
                       job_id=held.job_id,

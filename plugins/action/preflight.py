@@ -38,8 +38,8 @@ class ActionModule(ActionBase):
         groups = task_vars.get("groups", {})
         hostvars = task_vars.get("hostvars", {})
 
-        def refuse(check: str, msg: str) -> dict[str, Any]:
-            result.update(failed=True, msg=msg, check=check, oar_nxc_exit=checks.BAD_INPUT)
+        def refuse(check: str, msg: str, exit_kind: str = checks.BAD_INPUT) -> dict[str, Any]:
+            result.update(failed=True, msg=msg, check=check, oar_nxc_exit=exit_kind)
             return result
 
         try:
@@ -82,6 +82,19 @@ class ActionModule(ActionBase):
                 f"The {flavour} flavour deploys on reserved machines, and the inventory has none: give the job's "
                 "nodefile, e.g. -i $OAR_NODEFILE or -i OAR.<job id>.stdout (docker and vm run on this machine: "
                 "-e oar_nxc_flavour=docker)."))
+
+        if bool(args.get("machines", False)) and not local:
+            minimum = args.get("min_machines") or 0
+            if isinstance(minimum, bool) or not str(minimum).strip().isdigit():
+                return refuse("min_machines", f"oar_nxc_min_machines: {str(minimum)[:40]!r} is not a number of "
+                                              "machines (0: no minimum)")
+            machines = groups.get("oar_nodes", [])
+            if len(machines) < int(minimum):
+                shown = ", ".join(machines[:5]) + (" ..." if len(machines) > 5 else "")
+                return refuse("min_machines", (
+                    f"{len(machines)} reserved machine(s) selected ({shown}), fewer than the {int(minimum)} of "
+                    "oar_nxc_min_machines (oar-nxc --min-machines): nothing was built or deployed; reserve at "
+                    "least that many (a job that got fewer may be retried)"), checks.RESERVATION)
 
         findings: list[Any] = []
         if bool(args.get("machines", False)) and not local:

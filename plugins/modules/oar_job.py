@@ -42,7 +42,8 @@ options:
     description:
       - "What to reserve: C(nodes) (a number of machines) or C(resources) (an OAR resource hierarchy without the
         walltime, C({cluster='dahu'}/nodes=2)); C(walltime) (C(H:MM:SS), default C(1:00:00)); C(types) (job types,
-        C(deploy), C(night), C(timesharing=*,*)...); C(queue); C(project); C(properties) (C(-p), SQL); C(reservation)
+        C(deploy), C(night), C(timesharing=*,*)...); C(queue); C(project); C(properties) (C(-p), SQL); C(cluster) (adds
+        C(cluster='NAME') to the properties); C(reservation)
         (C(-r), C(YYYY-MM-DD HH:MM:SS)); C(name) (the reuse key, default C(oar-nxc)); C(command) (what the job runs,
         default C(sleep infinity): it holds the machines); C(directory) (C(-d))."
       - Merged over O(request_defaults). Anything but a mapping, an unknown key or a bad value fails naming

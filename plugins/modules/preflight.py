@@ -41,6 +41,14 @@ options:
         OAR does not list in their job (C(oar_in_job=false)).
     type: int
     default: 900
+  min_machines:
+    description:
+      - With O(machines), refuse fewer selected reserved machines than this (C(oar_nxc_min_machines),
+        C(oar-nxc --min-machines)), before anything is built or deployed; C(0) is no minimum.
+      - "This refusal returns RV(oar_nxc_exit)=C(reservation) (C(oar-nxc): exit code 6, which a CI job may retry):
+        a job that got fewer machines may get more the next time."
+    type: int
+    default: 0
   probe:
     description:
       - With O(machines), probe the ssh port (22) of every reserved machine at once, before nxc starts, and refuse
@@ -74,7 +82,7 @@ check:
   returned: failure
   type: str
 oar_nxc_exit:
-  description: C(bad_input) when the run is refused.
+  description: C(bad_input) when the run is refused; C(reservation) for too few machines (O(min_machines)).
   returned: failure
   type: str
 ansible_core:

@@ -9,8 +9,10 @@ import importlib.util
 from collections.abc import Iterable
 from pathlib import Path
 
-# the oar_nxc_exit value of a refusal for bad input, which oar-nxc turns into exit code 2
+# the oar_nxc_exit values oar-nxc turns into exit codes: a refusal for bad input (2); an OAR job that
+# cannot serve the run, refused, not run in time or with too few machines (6, retryable)
 BAD_INPUT = "bad_input"
+RESERVATION = "reservation"
 
 # this collection's meta/runtime.yml (plugins/plugin_utils/checks.py -> the collection root)
 RUNTIME = Path(__file__).resolve().parents[2] / "meta" / "runtime.yml"

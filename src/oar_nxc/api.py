@@ -76,6 +76,7 @@ class Options:
     run_dir: str | None = None
     verbose: bool = False
     cwd: str | None = None  # where ansible-playbook runs (its ansible.cfg applies); default: the current directory
+    min_machines: int | None = None  # the preflight refuses fewer reserved machines (oar_nxc_min_machines)
 
 
 @dataclass
@@ -100,6 +101,14 @@ class RunResult:
     # run: the OAR job it held (job.json: id, state, machines) and who released it (guard: released, kept,
     # released by the guard); None when it reserved none
     job: dict[str, Any] | None = None
+    # what ran, for the status table (oar-nxc report --table): the composition (its name, and its directory
+    # when given as a path), the flavour, when the run started (epoch seconds) and the commit of the
+    # composition's git checkout ('' outside one)
+    composition: str = ""
+    composition_dir: str = ""
+    flavour: str = ""
+    started: float = 0.0
+    commit: str = ""
 
     @property
     def meaning(self) -> str:
@@ -120,12 +129,40 @@ def check_nodefile(path: str, options: Options | None = None) -> None:
               job_id=os.environ.get("OAR_JOB_ID"), live_job="never")
 
 
-def _extravars(options: Options, extra: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"oar_nxc_flavour": options.flavour, "oar_nxc_composition": options.composition}
+def composition_dir(options: Options, cwd: Path) -> Path | None:
+    """The composition's directory when ``options.composition`` is a path (it holds a ``/`` or starts with
+    ``.``), relative to ``cwd``; None for a name, which the playbooks look up in ``oar_nxc_compositions_dir``."""
+    text = options.composition
+    if "/" not in text and not text.startswith("."):
+        return None
+    return (cwd / text).resolve()
+
+
+def git_commit(directory: Path | None) -> str:
+    """The commit checked out where ``directory`` is ('' when it is not in a git checkout, or git is missing)."""
+    import subprocess
+
+    if directory is None or not directory.is_dir():
+        return ""
+    try:
+        done = subprocess.run(["git", "-C", str(directory), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              timeout=10, check=False, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    commit = done.stdout.strip()
+    return commit if done.returncode == 0 and len(commit) in (40, 64) and commit.isalnum() else ""
+
+
+def _extravars(options: Options, extra: dict[str, Any], cwd: Path | None = None) -> dict[str, Any]:
+    path = composition_dir(options, cwd or Path.cwd())
+    out: dict[str, Any] = {"oar_nxc_flavour": options.flavour,
+                           "oar_nxc_composition": str(path) if path else options.composition}
     if options.setup:
         out["oar_nxc_setup"] = options.setup
     if options.roles:
         out["oar_nxc_roles"] = options.roles
+    if options.min_machines is not None:
+        out["oar_nxc_min_machines"] = options.min_machines
     out.update(extra)
     return out
 
@@ -169,7 +206,7 @@ def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[s
         envvars["OAR_NXC_NODES"] = str(options.nodes)
     if options.exclude:
         envvars["OAR_NXC_EXCLUDE"] = ",".join(options.exclude)
-    extravars = _extravars(options, {"oar_nxc_report_dir": str(run_dir), **(extra or {})})
+    extravars = _extravars(options, {"oar_nxc_report_dir": str(run_dir), **(extra or {})}, cwd)
     progress = Progress(out or sys.stdout, collection_mod.plays(collection, fqcn), tty=tty, verbose=options.verbose)
     events: list[dict[str, Any]] = []
 
@@ -177,7 +214,7 @@ def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[s
         events.append(event)
         return progress(event)
 
-    started = time.monotonic()
+    started, started_at = time.monotonic(), time.time()
     try:
         # an explicit cancel_callback also keeps ansible-runner from installing its own signal handlers
         runner = ansible_runner.run(
@@ -193,6 +230,11 @@ def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[s
     _scrub(run_dir)
     interrupted = bool(cancel and cancel())
     result = _collect(command, runner, events, run_dir, elapsed, interrupted)
+    path = composition_dir(options, cwd)
+    result.composition = path.name if path else options.composition
+    result.composition_dir = str(path) if path else ""
+    result.flavour, result.started = options.flavour, round(started_at, 3)
+    result.commit = git_commit(path or collection / "compositions")
     (run_dir / "summary.json").write_text(json.dumps(result.as_dict(), indent=1) + "\n")
     return result
 
@@ -357,6 +399,20 @@ def run(options: Options, *, job: dict[str, Any] | None = None, keep_job: bool =
     return result
 
 
+def release(run_dir: str) -> tuple[int, str]:
+    """Make sure the OAR job that ``oar-nxc run`` or ``submit`` recorded in ``run_dir/job.json`` has ended
+    (a CI job's ``after_script``: the run may have been cancelled, or killed with its guard): OK and what was
+    done, or ERROR when OAR still runs the job after the release. No record: OK, nothing to release (the run
+    ended before it reserved a job)."""
+    from oar_nxc import jobguard
+
+    record = Path(run_dir) / "job.json"
+    if not record.is_file():
+        return OK, f"{record}: no OAR job recorded there, nothing to release"
+    ended, said = jobguard.release_now(record)
+    return (OK if ended else ERROR), said
+
+
 def plan(options: Options, **kwargs: Any) -> RunResult:
     """The commands each step of deploy.yml would run, from a --check run: nothing is run."""
     return run_playbook("plan", "deploy", options, cmdline=["--check"], **kwargs)
@@ -399,4 +455,5 @@ def parse_roles(items: list[str]) -> dict[str, Any]:
 
 __all__ = ["BAD_INPUT", "ERROR", "EXIT_CODES", "FAILED_HOSTS", "G5K_FLAVOURS", "INTERRUPTED", "OK", "RESERVATION",
            "SMOKE_FAILED", "UNREACHABLE", "ConfigError", "OarNxcError", "Options", "RunResult", "deploy", "dev",
-           "inventory", "parse_roles", "phases_of", "plan", "redeploy", "run", "run_playbook", "smoke", "teardown"]
+           "inventory", "parse_roles", "phases_of", "plan", "redeploy", "release", "run", "run_playbook", "smoke",
+           "teardown"]

@@ -10,6 +10,9 @@
   ``exit_code``; exit status = ``exit_code >> 8``).
 * ``--follow`` streams the output files as they grow and returns the job's exit status; a cancel
   (SIGINT, SIGTERM) asks whether to delete the job on a terminal, and deletes it without one.
+* ``<runs>/job.json`` records the batch job as ``oar-nxc run`` records its reservation (id, name, the
+  release command), so that ``oar-nxc release <runs>`` (a CI job's ``after_script``) deletes it when the
+  CI job was cancelled or timed out while following it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from oar_nxc import api, joblife, jobrequest, oarjson
+from oar_nxc import api, jobguard, joblife, jobrequest, oarjson
 from oar_nxc.errors import ConfigError
 from oar_nxc.remote import Output
 
@@ -51,6 +54,8 @@ def run_arguments(options: Any, args: argparse.Namespace) -> list[str]:
         out += ["--setup", options.setup]
     if options.nodes is not None:
         out += ["--nodes", str(options.nodes)]
+    if options.min_machines is not None:
+        out += ["--min-machines", str(options.min_machines)]
     for pattern in options.exclude:
         out += ["--exclude", pattern]
     for role in args.roles:
@@ -157,6 +162,12 @@ def main(args: argparse.Namespace, options: Any, request_values: dict[str, Any],
     except joblife.JobError as exc:
         print(f"oar-nxc: {exc}\n  cmd: {exc.cmd}", file=err)
         return api.RESERVATION if exc.reservation else api.BAD_INPUT
+    record = runs / "job.json"
+    jobguard.write(record, {"job_id": job_id, "name": request.name, "kind": "batch", "guard": jobguard.ARMED,
+                            "watch_pid": os.getpid(), "watch_started": jobguard.start_time(os.getpid()),
+                            "release_argv": ["/bin/sh", "-c", frontend.line(["oardel", str(job_id)])],
+                            "state_argv": ["/bin/sh", "-c", frontend.line(["oarstat", "-s", "-J", "-j", str(job_id)])],
+                            "script": str(path), "armed_at": time.time()})
     print(f"OAR_JOB_ID={job_id}", file=out)
     print(f"oar-nxc: batch job {job_id} submitted ({path}); results in {runs}/job-{job_id}, output in "
           f"{runs}/OAR.{job_id}.stdout", file=err)
@@ -165,6 +176,14 @@ def main(args: argparse.Namespace, options: Any, request_values: dict[str, Any],
     tty = sys.stdin.isatty()
     ask = (lambda prompt: input(prompt).strip().lower() in ("y", "yes")) if tty else None
     files = [runs / f"OAR.{job_id}.stdout", runs / f"OAR.{job_id}.stderr"]
-    return follow(shell, frontend, job_id, files, out=out, err=err, cancel=cancel, ask=ask)
+    code = follow(shell, frontend, job_id, files, out=out, err=err, cancel=cancel, ask=ask)
+    try:
+        status = frontend.status(job_id)
+    except joblife.JobError:
+        return code  # the record stays armed: oar-nxc release will look again
+    if status is None or status.state in oarjson.FINAL_STATES:  # ended, or deleted on cancel
+        jobguard.update(record, guard=jobguard.ENDED if code != 130 else jobguard.RELEASED,
+                        final_state=status.state if status else "gone", exit_status=code)
+    return code
 
 

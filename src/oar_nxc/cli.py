@@ -9,6 +9,9 @@
                    reserve (or reuse by name) an OAR job, deploy, smoke, collect, release it
   oar-nxc submit   [same as run] [--follow] [--dry-run]
                    an OAR batch job that runs `oar-nxc run` inside the job, on $OAR_NODEFILE
+  oar-nxc release  RUN_DIR             make sure the OAR job recorded in RUN_DIR/job.json has ended
+                                       (a CI job's after_script, after a cancel or a timeout)
+  oar-nxc report   --table DIR...      the compositions' status table from the runs' summary.json
   oar-nxc inventory FILE               the groups and hosts a nodefile or deployment file gives
 
 Exit codes: 0 success, 1 internal error, 2 bad input, 3 failed hosts, 4 unreachable hosts,
@@ -47,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--composition", default="master", help="a directory of compositions/, or a path")
     common.add_argument("--setup", default="", help="setup variant of setup.toml (nxc build -s)")
     common.add_argument("--nodes", type=int, help="use only the first N reserved machines")
+    common.add_argument("--min-machines", type=int, metavar="N",
+                        help="refuse to build or deploy on fewer than N reserved machines (the preflight)")
     common.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
                         help="leave out the machines matching PATTERN (fnmatch; repeatable)")
     common.add_argument("--roles", action="append", default=[], metavar="ROLE=N",
@@ -71,6 +76,19 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--release", action="store_true", help="also oardel the job of the reserved machines")
         if name in ("run", "submit"):
             _job_arguments(cmd, batch=name == "submit")
+    rel = sub.add_parser("release", help="make sure the OAR job recorded in RUN_DIR/job.json has ended",
+                         description="Make sure the OAR job that oar-nxc run or submit recorded in RUN_DIR/job.json "
+                                     "has ended: wait for a guard at work, else oardel it (a CI job's after_script, "
+                                     "after a cancel or a timeout). A job kept (--keep-job) or given is left.")
+    rel.add_argument("run_dir", metavar="RUN_DIR")
+    rep = sub.add_parser("report", help="the compositions' status table from the runs' summary.json")
+    rep.add_argument("--table", nargs="+", required=True, metavar="DIR",
+                     help="run directories, or directories of them (their summary.json files)")
+    rep.add_argument("--compositions", metavar="DIR",
+                     help="where each composition's README.md gives its description (its first heading)")
+    rep.add_argument("--link-base", default="", metavar="URL",
+                     help="the links to report.html: URL + the report's path relative to the current directory "
+                          "(default: that relative path)")
     inv = sub.add_parser("inventory", help="the groups and hosts of a nodefile or deployment file")
     inv.add_argument("file")
     inv.add_argument("--nodes", type=int)
@@ -88,6 +106,7 @@ def _job_arguments(cmd: argparse.ArgumentParser, *, batch: bool) -> None:
     job.add_argument("--queue")
     job.add_argument("--project")
     job.add_argument("--properties", help="oarsub -p SQL")
+    job.add_argument("--cluster", help="only this cluster's machines (adds cluster='NAME' to the properties)")
     job.add_argument("--job-name", help="the job's name, the key of reuse (default oar-nxc)")
     if batch:
         job.add_argument("--follow", action="store_true",
@@ -101,8 +120,8 @@ def _job_arguments(cmd: argparse.ArgumentParser, *, batch: bool) -> None:
 
 # the flag of each key of the job request (a bad value's message names the flag the user typed)
 JOB_FLAGS = {"nodes": "--job-nodes", "resources": "--resources", "walltime": "--walltime", "types": "--job-type",
-             "queue": "--queue", "project": "--project", "properties": "--properties", "name": "--job-name",
-             "reservation": "--reservation"}
+             "queue": "--queue", "project": "--project", "properties": "--properties", "cluster": "--cluster",
+             "name": "--job-name", "reservation": "--reservation"}
 _JOB_KEY = re.compile(r"\bjob\.(\w+)(?:\[\d+\])?")
 
 
@@ -115,7 +134,7 @@ def job_request(args: argparse.Namespace) -> dict[str, Any]:
     """The ``oar_nxc_job`` of the run/submit flags (checked by oar_nxc.jobrequest, naming the flag's key)."""
     pairs = {"nodes": args.job_nodes, "resources": args.resources, "walltime": args.walltime,
              "types": args.job_type or None, "queue": args.queue, "project": args.project,
-             "properties": args.properties, "name": args.job_name,
+             "properties": args.properties, "cluster": args.cluster, "name": args.job_name,
              "reservation": getattr(args, "reservation", None)}
     return {k: v for k, v in pairs.items() if v not in (None, "")}
 
@@ -219,6 +238,18 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, tty: bool | N
     out = out or sys.stdout
     args = _parser().parse_args(argv)
     try:
+        if args.command == "release":
+            code, said = api.release(args.run_dir)
+            print(f"oar-nxc release: {said}", file=out if code == api.OK else sys.stderr)
+            return code
+        if args.command == "report":
+            from oar_nxc import statustable
+
+            runs, notes = statustable.collect(args.table)
+            for note in notes:
+                print(f"oar-nxc report: {note}", file=sys.stderr)
+            print(statustable.markdown(runs, compositions=args.compositions, link_base=args.link_base), file=out)
+            return api.OK
         if args.command == "inventory":
             spec = api.inventory(args.file, nodes=args.nodes, exclude=args.exclude, job_id=os.environ.get("OAR_JOB_ID"),
                                  live_job=os.environ.get("OAR_NXC_LIVE_JOB") or "auto",
@@ -230,7 +261,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, tty: bool | N
         options = api.Options(nodefile=args.nodefile, flavour=args.flavour, composition=args.composition,
                               setup=args.setup, nodes=args.nodes, exclude=args.exclude,
                               roles=api.parse_roles(args.roles), extra_vars=args.extra_vars,
-                              run_dir=args.run_dir, verbose=args.verbose)
+                              run_dir=args.run_dir, verbose=args.verbose, min_machines=args.min_machines)
         if args.command == "submit":
             from oar_nxc import batch
 

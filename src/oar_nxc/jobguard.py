@@ -11,6 +11,10 @@ the job. Everything it does goes into the record (JSON), which the run's results
 (``job.json``); :func:`wait` lets a caller (``oar-nxc run``) return only once the release is done.
 
     python -m oar_nxc.jobguard RECORD     # what spawn() starts; nothing else calls it
+
+:func:`release_now` is the same release asked for from outside (``oar-nxc release RUN_DIR``, a CI
+job's ``after_script``): it waits a little for a guard at work, then releases the job itself if
+nobody has, so a job whose run was cancelled or killed (its guard with it) is released all the same.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from oar_nxc.errors import SourceError
 POLL = 0.5  # seconds between two looks at the watched process
 RELEASE_TIMEOUT = 60.0  # seconds the release command and the wait for the job's end may each take
 ARMED, RELEASED, KEPT, DONE = "armed", "released", "kept", "released by the guard"
+ENDED, BY_COMMAND = "ended", "released by oar-nxc release"  # a batch job that ended on its own; release_now
+SETTLE = 20.0  # seconds release_now gives a guard whose watched process has just exited
 
 
 def start_time(pid: int) -> str | None:
@@ -102,15 +108,9 @@ def _state(argv: list[str], job_id: int) -> str:
         return f"unknown (rc {out.returncode})"
 
 
-def guard(record: Path) -> int:
-    data = read(record)
-    pid, started = int(data.get("watch_pid", 0)), data.get("watch_started")
-    while pid and alive(pid, started):
-        time.sleep(POLL)
-    data = read(record)
-    if data.get("guard") != ARMED:
-        return 0
-    print(f"[{time.strftime('%H:%M:%S')}] process {pid} ended; releasing OAR job {data.get('job_id')}", flush=True)
+def _release(data: dict[str, Any]) -> tuple[int, str, str]:
+    """Run the record's release command, then wait (bounded) until OAR has ended the job: (rc, what the command
+    said, the job's final state, '' when OAR forgot it)."""
     began = time.monotonic()
     try:
         done = subprocess.run(data["release_argv"], capture_output=True, text=True, timeout=RELEASE_TIMEOUT,
@@ -124,10 +124,61 @@ def guard(record: Path) -> int:
         if final in ("", *oarjson.FINAL_STATES):
             break
         time.sleep(1)
+    return rc, said, final
+
+
+def ended(final: str) -> bool:
+    return final in ("", "gone", *oarjson.FINAL_STATES)
+
+
+def guard(record: Path) -> int:
+    data = read(record)
+    pid, started = int(data.get("watch_pid", 0)), data.get("watch_started")
+    while pid and alive(pid, started):
+        time.sleep(POLL)
+    data = read(record)
+    if data.get("guard") != ARMED:
+        return 0
+    print(f"[{time.strftime('%H:%M:%S')}] process {pid} ended; releasing OAR job {data.get('job_id')}", flush=True)
+    rc, said, final = _release(data)
     print(f"[{time.strftime('%H:%M:%S')}] oardel rc {rc}: {said}; job state {final or 'gone'}", flush=True)
     update(record, guard=DONE, release_rc=rc, release_said=said, final_state=final or "gone",
            released_at=time.time())
-    return 0 if final in ("", *oarjson.FINAL_STATES) else 1
+    return 0 if ended(final) else 1
+
+
+def release_now(record: Path, *, settle: float = SETTLE) -> tuple[bool, str]:
+    """Make sure the job of ``record`` has ended unless it was kept or given: (ended, what was done, in words).
+
+    A guard at work (its watched process gone) gets ``settle`` seconds to finish; then, if the record is still
+    armed (the watched process alive, or the guard killed with it), the job is released here and the record
+    says so. A record that says released is checked against OAR, and released again if OAR still runs it."""
+    data = read(record)
+    job_id = data.get("job_id")
+    if not isinstance(job_id, int) or not isinstance(data.get("release_argv"), list):
+        return False, f"{record}: no OAR job recorded (job_id and release_argv)"
+    if data.get("guard") == KEPT:
+        return True, f"OAR job {job_id} was kept by the run (--keep-job): not released"
+    if data.get("given"):
+        return True, f"OAR job {job_id} was given to the run, not reserved by it: not released"
+    deadline = time.monotonic() + settle
+    guard_pid = data.get("guard_pid")
+    while data.get("guard") == ARMED and time.monotonic() < deadline:
+        watched = alive(int(data.get("watch_pid", 0) or 0), data.get("watch_started"))
+        guarding = isinstance(guard_pid, int) and start_time(guard_pid) is not None
+        if watched or not guarding:
+            break  # nobody will release it (soon): do it here
+        time.sleep(POLL)
+        data = read(record)
+    if data.get("guard") != ARMED:
+        final = _state(data.get("state_argv") or [], job_id)
+        if ended(final):
+            return True, f"OAR job {job_id}: {data.get('guard')}, {final or 'gone'}"
+    rc, said, final = _release(data)
+    update(record, guard=BY_COMMAND, release_rc=rc, release_said=said, final_state=final or "gone",
+           released_at=time.time())
+    outcome = f"OAR job {job_id}: {BY_COMMAND} (oardel rc {rc}), {final or 'gone'}"
+    return ended(final), outcome if ended(final) else f"{outcome}: still not ended ({said})"
 
 
 def wait(record: Path, timeout: float = RELEASE_TIMEOUT * 2 + 10) -> dict[str, Any]:

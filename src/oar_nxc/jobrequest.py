@@ -11,6 +11,7 @@ A bad value is refused here, naming its key (``oar_nxc_job.walltime``), before O
 * ``walltime``: ``H[:MM[:SS]]`` (``2:0`` is 2 h, as ``oarsub`` reads it) or seconds;
 * ``types``: job types (``-t``): ``deploy``, ``night``, ``timesharing=*,*``, ``inner=42``...;
 * ``queue``, ``project``, ``name``: words; ``properties`` (``-p``): an SQL expression on one line;
+* ``cluster``: a cluster name, added to the properties as ``cluster='NAME'`` (one CI job per cluster);
 * ``reservation`` (``-r``): ``YYYY-MM-DD HH:MM[:SS]``;
 * ``command``: what the job runs (a reservation holds its machines with ``sleep``).
 
@@ -32,8 +33,8 @@ DEFAULT_WALLTIME = "1:00:00"
 HOLD_COMMAND = "sleep infinity"  # a reservation holds its machines until it is released or its walltime ends
 MAX_TEXT = 1000  # characters of one value
 MAX_NODES = 100_000
-KEYS = ("nodes", "resources", "walltime", "types", "queue", "project", "properties", "reservation", "name",
-        "command", "directory")
+KEYS = ("nodes", "resources", "walltime", "types", "queue", "project", "properties", "cluster", "reservation",
+        "name", "command", "directory")
 _WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}", re.ASCII)
 _TYPE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*(=[A-Za-z0-9_*,.:/+-]+)?", re.ASCII)
 _WALLTIME_RE = re.compile(r"([0-9]{1,6})(?::([0-9]{1,2}))?(?::([0-9]{1,2}))?", re.ASCII)
@@ -219,10 +220,14 @@ def from_mapping(values: Any, where: str = "oar_nxc_job") -> JobRequest:
     directory = _text(values, "directory", where)
     if directory and not directory.startswith("/"):
         raise ConfigError(f"{_name('directory', where)}: {directory!r} is not an absolute path")
+    properties = _text(values, "properties", where)
+    cluster = _text(values, "cluster", where, pattern=_WORD_RE, what="a cluster name (letters, digits, . _ + -)")
+    if cluster:
+        properties = f"cluster='{cluster}'" + (f" AND ({properties})" if properties else "")
     return JobRequest(
         resources=_resources(values, where), walltime=_walltime(values.get("walltime"), where),
         types=_types(values.get("types"), where),
         queue=_text(values, "queue", where, pattern=_WORD_RE, what="a queue name"),
         project=_text(values, "project", where, pattern=_WORD_RE, what="a project name"),
-        properties=_text(values, "properties", where), reservation=_reservation(values, where),
+        properties=properties, reservation=_reservation(values, where),
         name=name, command=command, directory=directory)

@@ -31,6 +31,8 @@ LIMITS: dict[str, int] = {
     "configuration file": 1 * MIB,
     "resource properties file": 256 * MIB,
     "setup.toml": 1 * MIB,
+    "run summary": 16 * MIB,
+    "composition README": 1 * MIB,
 }
 CHUNK = 1 * MIB
 JSON_MAX_DEPTH = 32
