@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup test lint unit integration bench bench-pipeline clean demo testbed testbed-down
+.PHONY: setup test lint unit integration bench bench-pipeline clean demo testbed testbed-down status-table
 
 setup:
 	@scripts/setup-dev.sh
@@ -41,6 +41,10 @@ bench: setup
 ## bench-pipeline: deploy.yml / no-op rerun / smoke.yml wall times and Ansible's overhead (root, testbed)
 bench-pipeline: setup testbed
 	$(BIN)/python -m bench.bench_pipeline
+
+## status-table: the README's list of compositions, from the reports kept in docs/ci-status
+status-table: setup
+	$(BIN)/oar-nxc report --table docs/ci-status --compositions compositions --update README.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache bench/out

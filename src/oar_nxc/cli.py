@@ -29,6 +29,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TextIO
 
 from oar_nxc import api
@@ -86,6 +87,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="run directories, or directories of them (their summary.json files)")
     rep.add_argument("--compositions", metavar="DIR",
                      help="where each composition's README.md gives its description (its first heading)")
+    rep.add_argument("--update", metavar="FILE",
+                     help="write the table into FILE (a README) between its generated-table lines instead")
     rep.add_argument("--link-base", default="", metavar="URL",
                      help="the links to report.html: URL + the report's path relative to the current directory "
                           "(default: that relative path)")
@@ -137,6 +140,24 @@ def job_request(args: argparse.Namespace) -> dict[str, Any]:
              "properties": args.properties, "cluster": args.cluster, "name": args.job_name,
              "reservation": getattr(args, "reservation", None)}
     return {k: v for k, v in pairs.items() if v not in (None, "")}
+
+
+def ci_timeout_warning(request: dict[str, Any], environ: dict[str, str] | Any = os.environ) -> str | None:
+    """In a GitLab CI job (``CI_JOB_TIMEOUT``, seconds), a warning when the job's timeout is not below the OAR
+    walltime: OAR would end the job (and the deployment under test) before GitLab stops the CI job."""
+    from oar_nxc import jobrequest
+
+    given = str(environ.get("CI_JOB_TIMEOUT", ""))
+    if not given.isdigit():
+        return None
+    try:
+        walltime = jobrequest.from_mapping(request, "job").walltime_seconds
+    except OarNxcError:
+        return None  # the request's own error comes next, naming the flag
+    if int(given) < walltime:
+        return None
+    return (f"the CI job's timeout ({int(given)} s) is not below the OAR walltime ({walltime} s): OAR may end the job "
+            "before GitLab stops the CI job; give the CI job a shorter timeout: or the OAR job a longer --walltime")
 
 
 def tree(spec: InventorySpec) -> str:
@@ -248,7 +269,15 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, tty: bool | N
             runs, notes = statustable.collect(args.table)
             for note in notes:
                 print(f"oar-nxc report: {note}", file=sys.stderr)
-            print(statustable.markdown(runs, compositions=args.compositions, link_base=args.link_base), file=out)
+            table = statustable.markdown(runs, compositions=args.compositions, link_base=args.link_base)
+            if not args.update:
+                print(table, file=out)
+                return api.OK
+            from oar_nxc import reading
+
+            text = reading.decode(reading.read_bytes(args.update, "composition README"), args.update)
+            Path(args.update).write_text(statustable.update(text, table, args.update), encoding="utf-8")
+            print(f"oar-nxc report: {args.update}: the table of {len(runs)} run(s) written", file=out)
             return api.OK
         if args.command == "inventory":
             spec = api.inventory(args.file, nodes=args.nodes, exclude=args.exclude, job_id=os.environ.get("OAR_JOB_ID"),
@@ -265,6 +294,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, tty: bool | N
         if args.command == "submit":
             from oar_nxc import batch
 
+            warning = ci_timeout_warning(job_request(args))
+            if warning:
+                print(f"oar-nxc: warning: {warning}", file=sys.stderr)
+
             with _interruptible() as interrupted:
                 return batch.main(args, options, job_request(args), out=out, cancel=lambda: interrupted["set"])
         if options.flavour in api.G5K_FLAVOURS and not options.nodefile and args.command != "run":
@@ -276,6 +309,9 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, tty: bool | N
                 result = api.teardown(options, release=args.release, **kwargs)
             elif args.command == "run":
                 request = job_request(args)
+                warning = ci_timeout_warning(request) if request else None
+                if warning:
+                    print(f"oar-nxc: warning: {warning}", file=sys.stderr)
                 result = api.run(options, job=request if request or not options.nodefile else None,
                                  keep_job=args.keep_job, **kwargs)
             else:

@@ -108,18 +108,18 @@ def _state(argv: list[str], job_id: int) -> str:
         return f"unknown (rc {out.returncode})"
 
 
-def _release(data: dict[str, Any]) -> tuple[int, str, str]:
+def _release(data: dict[str, Any], timeout: float = RELEASE_TIMEOUT) -> tuple[int, str, str]:
     """Run the record's release command, then wait (bounded) until OAR has ended the job: (rc, what the command
     said, the job's final state, '' when OAR forgot it)."""
     began = time.monotonic()
     try:
-        done = subprocess.run(data["release_argv"], capture_output=True, text=True, timeout=RELEASE_TIMEOUT,
+        done = subprocess.run(data["release_argv"], capture_output=True, text=True, timeout=timeout,
                               check=False, stdin=subprocess.DEVNULL)
         rc, said = done.returncode, (done.stderr + done.stdout).strip()[-400:]
     except (OSError, subprocess.SubprocessError, KeyError, TypeError) as exc:
         rc, said = -1, str(exc)
     final = ""
-    while time.monotonic() - began < RELEASE_TIMEOUT:
+    while time.monotonic() - began < timeout:
         final = _state(data.get("state_argv") or [], int(data.get("job_id", 0)))
         if final in ("", *oarjson.FINAL_STATES):
             break
@@ -147,7 +147,7 @@ def guard(record: Path) -> int:
     return 0 if ended(final) else 1
 
 
-def release_now(record: Path, *, settle: float = SETTLE) -> tuple[bool, str]:
+def release_now(record: Path, *, settle: float = SETTLE, timeout: float = RELEASE_TIMEOUT) -> tuple[bool, str]:
     """Make sure the job of ``record`` has ended unless it was kept or given: (ended, what was done, in words).
 
     A guard at work (its watched process gone) gets ``settle`` seconds to finish; then, if the record is still
@@ -174,7 +174,7 @@ def release_now(record: Path, *, settle: float = SETTLE) -> tuple[bool, str]:
         final = _state(data.get("state_argv") or [], job_id)
         if ended(final):
             return True, f"OAR job {job_id}: {data.get('guard')}, {final or 'gone'}"
-    rc, said, final = _release(data)
+    rc, said, final = _release(data, timeout)
     update(record, guard=BY_COMMAND, release_rc=rc, release_said=said, final_state=final or "gone",
            released_at=time.time())
     outcome = f"OAR job {job_id}: {BY_COMMAND} (oardel rc {rc}), {final or 'gone'}"

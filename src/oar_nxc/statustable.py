@@ -33,6 +33,9 @@ HEADER = ("| Directory | Description | Status | CI@Grid5000 |", "|---|---|---|--
 _WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}", re.ASCII)
 _COMMIT_RE = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}", re.ASCII)
 NONE = "-"  # an empty cell
+# the lines around the table in a README that `oar-nxc report --table ... --update README.md` rewrites
+BEGIN = "<!-- oar-nxc report --table: generated from the runs' summary.json, do not edit by hand -->"
+END = "<!-- end of the generated table -->"
 _STATUS_RE = re.compile(r"^Status: *([^\n]{1,80}?)\.? *$", re.MULTILINE)
 
 
@@ -52,9 +55,8 @@ class Run:
 
 def escape(text: str) -> str:
     """Text for a Markdown table cell: HTML escaped, no pipe, no newline, no Markdown markup."""
-    out = (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-           .replace("|", "&#124;"))
-    out = re.sub(r"([\\`*_\[\]()#!~])", r"\\\1", out)
+    out = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    out = re.sub(r"([\\`*_\[\]()#!~|])", r"\\\1", out)
     return " ".join(out.split())
 
 
@@ -178,3 +180,17 @@ def markdown(runs: dict[tuple[str, str], Run], *, compositions: str | None = Non
     if not runs:
         lines.append(f"| {NONE} | no run found | {NONE} | {NONE} |")
     return "\n".join(lines)
+
+
+def update(text: str, table: str, source: str) -> str:
+    """``text`` with the table between its BEGIN and END lines replaced (a SourceError naming ``source`` when they
+    are missing or out of order)."""
+    lines = text.split("\n")
+    try:
+        begin, end = lines.index(BEGIN), lines.index(END)
+    except ValueError:
+        raise SourceError(source, f"has no generated table: put the lines {BEGIN!r} and {END!r} where it goes") \
+            from None
+    if end < begin:
+        raise SourceError(source, f"line {end + 1}: the table's end comes before its beginning (line {begin + 1})")
+    return "\n".join([*lines[:begin + 1], *table.split("\n"), *lines[end:]])

@@ -10,6 +10,8 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,3 +118,37 @@ def oar_jobs(states: tuple[str, ...] = ("Running", "Waiting", "Launching", "toLa
     out = subprocess.run(["oarstat", "-J"], capture_output=True, text=True, check=True, timeout=30).stdout
     data = json.loads(out or "{}")
     return {job: info["state"] for job, info in data.items() if info["state"] in states}
+
+
+@contextmanager
+def user_key_on_the_nodes() -> Iterator[Path]:
+    """The testbed user's ssh key (made if it has none), authorized for root on the nodes as Grid'5000's job
+    script pushes a user's key; the key and the nodes' authorized keys as they were, after."""
+    from tests.testbed import oar_testbed as tb
+
+    home = tb.HOME / ".ssh"
+    key = home / "id_ed25519"
+    made_key = not key.exists()
+    if made_key:
+        subprocess.run(["su", "-", tb.USER, "-c",
+                        "mkdir -p ~/.ssh && ssh-keygen -q -t ed25519 -N '' -f ~/.ssh/id_ed25519"],
+                       check=True, timeout=30)
+    authorized = tb.STATE / "authorized_keys"
+    before = authorized.read_bytes()
+    authorized.write_bytes(before + key.with_suffix(".pub").read_bytes())
+    try:
+        yield key
+    finally:
+        authorized.write_bytes(before)
+        if made_key:
+            shutil.rmtree(home, ignore_errors=True)
+
+
+def user_vars(path: Path, key: Path) -> Path:
+    """A vars file (0600) with the testbed's REST API password and the user's key, as a user keeps them."""
+    from tests.testbed import oar_testbed as tb
+
+    path.write_text(f"oar_nxc_smoke_api_password: {(tb.STATE / 'api-password').read_text().strip()}\n"
+                    f"oar_nxc_private_key: {key}\noar_nxc_public_key: {key}.pub\n")
+    path.chmod(0o600)
+    return path

@@ -59,3 +59,19 @@ def test_deployment_fixtures_match_the_real_nxc(tmp_path: Path) -> None:
     assert names == sorted(p.name for p in (FIXTURES / "deployments").glob("*.json"))
     for name in names:
         assert json.loads((tmp_path / name).read_text()) == json.loads((FIXTURES / "deployments" / name).read_text())
+
+
+def test_the_readmes_list_of_compositions_is_generated_from_the_kept_reports() -> None:
+    from oar_nxc import statustable
+
+    runs, notes = statustable.collect([str(REPO / "docs" / "ci-status")])
+    assert notes == []
+    assert sorted(runs) == [(c, f) for c in ("master", "nfs-home") for f in ("g5k-nfs-store", "g5k-ramdisk")]
+    assert all((r.exit_code, r.passed, r.checks) == (0, 7, 7) and r.report is not None for r in runs.values())
+    assert len({r.commit for r in runs.values()}) == 1
+    readme = (REPO / "README.md").read_text()
+    table = statustable.markdown(runs, compositions=str(REPO / "compositions"), cwd=REPO)
+    assert statustable.update(readme, table, "README.md") == readme  # what `make status-table` writes
+    done = run([str(BIN / "oar-nxc"), "report", "--table", "docs/ci-status", "--compositions", "compositions"],
+               cwd=REPO)
+    assert done.stdout == table + "\n"

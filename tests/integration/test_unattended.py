@@ -5,6 +5,7 @@ the job and returns the documented code; a request OAR cannot run is bounded and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -22,7 +23,14 @@ import pytest
 
 from tests.conftest import BIN, REPO, clean_env
 from tests.integration.conftest import run_testbed
-from tests.integration.pipeline import TESTBED_VARS, copy_compositions, oar_jobs, playbook
+from tests.integration.pipeline import (
+    TESTBED_VARS,
+    copy_compositions,
+    oar_jobs,
+    playbook,
+    user_key_on_the_nodes,
+    user_vars,
+)
 from tests.testbed import oar_testbed as tb
 
 pytestmark = [
@@ -250,32 +258,17 @@ def test_a_job_that_cannot_start_waits_the_timeout_naming_oars_reason_then_is_de
 def batch_user(compositions: Path) -> Iterator[Path]:
     """A directory of oartest's with its own copy of the compositions, and its key authorized for root on the
     nodes, as Grid'5000's job script pushes a user's key (restored after)."""
-    home = tb.HOME / ".ssh"
-    key = home / "id_ed25519"
-    made_key = not key.exists()
-    if made_key:
-        subprocess.run(["su", "-", tb.USER, "-c",
-                        "mkdir -p ~/.ssh && ssh-keygen -q -t ed25519 -N '' -f ~/.ssh/id_ed25519"],
-                       check=True, timeout=30)
-    authorized = tb.STATE / "authorized_keys"
-    before = authorized.read_bytes()
-    authorized.write_bytes(before + key.with_suffix(".pub").read_bytes())
-    work = Path(tempfile.mkdtemp(prefix="oar-nxc-batch-"))  # outside pytest's root-only tmp: oartest's
-    work.chmod(0o755)
-    copy_compositions(work)
-    vars_file = work / "vars.yml"  # the API password: readable by oartest only
-    vars_file.write_text(f"oar_nxc_smoke_api_password: {(tb.STATE / 'api-password').read_text().strip()}\n"
-                         f"oar_nxc_private_key: {key}\noar_nxc_public_key: {key}.pub\n")
-    vars_file.chmod(0o600)
-    subprocess.run(["chown", "-R", tb.USER, str(work)], check=True)
-    try:
-        yield work
-    finally:
-        authorized.write_bytes(before)
-        shutil.rmtree(work, ignore_errors=True)
-        if made_key:
-            shutil.rmtree(home, ignore_errors=True)
-        release_all()
+    with user_key_on_the_nodes() as key:
+        work = Path(tempfile.mkdtemp(prefix="oar-nxc-batch-"))  # outside pytest's root-only tmp: oartest's
+        work.chmod(0o755)
+        copy_compositions(work)
+        user_vars(work / "vars.yml", key)  # the API password: readable by oartest only
+        subprocess.run(["chown", "-R", tb.USER, str(work)], check=True)
+        try:
+            yield work
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+            release_all()
 
 
 def submit(work: Path, *more: str) -> subprocess.CompletedProcess[str]:
@@ -407,3 +400,47 @@ def test_a_job_given_by_id_or_nodefile_is_used_and_never_released(compositions: 
         assert user_jobs() == {str(reservation.job_id): "Running"}  # given, so kept
     finally:
         tb.release(reservation.job_id)
+
+
+def test_fewer_machines_than_min_machines_is_refused_before_the_build_with_exit_6(compositions: Path) -> None:
+    run_dir = compositions.parent / "too-few"
+    began = time.monotonic()
+    proc = cli(run_args(compositions, run_dir, "--min-machines", "5"), REPO)  # 4 reserved
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 6, out[-3000:] + err[-2000:]
+    assert time.monotonic() - began < 90
+    said = " ".join(out.split())
+    assert ("4 reserved machine(s) selected (oarnode1, oarnode2, oarnode3, oarnode4), fewer than the 5 of "
+            "oar_nxc_min_machines (oar-nxc --min-machines): nothing was built or deployed") in said, said[-3000:]
+    assert "Build the composition" not in out.split("reservation failed")[0].split("time per step:")[-1]
+    assert not (run_dir / "nxc-build.log").exists()
+    assert user_jobs() == {}
+    assert json.loads((run_dir / "job.json").read_text())["guard"] in ("released", "released by the guard")
+
+
+def test_oar_nxc_release_after_a_killed_run_releases_its_job(compositions: Path, tmp_path: Path) -> None:
+    # the CI job's after_script: the run and everything it started were killed, its guard included
+    fresh = copy_compositions(tmp_path)
+    run_dir = tmp_path / "killed"
+    proc = cli(run_args(fresh, run_dir), REPO)
+    wait_for(proc, "Build the composition", 300, tmp_path / "before.log")
+    record = json.loads((run_dir / "job.json").read_text())
+    for pid in [record["guard_pid"], proc.pid, *descendants(proc.pid)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    time.sleep(1)
+    assert user_jobs() == {str(record["job_id"]): "Running"}  # nobody released it
+    done = subprocess.run([CLI, "release", str(run_dir)], capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.fullmatch(rf"oar-nxc release: OAR job {record['job_id']}: released by oar-nxc release \(oardel rc 0\), "
+                        r"(Error|Terminated)\n", done.stdout), done.stdout
+    assert user_jobs() == {}
+    again = subprocess.run([CLI, "release", str(run_dir)], capture_output=True, text=True, timeout=60, check=False)
+    assert again.returncode == 0
+    assert re.fullmatch(rf"oar-nxc release: OAR job {record['job_id']}: released by oar-nxc release, "
+                        r"(Error|Terminated)\n", again.stdout), again.stdout
+    nothing = subprocess.run([CLI, "release", str(tmp_path / "never")], capture_output=True, text=True, timeout=60,
+                             check=False)
+    assert (nothing.returncode, nothing.stdout) == (
+        0, f"oar-nxc release: {tmp_path / 'never' / 'job.json'}: no OAR job recorded there, nothing to release\n")

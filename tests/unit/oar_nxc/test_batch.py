@@ -42,6 +42,24 @@ def test_dry_run_prints_the_script_and_the_oarsub_command(tmp_path: Path) -> Non
     assert not (tmp_path / "runs").exists()  # nothing written, nothing submitted
 
 
+def test_cluster_and_min_machines_reach_the_job_script(tmp_path: Path) -> None:
+    out = io.StringIO()
+    code = cli.main(["submit", "--job-nodes", "4", "--cluster", "dahu", "--min-machines", "4", "--run-dir",
+                     str(tmp_path / "runs"), "--dry-run"], out=out)
+    assert code == 0
+    lines = out.getvalue().splitlines()
+    assert "#OAR -p cluster='dahu'" in lines
+    (run,) = [line for line in lines if line.startswith("exec ")]
+    assert run.endswith(" --flavour g5k-nfs-store --composition master --min-machines 4")
+
+
+def test_a_bad_cluster_names_the_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["submit", "--job-nodes", "4", "--cluster", "a'b", "--run-dir", str(tmp_path), "--dry-run"],
+                    out=io.StringIO())
+    assert code == 2
+    assert capsys.readouterr().err == "oar-nxc: --cluster: \"a'b\" is not a cluster name (letters, digits, . _ + -)\n"
+
+
 class Oar:
     """What OAR answers a follower: the job's states in turn; oardel recorded."""
 

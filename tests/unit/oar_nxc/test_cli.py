@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
 
 import pytest
 from tests.conftest import FIXTURES
@@ -74,3 +76,42 @@ def test_a_bad_job_request_is_refused_before_ansible_naming_the_flag(argv: list[
     assert cli.main(argv) == api.BAD_INPUT
     captured = capsys.readouterr()
     assert (captured.err, captured.out) == (said, "")
+
+
+def test_report_update_writes_the_table_between_its_lines_and_names_a_readme_without_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from oar_nxc import statustable
+
+    run = tmp_path / "runs" / "1"
+    run.mkdir(parents=True)
+    (run / "summary.json").write_text(json.dumps({"composition": "master", "flavour": "g5k-ramdisk", "started": 0,
+                                                  "exit_code": 0, "checks": []}))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\n{statustable.BEGIN}\nold\n{statustable.END}\nafter\n")
+    out = io.StringIO()
+    assert cli.main(["report", "--table", str(tmp_path / "runs"), "--update", str(readme)], out=out) == 0
+    assert out.getvalue() == f"oar-nxc report: {readme}: the table of 1 run(s) written\n"
+    assert readme.read_text() == (f"# x\n\n{statustable.BEGIN}\n{statustable.HEADER[0]}\n{statustable.HEADER[1]}\n"
+                                  "| master | - | - | g5k-ramdisk: ✅ passed, 1970-01-01 00:00 UTC |\n"
+                                  f"{statustable.END}\nafter\n")
+    readme.write_text("# no table here\n")
+    assert cli.main(["report", "--table", str(tmp_path / "runs"), "--update", str(readme)], out=io.StringIO()) == 2
+    assert capsys.readouterr().err.startswith(f"oar-nxc: {readme}: has no generated table: put the lines ")
+    assert readme.read_text() == "# no table here\n"
+
+
+def test_release_of_a_directory_without_a_record_says_there_is_nothing_to_release(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert cli.main(["release", str(tmp_path)], out=out) == 0
+    assert out.getvalue() == \
+        f"oar-nxc release: {tmp_path / 'job.json'}: no OAR job recorded there, nothing to release\n"
+
+
+def test_a_ci_job_timeout_not_below_the_walltime_is_a_warning() -> None:
+    request = {"nodes": 4, "walltime": "1:00:00"}
+    assert cli.ci_timeout_warning(request, {"CI_JOB_TIMEOUT": "3000"}) is None  # 50 min < 1 h
+    assert cli.ci_timeout_warning(request, {}) is None  # not in a CI job
+    assert cli.ci_timeout_warning({"nodes": 4, "walltime": "1h"}, {"CI_JOB_TIMEOUT": "3600"}) is None  # its own error
+    assert cli.ci_timeout_warning(request, {"CI_JOB_TIMEOUT": "3600"}) == (
+        "the CI job's timeout (3600 s) is not below the OAR walltime (3600 s): OAR may end the job before GitLab "
+        "stops the CI job; give the CI job a shorter timeout: or the OAR job a longer --walltime")

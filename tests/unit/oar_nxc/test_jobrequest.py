@@ -28,7 +28,17 @@ def test_defaults_and_added_types() -> None:
         "{cluster='dahu'}/nodes=2,walltime=0:01:30"
 
 
+def test_a_cluster_is_added_to_the_properties() -> None:
+    # one CI job per cluster: the cluster alone, or anded with the user's own properties
+    assert jobrequest.from_mapping({"nodes": 2, "cluster": "dahu"}).properties == "cluster='dahu'"
+    both = jobrequest.from_mapping({"nodes": 2, "cluster": "gros", "properties": "memnode > 1000 OR gpu_count > 0"})
+    assert both.options()[-2:] == ["-p", "cluster='gros' AND (memnode > 1000 OR gpu_count > 0)"]
+    assert jobrequest.from_mapping({"nodes": 2, "cluster": ""}).properties == ""
+
+
 @pytest.mark.parametrize(("values", "message"), [
+    ({"nodes": 1, "cluster": "dahu' OR '1'='1"}, "oar_nxc_job.cluster: \"dahu' OR '1'='1\" is not a cluster name"),
+    ({"nodes": 1, "cluster": ["dahu"]}, "oar_nxc_job.cluster: a list is not a string"),
     ({}, "oar_nxc_job.nodes: missing: how many machines to reserve (or oar_nxc_job.resources)"),
     ({"nodes": 0}, "oar_nxc_job.nodes: 0 machines: between 1 and 100000"),
     ({"nodes": True}, "oar_nxc_job.nodes: 'True' is not a number of machines"),
