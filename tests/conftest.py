@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
 BIN = Path(sys.executable).parent
+# where the playbooks copy the shipped compositions (oar_nxc_work_dir) during the tests, instead of
+# the user's ~/.local/share/oar-nxc/work; removed at the end of the session
+WORK_DIR = Path(tempfile.mkdtemp(prefix="oar-nxc-test-work-"))
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -26,6 +31,7 @@ def clean_env(**extra: str) -> dict[str, str]:
     # the fixtures' job ids are not jobs of this machine's OAR (the testbed's): tests that read a
     # live job (a testbed reservation) ask for it
     env["OAR_NXC_LIVE_JOB"] = "never"
+    env["OAR_NXC_WORK_DIR"] = str(WORK_DIR)
     env.update(extra)
     return env
 
@@ -60,3 +66,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith(("ANSIBLE_", "OAR_")):
             monkeypatch.delenv(key)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(WORK_DIR, ignore_errors=True)

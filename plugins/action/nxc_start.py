@@ -82,11 +82,17 @@ class ActionModule(ActionBase):
             self._display.display(
                 f"{len(plan.unused)} selected machine(s) not used: {', '.join(plan.unused)} (nxc would wait for "
                 "their ssh port although it gives them no role)")
-        if args["state"] == "absent":  # forget the current deployment: the next deploy starts again
+        if args["state"] == "absent":  # stop the recorded background start; forget the current deployment
             gone = os.path.isfile(plan.paths.current)
-            if gone and not self._task.check_mode:
-                os.remove(plan.paths.current)
-            result.update(changed=gone, why=f"{plan.paths.current} " + ("removed" if gone else "does not exist"))
+            held = os.path.isfile(plan.paths.background)
+            stopped = ""
+            if not self._task.check_mode:
+                stopped = start.stop_background(plan.paths)
+                if gone:
+                    os.remove(plan.paths.current)
+            why = f"{plan.paths.current} " + ("removed" if gone else "does not exist")
+            result.update(changed=gone or held, why=f"{stopped}; {why}" if stopped else why,
+                          background=stopped or ("would be stopped" if held else ""))
             del result["plan"]
             return result
         if args["state"] == "loaded":  # the current deployment file's hosts: no step of its own to plan

@@ -14,7 +14,7 @@ from ansible_collections.oar.nxc.plugins.plugin_utils.core import missing
 
 _MISSING = missing()
 if _MISSING is None:
-    from oar_nxc import oarjson
+    from oar_nxc import oarjson, staging
     from oar_nxc.errors import OarNxcError
 else:  # the filters raise the install hint when used
     class OarNxcError(Exception):  # type: ignore[no-redef]
@@ -66,6 +66,11 @@ def oar_version(text: str) -> list[int] | None:
     return list(found) if found else None
 
 
+def composition_place(composition: str, compositions_dir: str, collection_dir: str, work_dir: str) -> dict[str, str]:
+    """oar_nxc_composition -> where it is built and deployed: directory, root, source (see oar_nxc.staging)."""
+    return staging.place(str(composition), str(compositions_dir), str(collection_dir), str(work_dir)).as_dict()
+
+
 def nxc_error(stderr: str) -> str:
     """nxc's stderr -> the line that says why it failed (``Error: ...``)."""
     return nxc_utils.error_line(str(stderr))
@@ -88,6 +93,7 @@ class FilterModule:
     """oar.nxc filters."""
 
     def filters(self) -> dict[str, Any]:
-        core = (oar_job_id, oar_node_states, oar_not_alive, oar_job_state, oar_job_info, oar_version)
+        core = (oar_job_id, oar_node_states, oar_not_alive, oar_job_state, oar_job_info, oar_version,
+                composition_place)
         own = (nxc_error, ansible_unsupported, missing_collections)
         return {**{f.__name__: _wrap(f) for f in core}, **{f.__name__: _wrap(f, needs_core=False) for f in own}}

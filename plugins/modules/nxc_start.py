@@ -92,8 +92,10 @@ options:
   state:
     description:
       - C(started) runs nxc start when needed; C(loaded) only returns the hosts of the current deployment file
-        (and fails when there is none); C(absent) forgets the current deployment (its record RV(current)), so
-        that the next C(started) runs nxc start.
+        (and fails when there is none); C(absent) stops the background nxc start of the vm flavours, the
+        process whose pid and start time C(started) recorded in C(.oar-nxc/start-<flavour>.pid.json) and no other
+        (SIGINT, then SIGKILL to its process group after 20 s), and forgets the current deployment (its record
+        RV(current)), so that the next C(started) runs nxc start.
     type: str
     default: started
     choices: [started, loaded, absent]
@@ -173,6 +175,10 @@ source:
 current:
   description: The record of the current deployment (C(.oar-nxc/deployed-<flavour>.json)) that O(state=absent) removes.
   returned: when the composition was read
+  type: str
+background:
+  description: With O(state=absent), what was done to the recorded background nxc start (empty when none was recorded).
+  returned: with O(state=absent)
   type: str
 elapsed:
   description: Seconds nxc start ran (0 when it did not).

@@ -13,6 +13,7 @@ Files, under ``<composition>/.oar-nxc/``: ``machines-<flavour>`` (the machine fi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -38,6 +39,7 @@ POLL = 0.5  # seconds between looks at a background nxc start
 # seconds a background nxc start must keep running after it wrote the deployment file: nxc writes
 # it before it starts the VMs' network, so a missing vde_switch or KVM ends it just after
 SETTLE = 3.0
+STOP_GRACE = 20.0  # seconds a background nxc start has to stop its VMs after SIGINT
 
 
 class StartError(OarNxcError):
@@ -80,6 +82,7 @@ class Paths:
     build_record: str
     deployment: str
     log: str  # the output of a background nxc start
+    background: str  # the pid of a background nxc start that runs (vm), and what identifies it
 
     @classmethod
     def of(cls, comp_dir: str, name: str, flavour: str, tag: str = "") -> Paths:
@@ -89,7 +92,8 @@ class Paths:
                    current=os.path.join(state, f"deployed-{flavour}.json"),
                    build_record=os.path.join(comp_dir, "build", f".oar-nxc-{flavour}.json"),
                    deployment=os.path.join(comp_dir, "deploy", deployment_mod.file_name(name, flavour, tag or None)),
-                   log=os.path.join(state, f"start-{flavour}.log"))
+                   log=os.path.join(state, f"start-{flavour}.log"),
+                   background=os.path.join(state, f"start-{flavour}.pid.json"))
 
 
 @dataclass(frozen=True)
@@ -269,9 +273,12 @@ def _run_background(p: Plan, env: dict[str, str], timeout: int, started: float,
                     cancel: Callable[[], bool] | None) -> tuple[int, str, str]:
     """vm flavours: nxc start holds the VMs in the foreground. Start it in its own session, its output
     in start-<flavour>.log, and return once it wrote the deployment file (rc 0) or ended (its rc)."""
+    stop_background(p.paths)  # the VMs of an earlier start of this composition and flavour
     with open(p.paths.log, "wb") as log:
         proc = subprocess.Popen(p.argv, cwd=p.cwd, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                 start_new_session=True)
+    _write_json(p.paths.background, {"pid": proc.pid, "start_time": _start_time(proc.pid), "argv": p.argv,
+                                     "started": started})
     deadline = time.monotonic() + timeout + KILL_AFTER
     written: float | None = None  # when the deployment file of this start was first seen
     while True:
@@ -289,8 +296,56 @@ def _run_background(p: Plan, env: dict[str, str], timeout: int, started: float,
             rc = TIMEOUT_RC
             break
         time.sleep(POLL)
+    _remove(p.paths.background)
     output = Path(p.paths.log).read_text(errors="replace")
     return rc, "", output
+
+
+def _start_time(pid: int) -> int | None:
+    """The process's start time (clock ticks since boot, /proc/PID/stat field 22): with the pid, it names
+    one process, not a later one that got the same pid; None when PID does not run."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": field 3 onwards
+    return int(fields[19]) if len(fields) > 19 and fields[0] != "Z" else None
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
+
+
+def stop_background(paths: Paths, grace: float = STOP_GRACE) -> str:
+    """Stop the background nxc start recorded in ``paths.background`` (vm), and only it: SIGINT, as nxc
+    expects from a Ctrl-C (timeout(1) passes it on), then SIGKILL to its process group after GRACE
+    seconds. Returns what was done; "" when nothing is recorded. A record whose process no longer runs
+    (or whose pid now names another process) is forgotten without a signal."""
+    record = _read_json(paths.background)
+    if record is None:
+        return ""
+    pid, start_time = record.get("pid"), record.get("start_time")
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 1 or start_time is None \
+            or _start_time(pid) != start_time:
+        _remove(paths.background)
+        return f"the background nxc start of {paths.background} no longer runs"
+    os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and _start_time(pid) == start_time:
+        with contextlib.suppress(ChildProcessError):
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:  # our own child (the same process started it)
+                break
+        time.sleep(0.1)
+    how = "stopped (SIGINT)"
+    if _start_time(pid) == start_time:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        how = f"killed (SIGKILL to its process group, {grace:g} s after SIGINT)"
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+    _remove(paths.background)
+    return f"the background nxc start (pid {pid}) {how}"
 
 
 def deployed(req: Request, p: Plan, *, not_older_than: float | None = None) -> list[dict[str, Any]]:

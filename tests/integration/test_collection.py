@@ -4,7 +4,8 @@ From this checkout: `ansible-galaxy collection build` gives a tarball, installed
 `ansible-galaxy collection install` into a temporary directory; the non-editable wheel goes into
 a fresh virtual environment of Debian's Python. Then, on the testbed and a real reservation:
 - a project of its own (an ansible.cfg with only collections_path and [inventory] enable_plugins)
-  runs `ansible-playbook oar.nxc.deploy -i <the job's $OAR_NODEFILE>` end to end;
+  runs `ansible-playbook oar.nxc.deploy -i <the job's $OAR_NODEFILE>` end to end, with the
+  installed collection mounted read-only (it is byte-identical afterwards);
 - `oar-nxc deploy` runs from an unrelated directory with that install.
 The testbed's stand-ins (image build, reboot) and nxc come from this checkout, named by
 -e oar_nxc_testbed_repo, as tests/testbed/testbed-vars.yml documents.
@@ -12,6 +13,8 @@ The testbed's stand-ins (image build, reboot) and nxc come from this checkout, n
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -80,19 +83,55 @@ def test_the_tarball_is_the_collection_only(installed: Installed) -> None:
                                                          ".git", "ansible.cfg", "deploy.yml"}]
 
 
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every entry under ROOT -> its mode and bytes' digest (a symlink: its target)."""
+    out: dict[str, str] = {}
+    for path in sorted(root.rglob("*")):
+        rel, mode = str(path.relative_to(root)), oct(path.lstat().st_mode)
+        if path.is_symlink():
+            out[rel] = f"{mode} -> {os.readlink(path)}"
+        elif path.is_file():
+            out[rel] = f"{mode} {hashlib.sha256(path.read_bytes()).hexdigest()}"
+        else:
+            out[rel] = mode
+    return out
+
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """PATH read-only for everyone, root included: a read-only bind mount of itself."""
+    subprocess.run(["mount", "--bind", str(path), str(path)], check=True)
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(path)], check=True)
+        yield
+    finally:
+        subprocess.run(["umount", str(path)], check=True)
+
+
 def test_a_project_of_its_own_deploys_by_fqcn(installed: Installed, tmp_path: Path) -> None:
+    """The installed collection is read-only (a read-only mount, which root cannot write either): its shipped
+    composition is built and deployed from a copy in the work directory, and the collection is byte-identical."""
     project = tmp_path / "ops-repo"
     project.mkdir()
     (project / "ansible.cfg").write_text(
         f"[defaults]\ncollections_path = {installed.collections}\n\n"
         "[inventory]\nenable_plugins = oar.nxc.oar_nxc, auto, yaml\n")
-    proc = subprocess.run([str(installed.bin / "ansible-playbook"), "oar.nxc.deploy", "-i",
-                           installed.reservation.nodefile, *TESTBED], cwd=project, env=venv_env(installed.bin),
-                          capture_output=True, text=True, timeout=900, check=False)
+    work = tmp_path / "work"
+    before = tree_digest(installed.collection)
+    with read_only(installed.collection):
+        with pytest.raises(OSError):
+            (installed.collection / "compositions" / "master" / "probe").write_text("")
+        proc = subprocess.run([str(installed.bin / "ansible-playbook"), "oar.nxc.deploy", "-i",
+                               installed.reservation.nodefile, *TESTBED], cwd=project,
+                              env=venv_env(installed.bin, OAR_NXC_WORK_DIR=str(work)),
+                              capture_output=True, text=True, timeout=900, check=False)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "Traceback" not in proc.stdout + proc.stderr
-    # the installed collection's own composition was built and deployed, and smoke-tested
-    master = installed.collection / "compositions" / "master"
+    assert tree_digest(installed.collection) == before
+    # the installed collection's own composition was built and deployed from its copy, and smoke-tested
+    master = work / "compositions" / "master"
+    assert (master / "composition.nix").read_bytes() == \
+        (installed.collection / "compositions" / "master" / "composition.nix").read_bytes()
     report = json.loads((master / ".oar-nxc/reports/report.json").read_text())
     assert [(c["name"], c["status"]) for c in report["checks"]] == CHECKS
     assert [netns_state(f"oarnode{i}")["role"] for i in range(1, 5)] == ["frontend", "node", "node", "server"]

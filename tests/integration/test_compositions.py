@@ -18,7 +18,7 @@ from tests.conftest import REPO
 COMPOSITIONS = REPO / "compositions"
 DIRS = sorted(p.parent for p in COMPOSITIONS.glob("*/flake.nix"))
 NIX_FILES = sorted(COMPOSITIONS.rglob("*.nix"))
-GROUP_VARS = yaml.safe_load((REPO / "playbooks/group_vars/all/oar_nxc.yml").read_text())
+GROUP_VARS = yaml.safe_load((REPO / "roles/oar_nxc/defaults/main.yml").read_text())
 EXPECTED = {  # composition -> (distribution, required hosts) by default
     "master": ({"node": 2}, 4),
     "nfs-home": ({"node": 4}, 6),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -89,3 +92,66 @@ def test_preflight_refuses_an_unsupported_ansible_core(tmp_path: Path) -> None:
     assert (f"ansible-core {version.stdout.strip()} is not supported by oar.nxc: it requires ansible-core >=9.0.0 "
             f"({copy / 'meta' / 'runtime.yml'}) (pip install 'oar-nxc' brings a supported one)") in \
         " ".join(result.stdout.split())
+
+
+def test_the_inventorys_group_vars_choose_the_flavour(tmp_path: Path) -> None:
+    """The settings are role defaults (roles/oar_nxc): group_vars/all.yml beside the nodefile wins over them,
+    and -e over both. The docker flavour shows it: the preflight refuses it here (community.docker is missing)."""
+    nodefile = tmp_path / "nodefile"
+    nodefile.write_text("node-1.grenoble.grid5000.fr\nnode-2.grenoble.grid5000.fr\n")
+    plain = run([str(BIN / "ansible-playbook"), "playbooks/preflight.yml", "-i", str(nodefile)])
+    assert plain.returncode == 0, plain.stdout
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "all.yml").write_text("---\noar_nxc_flavour: docker\n")
+    mine = run([str(BIN / "ansible-playbook"), "playbooks/preflight.yml", "-i", str(nodefile)])
+    assert mine.returncode == 2, mine.stdout
+    assert "The docker flavour needs the collection(s) community.docker" in " ".join(mine.stdout.split())
+    command_line = run([str(BIN / "ansible-playbook"), "playbooks/preflight.yml", "-i", str(nodefile),
+                        "-e", "oar_nxc_flavour=g5k-ramdisk"])
+    assert command_line.returncode == 0, command_line.stdout
+
+
+def test_a_setting_of_the_wrong_type_fails_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "all.yml").write_text("---\noar_nxc_min_machines: many\n")
+    (tmp_path / "hosts.yml").write_text("---\nall:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
+    bad = run([str(BIN / "ansible-playbook"), "playbooks/preflight.yml", "-i", str(tmp_path / "hosts.yml")])
+    assert bad.returncode == 2, bad.stdout
+    assert "oar_nxc_min_machines" in bad.stdout and "many" in bad.stdout
+    assert "Traceback" not in bad.stdout + bad.stderr
+
+
+def test_teardown_stops_the_recorded_nxc_start_and_only_it(tmp_path: Path) -> None:
+    """vm: the background nxc start holds the VMs. teardown.yml stops the process whose pid and start time
+    nxc_start recorded, and leaves alone another process with the same command line (no kill by name)."""
+    compositions = tmp_path / "compositions"
+    shutil.copytree(REPO / "compositions", compositions,
+                    ignore=shutil.ignore_patterns("build", "deploy", "artifact", ".oar-nxc"))
+    nxc = tmp_path / "bin" / "nxc"
+    nxc.parent.mkdir()
+    nxc.write_text("#!/usr/bin/env python3\nimport signal, sys, time\n"
+                   "signal.signal(signal.SIGINT, lambda *_: sys.exit(130))\nwhile True:\n    time.sleep(0.1)\n")
+    nxc.chmod(0o755)
+    argv = [str(nxc), "start", "-f", "vm"]
+    recorded = subprocess.Popen(argv, start_new_session=True)
+    twin = subprocess.Popen(argv, start_new_session=True)
+    try:
+        time.sleep(0.3)
+        state = compositions / "master" / ".oar-nxc"
+        state.mkdir()
+        stat = Path(f"/proc/{recorded.pid}/stat").read_text()
+        start_time = int(stat[stat.rindex(")") + 2:].split()[19])
+        (state / "start-vm.pid.json").write_text(json.dumps({"pid": recorded.pid, "start_time": start_time,
+                                                             "argv": argv}))
+        done = run([str(BIN / "ansible-playbook"), "playbooks/teardown.yml", "-e", "oar_nxc_flavour=vm",
+                    "-e", f"oar_nxc_compositions_dir={compositions}", "-e", f"oar_nxc_nxc={nxc}"])
+        assert done.returncode == 0, done.stdout
+        assert recorded.wait(timeout=10) == 130
+        assert twin.poll() is None
+        assert not (state / "start-vm.pid.json").exists()
+        assert "changed: [localhost]" in done.stdout
+    finally:
+        for proc in (recorded, twin):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -100,6 +101,9 @@ case "$MODE" in
   fail) echo "Error: Kadeploy failed on m2" >&2; exit 1 ;;
   sleep) sleep 30 ;;
   nofile) exit 0 ;;
+  hold) mkdir -p deploy && echo '{}' > deploy/composition::vm.json
+        trap 'exit 130' INT
+        while :; do sleep 0.1; done ;;
 esac
 mkdir -p deploy && echo '{}' > deploy/composition::g5k-nfs-store.json
 """
@@ -153,3 +157,92 @@ def test_run_times_out_within_its_bound(comp: Path, tmp_path: Path) -> None:
     assert f"and {len(p.machines)} of {len(p.machines)} do not answer: {p.machines[0]} ({p.machines[0]}:22: its " \
            "name does not resolve (" in str(err.value)
     assert (comp / "setup.toml").read_bytes() != b"changed-by-nxc\n"
+
+
+HOLDER = """#!/usr/bin/env python3
+# stands in for a background nxc start (vm): holds "the VMs" until SIGINT, then exits 130
+import signal, sys, time
+signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
+while True:
+    time.sleep(0.1)
+"""
+
+
+def holder(tmp_path: Path) -> list[str]:
+    script = tmp_path / "nxc-holder"
+    script.write_text(HOLDER)
+    script.chmod(0o755)
+    return [str(script), "start", "-f", "vm"]
+
+
+def test_stop_background_stops_the_recorded_process_and_only_it(comp: Path, tmp_path: Path) -> None:
+    argv = holder(tmp_path)
+    paths = start.Paths.of(str(comp), "composition", "vm")
+    os.makedirs(paths.state, exist_ok=True)
+    recorded = subprocess.Popen(argv, start_new_session=True)
+    twin = subprocess.Popen(argv, start_new_session=True)  # the same command line, another user's run
+    try:
+        time.sleep(0.3)
+        start._write_json(paths.background, {"pid": recorded.pid, "start_time": start._start_time(recorded.pid),
+                                             "argv": argv})
+        assert start.stop_background(paths, grace=5) == \
+            f"the background nxc start (pid {recorded.pid}) stopped (SIGINT)"
+        assert start._start_time(recorded.pid) is None  # gone (reaped by stop_background: our child here)
+        assert twin.poll() is None  # still running
+        assert not os.path.exists(paths.background)
+        assert start.stop_background(paths) == ""  # nothing recorded any more
+    finally:
+        for proc in (recorded, twin):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+def test_stop_background_kills_the_group_of_a_process_deaf_to_sigint(comp: Path, tmp_path: Path) -> None:
+    script = tmp_path / "deaf"
+    script.write_text("#!/usr/bin/env python3\nimport signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                      "while True:\n    time.sleep(0.1)\n")
+    script.chmod(0o755)
+    paths = start.Paths.of(str(comp), "composition", "vm")
+    os.makedirs(paths.state, exist_ok=True)
+    deaf = subprocess.Popen([str(script)], start_new_session=True)
+    try:
+        time.sleep(0.3)
+        start._write_json(paths.background, {"pid": deaf.pid, "start_time": start._start_time(deaf.pid)})
+        began = time.monotonic()
+        assert start.stop_background(paths, grace=1) == (
+            f"the background nxc start (pid {deaf.pid}) killed (SIGKILL to its process group, 1 s after SIGINT)")
+        assert time.monotonic() - began < 4
+        assert start._start_time(deaf.pid) is None
+    finally:
+        if deaf.poll() is None:
+            deaf.kill()
+            deaf.wait()
+
+
+def test_stop_background_sends_nothing_to_a_pid_that_names_another_process(comp: Path, tmp_path: Path) -> None:
+    """A stale record (the pid reused since): the start time differs, so no signal is sent."""
+    argv = holder(tmp_path)
+    paths = start.Paths.of(str(comp), "composition", "vm")
+    os.makedirs(paths.state, exist_ok=True)
+    other = subprocess.Popen(argv, start_new_session=True)
+    try:
+        time.sleep(0.3)
+        start._write_json(paths.background, {"pid": other.pid, "start_time": start._start_time(other.pid) - 1})
+        assert start.stop_background(paths) == f"the background nxc start of {paths.background} no longer runs"
+        assert other.poll() is None
+        assert not os.path.exists(paths.background)
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_a_background_start_records_its_pid_and_teardown_stops_it(comp: Path, tmp_path: Path) -> None:
+    req = request(comp, flavour="vm", machines=[], nxc=standin(tmp_path), environment={"MODE": "hold"})
+    p = start.plan(req)
+    out = start.run(req, p)
+    record = json.loads(Path(p.paths.background).read_text())
+    assert out["stdout"] == f"nxc start runs in the background (pid {record['pid']}, output in {p.paths.log})"
+    assert record["argv"] == p.argv and start._start_time(record["pid"]) == record["start_time"]
+    assert start.stop_background(p.paths, grace=5).startswith(f"the background nxc start (pid {record['pid']}) ")
+    assert start._start_time(record["pid"]) is None

@@ -13,13 +13,18 @@ FILTERS = FilterModule().filters()
 
 
 def test_the_filters() -> None:
-    assert sorted(FILTERS) == ["ansible_unsupported", "missing_collections", "nxc_error", "oar_job_id",
+    assert sorted(FILTERS) == ["ansible_unsupported", "composition_place", "missing_collections", "nxc_error",
+                               "oar_job_id",
                                "oar_job_info", "oar_job_state", "oar_node_states", "oar_not_alive", "oar_version"]
     assert FILTERS["oar_job_id"]("x\nOAR_JOB_ID=5\n") == 5
     assert FILTERS["oar_not_alive"]('{"n1": {"1": "Dead"}}', ["n1"]) == ["n1: Dead"]
     assert FILTERS["oar_job_info"]('{"5": {"state": "Terminated", "exit_code": 256}}', 5)["exit_status"] == 1
     assert FILTERS["oar_version"]("OAR version : 2.5.9") == [2, 5, 9]
     assert FILTERS["nxc_error"]("a\nError: boom\nb") == "Error: boom"
+    assert FILTERS["composition_place"]("/home/me/oar", "/c/compositions", "/c", "/w") == {
+        "directory": "/home/me/oar", "root": "/home/me", "source": ""}
+    with pytest.raises(AnsibleFilterError, match=r"^oar_nxc_composition: 'a/b' is neither the name"):
+        FILTERS["composition_place"]("a/b", "/c/compositions", "/c", "/w")
 
 
 def test_errors_become_filter_errors() -> None:
