@@ -5,7 +5,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: oar_nxc
 short_description: OAR nodefiles and NixOS-Compose deployment files as an inventory
-version_added: "0.1.0"
+version_added: "1.0.0"
 description:
   - Reads an OAR nodefile (C($OAR_NODEFILE), one line per reserved core), the C(OAR.<jobid>.stdout)
     that C(nxc helper g5k_script) writes (one line per host), an nxc deployment file
@@ -213,6 +213,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 spec = self._cached_describe(path, request, cache)
                 request.add_live(spec, read=True)  # the job's state now, never from the cache
         except _CORE.OarNxcError as exc:
+            _CORE.record_refusal(path, str(exc))
             self._refuse(str(exc), stop=kind in OWN_KINDS)
         for note in spec.notes:
             display.warning(f"oar_nxc: {note}")

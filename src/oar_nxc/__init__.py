@@ -7,4 +7,9 @@ plugin, the roles and the command line.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from importlib import metadata as _metadata
+
+try:  # one version, pyproject.toml's (galaxy.yml repeats it for the collection; a test compares them)
+    __version__ = _metadata.version("oar-nxc")
+except _metadata.PackageNotFoundError:  # the source tree on sys.path without an install
+    __version__ = "0+unknown"

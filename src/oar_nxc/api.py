@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from oar_nxc import collection as collection_mod
+from oar_nxc import sources
 from oar_nxc.deployment import G5K_FLAVOURS
 from oar_nxc.errors import ConfigError, OarNxcError
 from oar_nxc.inventory import InventorySpec
@@ -119,7 +120,7 @@ class RunResult:
 
 
 # how ansible-playbook prints the oar_nxc inventory plugin's refusal of a source
-PLUGIN_ERROR = "]: oar_nxc: "
+REFUSALS = "refusals.jsonl"  # in the run directory: the inventory plugin's refusals ($OAR_NXC_REFUSALS)
 
 
 def check_nodefile(path: str, options: Options | None = None) -> None:
@@ -202,6 +203,8 @@ def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[s
     # for the child process only: the ansible-playbook of this Python environment first on PATH
     # (ansible-runner's `binary=` would switch it to raw mode, without the playbook argument)
     envvars = {**ANSIBLE_SETTINGS, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', os.defpath)}"}
+    (run_dir / REFUSALS).unlink(missing_ok=True)  # an earlier run's, in a run directory given again
+    envvars[sources.REFUSALS_ENV] = str(run_dir / REFUSALS)
     if options.nodes is not None:
         envvars["OAR_NXC_NODES"] = str(options.nodes)
     if options.exclude:
@@ -237,6 +240,25 @@ def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[s
     result.commit = git_commit(path or collection / "compositions")
     (run_dir / "summary.json").write_text(json.dumps(result.as_dict(), indent=1) + "\n")
     return result
+
+
+def read_refusals(path: Path, limit: int = 1 << 20) -> list[str]:
+    """The messages of the inventory plugin's refusals (sources.record_refusal), in order; a line that is not
+    one of its records is skipped (the file is ours, but bounded and read defensively all the same)."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as handle:
+            text = handle.read(limit)
+    except FileNotFoundError:
+        return []
+    found: list[str] = []
+    for line in text.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and isinstance(record.get("message"), str):
+            found.append(record["message"])
+    return found
 
 
 def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: Path, elapsed: float,
@@ -278,10 +300,9 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
     if any(h["dark"] for h in hosts.values()):
         unreachable = True
     # the inventory plugin's refusal (it stops ansible-playbook before any play): its first error first
-    refusals = [line.split("]: ", 1)[1].strip() for e in events for line in str(e.get("stdout") or "").splitlines()
-                if PLUGIN_ERROR in line]
+    refusals = read_refusals(run_dir / REFUSALS)
     if refusals:
-        failures.insert(0, refusals[0])
+        failures.insert(0, f"oar_nxc: {refusals[0]}")
         bad_input = True
     report = run_dir / "report.json"
     smoke_report = json.loads(report.read_text()) if report.is_file() else {}

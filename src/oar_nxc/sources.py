@@ -174,6 +174,23 @@ def _options(source: str, *, origins: Mapping[str, str] | None = None, **values:
     return options_from(values, source, origins)
 
 
+# The plugin's refusals, as a machine-readable signal: when this environment variable names a file, each
+# refusal is appended to it as one JSON line {"source", "message"} (the oar-nxc CLI sets it, and reads
+# its exit code from there, never from the text Ansible prints)
+REFUSALS_ENV = "OAR_NXC_REFUSALS"
+
+
+def record_refusal(source: str, message: str) -> None:
+    """Append one refusal to the file of ``$OAR_NXC_REFUSALS``, when set (nothing else is written)."""
+    target = os.environ.get(REFUSALS_ENV)
+    if not target:
+        return
+    import json
+
+    with open(target, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"source": source, "message": message}) + "\n")
+
+
 MAX_SOURCES = 64  # nodefiles or job ids in one configuration (one per site, for a multi-site experiment)
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 
 import yaml
 from packaging.specifiers import SpecifierSet
 
+import oar_nxc
 from tests.conftest import REPO
 
 
@@ -27,6 +29,11 @@ def test_one_version_for_the_collection_and_the_package() -> None:
     assert (galaxy["namespace"], galaxy["name"]) == ("oar", "nxc")
     assert galaxy["version"] == project["version"]
     assert f"## {project['version']} " in (REPO / "CHANGELOG.md").read_text()
+    assert oar_nxc.__version__ == project["version"]
+    # every plugin, module and role entry point was added in this (the first) version
+    added = [(str(p.relative_to(REPO)), m) for p in sorted((REPO / "plugins").rglob("*.[py][ym]*"))
+             for m in re.findall(r'version_added: "?([0-9.]+)"?', p.read_text())]
+    assert len(added) > 20 and {m for _, m in added} == {project["version"]}, added
 
 
 def test_the_ansible_core_range_is_the_same_in_runtime_yml_and_pyproject() -> None:

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from oar_nxc import api
+from oar_nxc import api, sources
 
 
 def failed(play: str, task: str, host: str = "oarnode1", **res: str) -> dict:
@@ -72,13 +72,34 @@ def test_the_run_keeps_the_files_nxc_start_reported(tmp_path: Path) -> None:
 
 
 def test_the_plugins_refusal_is_the_first_failure_and_bad_input(tmp_path: Path) -> None:
-    # ansible-playbook stopped by the oar_nxc plugin: no play ran, its error is in the output
-    refusal = {"event": "verbose", "stdout": "[ERROR]: oar_nxc: /tmp/nodes:2: 'all' is a name Ansible reserves "
-                                             "(all, ungrouped, localhost)", "event_data": {}}
+    # ansible-playbook stopped by the oar_nxc plugin: no play ran, its refusal is in its record file
+    (tmp_path / api.REFUSALS).write_text(json.dumps({"source": "/tmp/nodes", "message": "/tmp/nodes:2: 'all' is a "
+                                                     "name Ansible reserves (all, ungrouped, localhost)"}) + "\n")
     later = failed("Check the controller and the inventory", "Something else")
-    result = api._collect("plan", SimpleNamespace(status="failed", rc=1), [refusal, later], tmp_path, 1.0, False)
+    result = api._collect("plan", SimpleNamespace(status="failed", rc=1), [later], tmp_path, 1.0, False)
     assert result.exit_code == api.BAD_INPUT
     assert result.failures[0] == "oar_nxc: /tmp/nodes:2: 'all' is a name Ansible reserves (all, ungrouped, localhost)"
+
+
+def test_the_exit_code_never_comes_from_text(tmp_path: Path) -> None:
+    """Output that looks like the plugin's error (a task's stdout, a warning) changes nothing: the signal is
+    the record file only."""
+    lookalike = {"event": "verbose", "stdout": "[ERROR]: oar_nxc: /tmp/nodes:2: 'all' is a name Ansible reserves",
+                 "event_data": {}}
+    result = api._collect("plan", SimpleNamespace(status="failed", rc=2), [lookalike], tmp_path, 1.0, False)
+    assert result.exit_code != api.BAD_INPUT
+    assert result.failures == []
+
+
+def test_refusal_records_are_read_defensively(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    records = tmp_path / "refusals.jsonl"
+    monkeypatch.setenv(sources.REFUSALS_ENV, str(records))
+    sources.record_refusal("/tmp/a", "/tmp/a:1: first")
+    with records.open("a") as handle:
+        handle.write("not json\n[1, 2]\n")
+    sources.record_refusal("/tmp/b", "/tmp/b:3: second")
+    assert api.read_refusals(records) == ["/tmp/a:1: first", "/tmp/b:3: second"]
+    assert api.read_refusals(tmp_path / "none") == []
 
 
 def test_phases_are_the_plays_wall_times() -> None:
