@@ -15,6 +15,7 @@ test: setup lint
 lint: setup
 	$(BIN)/ruff check src plugins tests bench
 	$(BIN)/mypy
+	MYPYPATH=src:collections $(BIN)/mypy --explicit-package-bases -p ansible_collections.oar.nxc.plugins
 	$(BIN)/yamllint -s .
 	$(BIN)/ansible-lint -q --offline
 

@@ -11,28 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.plugins.action import ActionBase
-from ansible_collections.oar.nxc.plugins.plugin_utils import core
-
-ARGUMENT_SPEC: dict[str, Any] = {
-    "composition": {"type": "str", "required": True},
-    "compositions_dir": {"type": "path", "required": True},
-    "collection_dir": {"type": "path", "required": True},
-    "work_dir": {"type": "path", "required": True},
-}
+from ansible_collections.oar.nxc.plugins.plugin_utils.action import OarNxcAction
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True  # check mode reports what the sync would write and remove
+class ActionModule(OarNxcAction):
+    NAME = "composition_stage"  # check mode reports what the sync would write and remove
 
-    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
-        result = super().run(tmp, task_vars)
-        core.require()
+    def act(self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         from oar_nxc import staging
 
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         try:
             where = staging.place(args["composition"], args["compositions_dir"], args["collection_dir"],
                                   args["work_dir"])

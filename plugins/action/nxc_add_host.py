@@ -10,37 +10,21 @@ hosts a play adds after ``nxc start`` are the plugin's hosts, variable for varia
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
+from ansible_collections.oar.nxc.plugins.plugin_utils.action import OarNxcAction
 
 
-class ActionModule(ActionBase):
+class ActionModule(OarNxcAction):
+    NAME = "nxc_add_host"
+    NEEDS_CORE = False
     BYPASS_HOST_LOOP = True  # once per task (per loop item), like add_host
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True
 
-    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
-        result = super().run(tmp, task_vars)
-        args = self._task.args
-        unknown = sorted(set(args) - {"name", "groups", "host_vars"})
-        if unknown:
-            raise AnsibleActionFail(f"nxc_add_host: unknown argument(s) {', '.join(unknown)}; "
-                                    "known: name, groups, host_vars")
-        name = args.get("name")
-        groups = args.get("groups") or []
-        host_vars = args.get("host_vars") or {}
-        if not isinstance(name, str) or not name:
+    def act(self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+        name, groups, host_vars = args["name"], args["groups"], args["host_vars"]
+        if not name:
             raise AnsibleActionFail("nxc_add_host: 'name' must be a non-empty string")
-        if isinstance(groups, str):
-            groups = [g.strip() for g in groups.split(",") if g.strip()]
-        if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
-            raise AnsibleActionFail(f"nxc_add_host: 'groups' of {name} must be a list of group names")
-        if not isinstance(host_vars, Mapping):
-            raise AnsibleActionFail(f"nxc_add_host: 'host_vars' of {name} must be a mapping")
         # ansible-core < 2.21: the strategy adds the host from the result's add_host
         result.update(changed=False, add_host={"host_name": name, "groups": groups, "host_vars": dict(host_vars)})
         adder = getattr(self, "add_host", None)

@@ -17,19 +17,15 @@ import time
 from typing import Any
 
 from ansible.errors import AnsibleError
-from ansible.plugins.action import ActionBase
+from ansible_collections.oar.nxc.plugins.plugin_utils.action import OarNxcAction
 
 ROLE_FILE = "/etc/nxc/role"
-ARGUMENT_SPEC: dict[str, Any] = {
-    "role": {"type": "str", "required": True},
-    "timeout": {"type": "int", "default": 300},
-    "sleep": {"type": "int", "default": 2},
-}
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
+class ActionModule(OarNxcAction):
+    NAME = "nxc_role"
+    NEEDS_CORE = False
+    _requires_connection = True  # it asks the host, over its connection
 
     def _ask(self) -> tuple[str | None, str, bool]:
         """(role reported or None, error, whether the host answered at all)."""
@@ -44,9 +40,7 @@ class ActionModule(ActionBase):
             return None, f"cat {ROLE_FILE}: rc {res.get('rc')}: {err[:200]}", True
         return str(res.get("stdout", "")).strip(), "", True
 
-    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
-        result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def act(self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         expected, timeout, sleep = args["role"], max(0, args["timeout"]), max(1, args["sleep"])
         host = self._task.delegate_to or (task_vars or {}).get("inventory_hostname", "")
         address = (task_vars or {}).get("ansible_host", host)

@@ -10,49 +10,23 @@ decision, the run and the records are there; the hosts it returns are the oar_nx
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, ClassVar
 
-from ansible.plugins.action import ActionBase
 from ansible_collections.oar.nxc.plugins.module_utils.nxc import error_line
-from ansible_collections.oar.nxc.plugins.plugin_utils import checks, core
-
-ARGUMENT_SPEC: dict[str, Any] = {
-    "composition_dir": {"type": "path", "required": True},
-    "flavour": {"type": "str", "required": True},
-    "machines": {"type": "list", "elements": "str", "default": []},
-    "setup": {"type": "str", "default": ""},
-    "params": {"type": "dict", "default": {}},
-    "roles": {"type": "dict", "default": {}},
-    "nxc": {"type": "str", "default": "nxc"},
-    "public_key": {"type": "path", "default": ""},
-    "private_key": {"type": "str", "default": ""},
-    "python_interpreter": {"type": "str", "default": "/run/current-system/sw/bin/python3"},
-    "job_id": {"type": "str", "default": ""},
-    "tag": {"type": "str", "default": ""},
-    "timeout": {"type": "int", "default": 900},
-    "extra_args": {"type": "list", "elements": "str", "default": []},
-    "environment": {"type": "dict", "default": {}},
-    "force": {"type": "bool", "default": False},
-    "probes": {"type": "list", "elements": "dict"},
-    "state": {"type": "str", "default": "started", "choices": ["started", "loaded", "absent"]},
-}
+from ansible_collections.oar.nxc.plugins.plugin_utils import checks
+from ansible_collections.oar.nxc.plugins.plugin_utils.action import OarNxcAction
 
 
-class ActionModule(ActionBase):
+class ActionModule(OarNxcAction):
+    NAME = "nxc_start"
+    RULES: ClassVar[dict[str, Any]] = {"required_if": [["state", "started", ["public_key"]]]}
     BYPASS_HOST_LOOP = True
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True
 
-    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
-        result = super().run(tmp, task_vars)
-        core.require()
+    def act(self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         from oar_nxc import start
         from oar_nxc.errors import OarNxcError
         from oar_nxc.nodefile import job_id_from_value
 
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC,
-                                              required_if=[["state", "started", ["public_key"]]])
         probes = args["probes"]
         stale = [f"{p.get('host')} ({p.get('error') or p.get('role')})" for p in probes or []
                  if isinstance(p, dict) and not p.get("ok")]

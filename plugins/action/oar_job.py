@@ -16,25 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ansible.plugins.action import ActionBase
-from ansible_collections.oar.nxc.plugins.plugin_utils import checks, core
-
-ARGUMENT_SPEC: dict[str, Any] = {
-    "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-    "request": {"type": "raw", "default": {}},
-    "request_defaults": {"type": "dict", "default": {}},
-    "request_name": {"type": "str", "default": "request"},
-    "job_types": {"type": "list", "elements": "str", "default": []},
-    "job_id": {"type": "int"},
-    "user": {"type": "str", "default": ""},
-    "reuse": {"type": "bool", "default": True},
-    "timeout": {"type": "int", "default": 600},
-    "release_timeout": {"type": "int", "default": 120},
-    "poll_interval": {"type": "int", "default": 2},
-    "nodefile_dir": {"type": "path"},
-    "guard": {"type": "bool", "default": False},
-    "record": {"type": "path"},
-}
+from ansible_collections.oar.nxc.plugins.plugin_utils import checks
+from ansible_collections.oar.nxc.plugins.plugin_utils.action import OarNxcAction
 
 
 class _Frontend:
@@ -50,17 +33,14 @@ class _Frontend:
         return Output(int(res.get("rc", 1)), str(res.get("stdout", "")), str(res.get("stderr", "")))
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
+class ActionModule(OarNxcAction):
+    NAME = "oar_job"
+    _requires_connection = True  # oarsub runs over the frontend's connection
 
-    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
-        result = super().run(tmp, task_vars)
-        core.require()
+    def act(self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         from oar_nxc import joblife, jobrequest
         from oar_nxc.errors import OarNxcError
 
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         shell = _Frontend(self)
         frontend = joblife.Frontend(shell, args["user"], progress=self._display.display)
         poll = max(1, args["poll_interval"])

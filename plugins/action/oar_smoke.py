@@ -15,32 +15,7 @@ import copy
 import time
 from typing import Any
 
-from ansible.plugins.action import ActionBase
-from ansible_collections.oar.nxc.plugins.plugin_utils import core
-
-ARGUMENT_SPEC: dict[str, Any] = {
-    "user": {"type": "str", "required": True},
-    "submit": {"type": "str", "required": True},
-    "nodes": {"type": "list", "elements": "str", "required": True},
-    "address_var": {"type": "str", "default": ""},
-    "probe_var": {"type": "str", "default": "oar_smoke_node_sshd"},
-    "checks": {"type": "list", "elements": "str"},
-    "job_types": {"type": "list", "elements": "str", "default": []},
-    "walltime": {"type": "str", "default": "0:05:00"},
-    "job_timeout": {"type": "int", "default": 120},
-    "poll_interval": {"type": "int", "default": 1},
-    "concurrent": {"type": "bool", "default": True},
-    "grace": {"type": "int", "default": 10},
-    "sshd_port": {"type": "int", "default": 6667},
-    "sshd_timeout": {"type": "int", "default": 10},
-    "api_url": {"type": "str", "default": ""},
-    "api_private_url": {"type": "str", "default": ""},
-    "api_password": {"type": "str", "default": "", "no_log": True},
-    "server": {"type": "str", "default": ""},
-    "build": {"type": "dict", "default": {}},
-    "report_dir": {"type": "str", "default": ""},
-    "fail": {"type": "bool", "default": False},
-}
+from ansible_collections.oar.nxc.plugins.plugin_utils.action import OarNxcAction
 
 
 class _SubmitHost:
@@ -62,7 +37,7 @@ class _SubmitHost:
         return _SubmitHost(clone, self.task_vars)
 
     def run(self, command: str) -> Any:
-        from oar_nxc.smokerun import Output
+        from oar_nxc.remote import Output
 
         # a submit host that does not answer raises AnsibleConnectionFailure, from a worker thread too:
         # Ansible reports it unreachable (oar-nxc exit 4), not as failed checks
@@ -107,18 +82,15 @@ def _probe(result: Any) -> str | None:
     return str(result.get("error") or result.get("msg") or "no answer")
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
+class ActionModule(OarNxcAction):
+    NAME = "oar_smoke"
+    NO_LOG = frozenset({"api_password"})
+    _requires_connection = True  # the commands run over the submit host's connection
 
-    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
-        result = super().run(tmp, task_vars)
-        task_vars = task_vars or {}
-        core.require()
+    def act(self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         from oar_nxc import smoke, smokerun
         from oar_nxc.errors import OarNxcError
 
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         submit = args["submit"]
         hostvars = task_vars.get("hostvars", {})
         nodes = []

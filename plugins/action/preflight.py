@@ -12,27 +12,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 from ansible.release import __version__ as ANSIBLE_VERSION
 from ansible_collections.oar.nxc.plugins.plugin_utils import checks
+from ansible_collections.oar.nxc.plugins.plugin_utils.action import OarNxcAction
 
 PLUGIN_VARS = ("oar_cores", "nxc_role")
 
 
-class ActionModule(ActionBase):
+class ActionModule(OarNxcAction):
+    NAME = "preflight"
     BYPASS_HOST_LOOP = True
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True
 
-    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
-        result = super().run(tmp, task_vars)
-        task_vars = task_vars or {}
-        args = self._task.args
-        flavour = args.get("flavour")
-        flavours = args.get("flavours")
-        if not isinstance(flavour, str) or not isinstance(flavours, Mapping):
-            raise AnsibleActionFail("preflight: 'flavour' (a string) and 'flavours' (a mapping) are required")
+    def act(self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+        flavour, flavours = args["flavour"], args["flavours"]
         settings = flavours.get(flavour) if isinstance(flavours.get(flavour), Mapping) else {}
         local = bool(settings.get("local", False))
         groups = task_vars.get("groups", {})
@@ -70,21 +62,21 @@ class ActionModule(ActionBase):
                 "galaxy.yml)."))
 
         limit = task_vars.get("ansible_limit") or ""
-        if bool(args.get("machines", False)) and limit:
+        if args["machines"] and limit:
             return refuse("limit", (
                 f"--limit {limit!r}: choose the machines with the oar_nxc plugin instead, OAR_NXC_NODES=N (the "
                 "first N) and OAR_NXC_EXCLUDE=pattern,... in the environment (or nodes:/exclude: in a "
                 "`plugin: oar.nxc.oar_nxc` config; oar-nxc --nodes/--exclude). A limit would also leave out "
                 "localhost, where nxc runs, and the hosts nxc deploys, which join the inventory during the run."))
 
-        if bool(args.get("machines", False)) and not local and not groups.get("oar_nodes"):
+        if args["machines"] and not local and not groups.get("oar_nodes"):
             return refuse("machines", (
                 f"The {flavour} flavour deploys on reserved machines, and the inventory has none: give the job's "
                 "nodefile, e.g. -i $OAR_NODEFILE or -i OAR.<job id>.stdout (docker and vm run on this machine: "
                 "-e oar_nxc_flavour=docker)."))
 
-        if bool(args.get("machines", False)) and not local:
-            minimum = args.get("min_machines") or 0
+        if args["machines"] and not local:
+            minimum = args["min_machines"]
             if isinstance(minimum, bool) or not str(minimum).strip().isdigit():
                 return refuse("min_machines", f"oar_nxc_min_machines: {str(minimum)[:40]!r} is not a number of "
                                               "machines (0: no minimum)")
@@ -97,7 +89,7 @@ class ActionModule(ActionBase):
                     "least that many (a job that got fewer may be retried)"), checks.RESERVATION)
 
         findings: list[Any] = []
-        if bool(args.get("machines", False)) and not local:
+        if args["machines"] and not local:
             findings = self._reservation(args, groups.get("oar_nodes", []), hostvars)
         result.update(changed=False, ansible_core=ANSIBLE_VERSION, flavour=flavour, hosts=len(hosts),
                       findings=[f.as_dict() for f in findings],
@@ -117,12 +109,12 @@ class ActionModule(ActionBase):
         from oar_nxc import reservation
 
         try:
-            min_walltime = int(args.get("min_walltime", 900))
-            timeout = float(args.get("probe_timeout", 10))
+            min_walltime = args["min_walltime"]
+            timeout = args["probe_timeout"]
         except (TypeError, ValueError) as exc:
             raise AnsibleActionFail(f"preflight: min_walltime and probe_timeout must be numbers: {exc}") from None
         found = reservation.job_findings({h: hostvars[h] for h in machines}, min_remaining=min_walltime)
-        if bool(args.get("probe", True)) and timeout > 0:
+        if args["probe"] and timeout > 0:
             targets = [reservation.Target(h, str(hostvars[h].get("ansible_host") or h)) for h in machines]
             ssh = reservation.ssh_finding(reservation.probe(targets, timeout), targets)
             if ssh is not None:

@@ -12,27 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.plugins.action import ActionBase
-from ansible_collections.oar.nxc.plugins.plugin_utils import core
-
-ARGUMENT_SPEC: dict[str, Any] = {
-    "host": {"type": "str", "required": True},
-    "port": {"type": "int", "default": 22},
-    "timeout": {"type": "float", "default": 10},
-}
+from ansible_collections.oar.nxc.plugins.plugin_utils.action import OarNxcAction
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
-    _supports_check_mode = True  # it only reads: the probe runs in check mode too
+class ActionModule(OarNxcAction):
+    NAME = "sshd_probe"  # it only reads: the probe runs in check mode too
 
-    def run(self, tmp: Any = None, task_vars: Any = None) -> dict[str, Any]:
-        result = super().run(tmp, task_vars)
-        core.require()
+    def act(self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         from oar_nxc import reservation
 
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         port, timeout = args["port"], max(0.0, float(args["timeout"]))
         if not 0 < port < 65536:
             result.update(failed=True, msg=f"port: {port} is not a TCP port (1-65535)")

@@ -167,7 +167,7 @@ _MISSING = missing()
 if _MISSING is None:
     from oar_nxc import sources as _CORE
 else:
-    _CORE = None
+    _CORE = None  # type: ignore[assignment]
 
 # the names a configuration file may give in its `plugin:` key
 PLUGIN_NAMES = ("oar.nxc.oar_nxc", "oar_nxc")

@@ -159,6 +159,7 @@ import json
 import os
 import shutil
 import time
+from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.oar.nxc.plugins.module_utils.nxc import (
@@ -200,7 +201,7 @@ def main() -> None:
     result_path, record_path = build_paths(comp, p["flavour"])
     out = {"changed": False, "cmd": argv, "command": quote(argv), "record": record_path, "result": result_path}
 
-    def plan(run: bool, why: str, inputs: list | None = None) -> dict:
+    def plan(run: bool, why: str, inputs: list[str] | None = None) -> dict[str, Any]:
         return {"step": "build", "command": quote(argv), "cwd": comp, "run": run, "why": why, "inputs": inputs or []}
 
     if not os.path.isfile(os.path.join(comp, "flake.nix")):
@@ -253,26 +254,26 @@ def main() -> None:
     setup_file = os.path.join(comp, "setup.toml")
     saved = None
     if os.path.isfile(setup_file):
-        with open(setup_file, "rb") as handle:
-            saved = handle.read()
+        with open(setup_file, "rb") as before:
+            saved = before.read()
     started = time.monotonic()
     try:
         rc, stdout, stderr = module.run_command(argv, cwd=comp, environ_update=env)
     finally:
         if saved is not None:
-            with open(setup_file, "rb") as handle:
-                changed_setup = handle.read() != saved
+            with open(setup_file, "rb") as after:
+                changed_setup = after.read() != saved
             if changed_setup:
-                with open(setup_file, "wb") as handle:
-                    handle.write(saved)
+                with open(setup_file, "wb") as restore:
+                    restore.write(saved)
     out.update(elapsed=round(time.monotonic() - started, 3), stdout=stdout, stderr=stderr)
     if rc != 0:
         module.fail_json(msg=failure("build", rc, stderr, stdout, argv, p["timeout"]), rc=rc, **out)
-    with open(record_path, "w", encoding="utf-8") as handle:
+    with open(record_path, "w", encoding="utf-8") as record_file:
         json.dump({"fingerprint": digest, "flavour": p["flavour"], "setup": p["setup"], "params": p["params"],
                    "argv": argv, "nxc": version, "files": files, "variant": variant, "sources": source_record,
-                   "inputs": inputs, "input_files": digests}, handle, indent=2, sort_keys=True)
-        handle.write("\n")
+                   "inputs": inputs, "input_files": digests}, record_file, indent=2, sort_keys=True)
+        record_file.write("\n")
     module.exit_json(**{**out, "changed": True})
 
 

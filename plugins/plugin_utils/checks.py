@@ -9,10 +9,13 @@ import importlib.util
 from collections.abc import Iterable
 from pathlib import Path
 
-# the oar_nxc_exit values oar-nxc turns into exit codes: a refusal for bad input (2); an OAR job that
-# cannot serve the run, refused, not run in time or with too few machines (6, retryable)
-BAD_INPUT = "bad_input"
-RESERVATION = "reservation"
+try:  # the oar_nxc_exit values oar-nxc turns into exit codes, as the core writes them (oar_nxc.errors)
+    from oar_nxc import errors as _errors
+except ImportError:  # the core is missing: every action that sends them refuses first (core.require)
+    BAD_INPUT = RESERVATION = "core missing"
+else:
+    BAD_INPUT = _errors.BAD_INPUT_SIGNAL
+    RESERVATION = _errors.RESERVATION_SIGNAL
 
 # this collection's meta/runtime.yml (plugins/plugin_utils/checks.py -> the collection root)
 RUNTIME = Path(__file__).resolve().parents[2] / "meta" / "runtime.yml"

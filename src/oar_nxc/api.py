@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from oar_nxc import collection as collection_mod
-from oar_nxc import sources
+from oar_nxc import flavours, sources
 from oar_nxc.deployment import G5K_FLAVOURS
-from oar_nxc.errors import ConfigError, OarNxcError
+from oar_nxc.errors import BAD_INPUT_SIGNAL, EXIT_SIGNAL, RESERVATION_SIGNAL, ConfigError, OarNxcError
 from oar_nxc.inventory import InventorySpec
 from oar_nxc.progress import Progress
 
@@ -67,7 +67,7 @@ class Options:
     """What every operation accepts; the CLI maps its flags onto this."""
 
     nodefile: str | None = None
-    flavour: str = "g5k-nfs-store"
+    flavour: str = flavours.DEFAULT
     composition: str = "master"
     setup: str = ""
     nodes: int | None = None
@@ -277,9 +277,9 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
         res = data.get("res", {}) if isinstance(data.get("res"), dict) else {}
         if kind == "runner_on_failed" and not data.get("ignore_errors"):
             failures.append(f"{data.get('play')} / {data.get('task')} @ {data.get('host')}: {res.get('msg', '')}")
-            if res.get("oar_nxc_exit") == "bad_input":  # the preflight action's refusal
+            if res.get(EXIT_SIGNAL) == BAD_INPUT_SIGNAL:  # the preflight action's refusal
                 bad_input = True
-            elif res.get("oar_nxc_exit") == "reservation":  # oar.nxc.oar_job: OAR refused or did not run the job
+            elif res.get(EXIT_SIGNAL) == RESERVATION_SIGNAL:  # oar.nxc.oar_job: OAR refused or did not run the job
                 reservation = True
         elif kind == "runner_on_unreachable" and not data.get("ignore_unreachable"):
             unreachable = True

@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from oar_nxc import api
+from oar_nxc import api, flavours
 from oar_nxc.errors import OarNxcError
 from oar_nxc.inventory import InventorySpec
 
@@ -46,8 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--nodefile", default=os.environ.get("OAR_NODEFILE"),
                         help="OAR nodefile or OAR.<id>.stdout (default: $OAR_NODEFILE); none for docker and vm")
-    common.add_argument("--flavour", default="g5k-nfs-store",
-                        choices=["g5k-nfs-store", "g5k-ramdisk", "g5k-image", "docker", "vm"])
+    common.add_argument("--flavour", default=flavours.DEFAULT, choices=flavours.NAMES)
     common.add_argument("--composition", default="master", help="a directory of compositions/, or a path")
     common.add_argument("--setup", default="", help="setup variant of setup.toml (nxc build -s)")
     common.add_argument("--nodes", type=int, help="use only the first N reserved machines")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -129,14 +130,22 @@ def test_teardown_stops_the_recorded_nxc_start_and_only_it(tmp_path: Path) -> No
                     ignore=shutil.ignore_patterns("build", "deploy", "artifact", ".oar-nxc"))
     nxc = tmp_path / "bin" / "nxc"
     nxc.parent.mkdir()
-    nxc.write_text("#!/usr/bin/env python3\nimport signal, sys, time\n"
-                   "signal.signal(signal.SIGINT, lambda *_: sys.exit(130))\nwhile True:\n    time.sleep(0.1)\n")
+    nxc.write_text("#!/usr/bin/env python3\nimport os, signal, sys, time\n"
+                   "signal.signal(signal.SIGINT, lambda *_: sys.exit(130))\n"
+                   "open(os.environ['READY'] + str(os.getpid()), 'w').close()\nwhile True:\n    time.sleep(0.1)\n")
     nxc.chmod(0o755)
     argv = [str(nxc), "start", "-f", "vm"]
-    recorded = subprocess.Popen(argv, start_new_session=True)
-    twin = subprocess.Popen(argv, start_new_session=True)
+
+    def spawn() -> subprocess.Popen[bytes]:  # once it has set its SIGINT handler
+        proc = subprocess.Popen(argv, start_new_session=True, env={**os.environ, "READY": str(tmp_path / "ready-")})
+        deadline = time.monotonic() + 20
+        while not (tmp_path / f"ready-{proc.pid}").exists():
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        return proc
+
+    recorded, twin = spawn(), spawn()
     try:
-        time.sleep(0.3)
         state = compositions / "master" / ".oar-nxc"
         state.mkdir()
         stat = Path(f"/proc/{recorded.pid}/stat").read_text()

@@ -161,8 +161,9 @@ def test_run_times_out_within_its_bound(comp: Path, tmp_path: Path) -> None:
 
 HOLDER = """#!/usr/bin/env python3
 # stands in for a background nxc start (vm): holds "the VMs" until SIGINT, then exits 130
-import signal, sys, time
+import os, signal, sys, time
 signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
+open(os.environ["READY"] + str(os.getpid()), "w").close()
 while True:
     time.sleep(0.1)
 """
@@ -175,14 +176,23 @@ def holder(tmp_path: Path) -> list[str]:
     return [str(script), "start", "-f", "vm"]
 
 
+def spawn(argv: list[str], tmp_path: Path) -> subprocess.Popen[bytes]:
+    """Start ARGV in its own session and wait until it has set its signal handlers (it says so in a file)."""
+    proc = subprocess.Popen(argv, start_new_session=True, env={**os.environ, "READY": str(tmp_path / "ready-")})
+    deadline = time.monotonic() + 20
+    while not (tmp_path / f"ready-{proc.pid}").exists():
+        assert time.monotonic() < deadline and proc.poll() is None, "the stand-in did not start"
+        time.sleep(0.05)
+    return proc
+
+
 def test_stop_background_stops_the_recorded_process_and_only_it(comp: Path, tmp_path: Path) -> None:
     argv = holder(tmp_path)
     paths = start.Paths.of(str(comp), "composition", "vm")
     os.makedirs(paths.state, exist_ok=True)
-    recorded = subprocess.Popen(argv, start_new_session=True)
-    twin = subprocess.Popen(argv, start_new_session=True)  # the same command line, another user's run
+    recorded = spawn(argv, tmp_path)
+    twin = spawn(argv, tmp_path)  # the same command line, another user's run
     try:
-        time.sleep(0.3)
         start._write_json(paths.background, {"pid": recorded.pid, "start_time": start._start_time(recorded.pid),
                                              "argv": argv})
         assert start.stop_background(paths, grace=5) == \
@@ -200,14 +210,13 @@ def test_stop_background_stops_the_recorded_process_and_only_it(comp: Path, tmp_
 
 def test_stop_background_kills_the_group_of_a_process_deaf_to_sigint(comp: Path, tmp_path: Path) -> None:
     script = tmp_path / "deaf"
-    script.write_text("#!/usr/bin/env python3\nimport signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-                      "while True:\n    time.sleep(0.1)\n")
+    script.write_text("#!/usr/bin/env python3\nimport os, signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                      "open(os.environ['READY'] + str(os.getpid()), 'w').close()\nwhile True:\n    time.sleep(0.1)\n")
     script.chmod(0o755)
     paths = start.Paths.of(str(comp), "composition", "vm")
     os.makedirs(paths.state, exist_ok=True)
-    deaf = subprocess.Popen([str(script)], start_new_session=True)
+    deaf = spawn([str(script)], tmp_path)
     try:
-        time.sleep(0.3)
         start._write_json(paths.background, {"pid": deaf.pid, "start_time": start._start_time(deaf.pid)})
         began = time.monotonic()
         assert start.stop_background(paths, grace=1) == (
@@ -225,9 +234,8 @@ def test_stop_background_sends_nothing_to_a_pid_that_names_another_process(comp:
     argv = holder(tmp_path)
     paths = start.Paths.of(str(comp), "composition", "vm")
     os.makedirs(paths.state, exist_ok=True)
-    other = subprocess.Popen(argv, start_new_session=True)
+    other = spawn(argv, tmp_path)
     try:
-        time.sleep(0.3)
         start._write_json(paths.background, {"pid": other.pid, "start_time": start._start_time(other.pid) - 1})
         assert start.stop_background(paths) == f"the background nxc start of {paths.background} no longer runs"
         assert other.poll() is None
