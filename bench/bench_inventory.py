@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"
 
 from oar_nxc import nodefile  # noqa: E402  (the installed package: make setup installs it)
-from oar_nxc.inventory import describe  # noqa: E402
+from oar_nxc.inventory.spec import describe  # noqa: E402
 
 SITES = ["grenoble", "lyon", "nancy", "rennes", "lille"]
 CLUSTERS = ["dahu", "yeti", "troll", "gros", "grue", "paradoxe", "abacus22", "chifflot", "nova", "taurus"]

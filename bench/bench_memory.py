@@ -46,8 +46,8 @@ def write_60mb(path: Path) -> int:
 
 
 def write_script(path: Path, data_path: Path, nodefile: Path) -> None:
-    from oar_nxc import nodefile as nodefile_mod
-    from oar_nxc.inventory import describe
+    from oar_nxc.formats import nodefile as nodefile_mod
+    from oar_nxc.inventory.spec import describe
 
     spec = describe(nodefile_mod.load(nodefile))
     groups = {name: {"hosts": members} for name, members in spec.groups.items()}
@@ -63,7 +63,7 @@ def main() -> int:
     size = write_60mb(big)
     load = f"from oar_nxc import nodefile; n = nodefile.load({str(big)!r}); assert n.lines == {LINES}"
     core = peak_mib([sys.executable, "-c", load])
-    python = peak_mib([sys.executable, "-c", "import oar_nxc.nodefile"])
+    python = peak_mib([sys.executable, "-c", "import oar_nxc.formats.nodefile"])
     big.unlink()
 
     nodes = OUT / "nodefile-10000x32"

@@ -2,7 +2,7 @@
 # MIT License (see LICENSE)
 """Action: copy the compositions shipped in the collection into the user's work directory.
 
-Runs on the controller, where the playbooks keep the compositions (oar_nxc.staging does the
+Runs on the controller, where the playbooks keep the compositions (oar_nxc.nxc.staging does the
 work): a composition used in place is left alone; a shipped one is synced into its copy, so
 that nxc never writes into the collection.
 """
@@ -18,7 +18,7 @@ class ActionModule(OarNxcAction):
     NAME = "composition_stage"  # check mode reports what the sync would write and remove
 
     def act(self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
-        from oar_nxc import staging
+        from oar_nxc.plugin_api import staging
 
         try:
             where = staging.place(args["composition"], args["compositions_dir"], args["collection_dir"],

@@ -2,9 +2,9 @@
 # MIT License (see LICENSE)
 """Action: nxc start on the selected machines, unless this build already runs there.
 
-It runs on the controller, where nxc runs, and is the Ansible face of ``oar_nxc.start``: the
+It runs on the controller, where nxc runs, and is the Ansible face of ``oar_nxc.nxc.start``: the
 decision, the run and the records are there; the hosts it returns are the oar_nxc plugin's
-(``oar_nxc.export``), for ``oar.nxc.nxc_add_host``.
+(``oar_nxc.inventory.hosts``), for ``oar.nxc.nxc_add_host``.
 """
 
 from __future__ import annotations
@@ -23,9 +23,7 @@ class ActionModule(OarNxcAction):
     BYPASS_HOST_LOOP = True
 
     def act(self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
-        from oar_nxc import start
-        from oar_nxc.errors import OarNxcError
-        from oar_nxc.nodefile import job_id_from_value
+        from oar_nxc.plugin_api import OarNxcError, job_id_from_value, start
 
         probes = args["probes"]
         stale = [f"{p.get('host')} ({p.get('error') or p.get('role')})" for p in probes or []

@@ -2,9 +2,9 @@
 # MIT License (see LICENSE)
 """Action: the OAR job as an Ansible resource (reserve or reuse by name, wait until it runs, release).
 
-The decisions are the oar_nxc core's (``oar_nxc.jobrequest`` checks the request, ``oar_nxc.joblife``
+The decisions are the oar_nxc core's (``oar_nxc.oar.request`` checks the request, ``oar_nxc.oar.lifecycle``
 reuses, submits, waits and releases, ``oar_nxc.inventory.describe`` names the machines as the
-inventory plugin does, ``oar_nxc.jobguard`` releases after the playbook whatever ended it). This
+inventory plugin does, ``oar_nxc.oar.guard`` releases after the playbook whatever ended it). This
 action is their transport: every OAR command goes over the connection of the host the task is
 delegated to (the OAR frontend), as ``user`` from its home when one is given.
 """
@@ -21,13 +21,13 @@ from ansible_collections.oar.nxc.plugins.plugin_utils.action import OarNxcAction
 
 
 class _Frontend:
-    """oar_nxc.remote.Shell over this task's connection."""
+    """oar_nxc.oar.remote.Shell over this task's connection."""
 
     def __init__(self, action: ActionModule) -> None:
         self.action = action
 
     def run(self, command: str) -> Any:
-        from oar_nxc.remote import Output
+        from oar_nxc.plugin_api import Output
 
         res = self.action._low_level_execute_command(command, sudoable=False)
         return Output(int(res.get("rc", 1)), str(res.get("stdout", "")), str(res.get("stderr", "")))
@@ -38,8 +38,9 @@ class ActionModule(OarNxcAction):
     _requires_connection = True  # oarsub runs over the frontend's connection
 
     def act(self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
-        from oar_nxc import joblife, jobrequest
-        from oar_nxc.errors import OarNxcError
+        from oar_nxc.plugin_api import OarNxcError
+        from oar_nxc.plugin_api import lifecycle as joblife
+        from oar_nxc.plugin_api import request as jobrequest
 
         shell = _Frontend(self)
         frontend = joblife.Frontend(shell, args["user"], progress=self._display.display)
@@ -65,7 +66,7 @@ class ActionModule(OarNxcAction):
                                    held_hook=arm)
         except joblife.JobError as exc:
             if armed and exc.ended:  # deleted here (or it ended by itself): the guard has nothing to do
-                from oar_nxc import jobguard
+                from oar_nxc.plugin_api import guard as jobguard
 
                 jobguard.disarm(Path(args["record"]), jobguard.RELEASED, final_state="deleted before it ran")
             result.update(failed=True, msg=str(exc), **exc.details())
@@ -94,7 +95,7 @@ class ActionModule(OarNxcAction):
                       msg=(f"{how} OAR job {held.job_id} ({name}): {len(described['machines'])} machines, "
                            f"{described['remaining']} s of walltime left"))
         if args["record"]:
-            from oar_nxc import jobguard
+            from oar_nxc.plugin_api import guard as jobguard
 
             record = Path(args["record"])
             described["job"]["given"] = held.given
@@ -113,7 +114,7 @@ class ActionModule(OarNxcAction):
         return out.stdout.strip() if out.rc == 0 and out.stdout.strip() else os.environ.get("USER", "")
 
     def _absent(self, result: dict[str, Any], frontend: Any, args: dict[str, Any], poll: int) -> dict[str, Any]:
-        from oar_nxc import jobguard
+        from oar_nxc.plugin_api import guard as jobguard
 
         job_id = args["job_id"]
         if not job_id:
@@ -133,7 +134,9 @@ class ActionModule(OarNxcAction):
 
     def _describe(self, shell: _Frontend, job_id: int, args: dict[str, Any]) -> dict[str, Any]:
         """The machines as the inventory plugin names them, from a nodefile written like OAR's own."""
-        from oar_nxc import inventory, joblife, nodefile, oarjob, remote
+        from oar_nxc.plugin_api import inventory, nodefile, remote
+        from oar_nxc.plugin_api import lifecycle as joblife
+        from oar_nxc.plugin_api import oar_jobs as oarjob
 
         def run(argv: Any, timeout: float) -> tuple[int, str, str]:
             out = shell.run(remote.command_line(list(argv), None, int(timeout)))
@@ -163,7 +166,8 @@ class ActionModule(OarNxcAction):
 
     def _arm(self, record: Path, job_id: int, user: str, name: str) -> None:
         """The guard: after ansible-playbook (this worker's parent) exits, oardel unless the run did."""
-        from oar_nxc import jobguard, remote
+        from oar_nxc.plugin_api import guard as jobguard
+        from oar_nxc.plugin_api import remote
 
         release = remote.command_line(["oardel", str(job_id)], user or None)
         state = remote.command_line(["oarstat", "-s", "-J", "-j", str(job_id)])

@@ -2,7 +2,7 @@
 # MIT License (see LICENSE)
 """Action: the OAR smoke checks, run on the submit host (the task's delegate_to).
 
-The decisions are the oar_nxc core's (``oar_nxc.smokerun``): which checks, in which order, the
+The decisions are the oar_nxc core's (``oar_nxc.smoke.runner``): which checks, in which order, the
 job checks submitted together and awaited in one loop, how each is judged. This action is its
 transport: each command goes over the submit host's own connection (no Python needed there for
 the OAR commands), the REST API is fetched there with ``ansible.builtin.uri``, and the nodes'
@@ -19,7 +19,7 @@ from ansible_collections.oar.nxc.plugins.plugin_utils.action import OarNxcAction
 
 
 class _SubmitHost:
-    """oar_nxc.smokerun.Host over this task's connection."""
+    """oar_nxc.smoke.runner.Host over this task's connection."""
 
     def __init__(self, action: ActionModule, task_vars: dict[str, Any]) -> None:
         self.action, self.task_vars = action, task_vars
@@ -37,7 +37,7 @@ class _SubmitHost:
         return _SubmitHost(clone, self.task_vars)
 
     def run(self, command: str) -> Any:
-        from oar_nxc.remote import Output
+        from oar_nxc.plugin_api import Output
 
         # a submit host that does not answer raises AnsibleConnectionFailure, from a worker thread too:
         # Ansible reports it unreachable (oar-nxc exit 4), not as failed checks
@@ -88,8 +88,9 @@ class ActionModule(OarNxcAction):
     _requires_connection = True  # the commands run over the submit host's connection
 
     def act(self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
-        from oar_nxc import smoke, smokerun
-        from oar_nxc.errors import OarNxcError
+        from oar_nxc.plugin_api import OarNxcError
+        from oar_nxc.plugin_api import runner as smokerun
+        from oar_nxc.plugin_api import smoke_checks as smoke
 
         submit = args["submit"]
         hostvars = task_vars.get("hostvars", {})
@@ -132,7 +133,7 @@ class ActionModule(OarNxcAction):
         report.update(ended=time.time(), checks=results, summary=smokerun.summary(results),
                       oar_version=smokerun.oar_version(results))
         if args["report_dir"]:  # on the controller, where this action runs
-            from oar_nxc import reports
+            from oar_nxc.plugin_api import reports
 
             result["report_files"] = reports.write(report, args["report_dir"])
         failed = [r for r in results if r["status"] == "failed"]

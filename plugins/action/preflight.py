@@ -106,17 +106,17 @@ class ActionModule(OarNxcAction):
     @staticmethod
     def _reservation(args: Mapping[str, Any], machines: list[str], hostvars: Mapping[str, Any]) -> list[Any]:
         """The OAR job (state, walltime left, machines) and the machines' ssh ports, probed together."""
-        from oar_nxc import reservation
+        from oar_nxc.plugin_api import findings, probes
 
         try:
             min_walltime = args["min_walltime"]
             timeout = args["probe_timeout"]
         except (TypeError, ValueError) as exc:
             raise AnsibleActionFail(f"preflight: min_walltime and probe_timeout must be numbers: {exc}") from None
-        found = reservation.job_findings({h: hostvars[h] for h in machines}, min_remaining=min_walltime)
+        found = findings.job_findings({h: hostvars[h] for h in machines}, min_remaining=min_walltime)
         if args["probe"] and timeout > 0:
-            targets = [reservation.Target(h, str(hostvars[h].get("ansible_host") or h)) for h in machines]
-            ssh = reservation.ssh_finding(reservation.probe(targets, timeout), targets)
+            targets = [probes.Target(h, str(hostvars[h].get("ansible_host") or h)) for h in machines]
+            ssh = findings.ssh_finding(probes.probe(targets, timeout), targets)
             if ssh is not None:
                 found.append(ssh)
         return found

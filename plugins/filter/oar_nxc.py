@@ -14,8 +14,8 @@ from ansible_collections.oar.nxc.plugins.plugin_utils.core import missing
 
 _MISSING = missing()
 if _MISSING is None:
-    from oar_nxc import oarjson, staging
-    from oar_nxc.errors import OarNxcError
+    from oar_nxc.plugin_api import OarNxcError, staging
+    from oar_nxc.plugin_api import output as oarjson
 else:  # the filters raise the install hint when used
     class OarNxcError(Exception):  # type: ignore[no-redef]
         """Stands for the core's error class when the core is missing."""
@@ -67,7 +67,7 @@ def oar_version(text: str) -> list[int] | None:
 
 
 def composition_place(composition: str, compositions_dir: str, collection_dir: str, work_dir: str) -> dict[str, str]:
-    """oar_nxc_composition -> where it is built and deployed: directory, root, source (see oar_nxc.staging)."""
+    """oar_nxc_composition -> where it is built and deployed: directory, root, source (see oar_nxc.nxc.staging)."""
     return staging.place(str(composition), str(compositions_dir), str(collection_dir), str(work_dir)).as_dict()
 
 

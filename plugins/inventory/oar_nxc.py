@@ -165,7 +165,7 @@ from ansible_collections.oar.nxc.plugins.plugin_utils.core import missing
 
 _MISSING = missing()
 if _MISSING is None:
-    from oar_nxc import sources as _CORE
+    from oar_nxc.plugin_api import sources as _CORE
 else:
     _CORE = None  # type: ignore[assignment]
 

@@ -10,7 +10,7 @@ name: flavours
 short_description: The nxc flavours oar.nxc deploys, and what changes with each
 version_added: "1.0.0"
 description:
-  - Returns one mapping, flavour name to its settings, from the oar_nxc core (C(oar_nxc.flavours)),
+  - Returns one mapping, flavour name to its settings, from the oar_nxc core (C(oar_nxc.formats.flavours)),
     the one place the flavours are written. The playbooks read it as C(oar_nxc_flavours).
   - "Settings: C(local) (no reserved machines), C(nix_install_method), C(deploy_timeout),
     C(remote_deployment_info), C(answer_prompt), C(background) (nxc start holds VMs in the
@@ -46,7 +46,7 @@ from ansible_collections.oar.nxc.plugins.plugin_utils import core
 class LookupModule(LookupBase):
     def run(self, terms: list[Any], variables: Any = None, **kwargs: Any) -> list[dict[str, Any]]:
         core.require(AnsibleLookupError)
-        from oar_nxc import flavours
+        from oar_nxc.plugin_api import flavours
 
         table = flavours.table()
         for term in terms:

@@ -10,7 +10,7 @@ name: smoke_checks
 short_description: The OAR smoke checks of oar.nxc.oar_smoke, in the order they run
 version_added: "1.0.0"
 description:
-  - Returns the check names from the oar_nxc core (C(oar_nxc.smoke)), the one place they are written.
+  - Returns the check names from the oar_nxc core (C(oar_nxc.smoke.checks)), the one place they are written.
   - "Kinds: C(gate) (the nodes answer, their resources are Alive; a failed gate skips the job checks),
     C(job) (OAR jobs), C(api) (OAR's REST API)."
 options:
@@ -44,7 +44,7 @@ from ansible_collections.oar.nxc.plugins.plugin_utils import core
 class LookupModule(LookupBase):
     def run(self, terms: list[Any], variables: Any = None, **kwargs: Any) -> list[str]:
         core.require(AnsibleLookupError)
-        from oar_nxc import smoke
+        from oar_nxc.plugin_api import smoke_checks as smoke
 
         try:
             return smoke.names(*[str(t) for t in terms])

@@ -17,7 +17,7 @@ import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-# the flavours of oar_nxc.flavours (the core, where they are written; a unit test keeps this
+# the flavours of oar_nxc.formats.flavours (the core, where they are written; a unit test keeps this
 # copy equal): the module runs on the builder, which may not have the core
 FLAVOURS = ("docker", "g5k-image", "g5k-nfs-store", "g5k-ramdisk", "nspawn", "vm", "vm-ramdisk")
 # nxc's composition file when nxc.json names none; the build is named after its stem

@@ -26,7 +26,7 @@ description:
     M(oar.nxc.nxc_add_host).
   - With O(guard), a job this task holds is released after the C(ansible-playbook) that runs it has exited, whatever
     ended it (a failed task, an unreachable host, SIGINT, SIGTERM), unless a later C(state=absent) task with the same
-    O(record) released it first. The guard is a process of its own (C(python -m oar_nxc.jobguard)); what it did is in
+    O(record) released it first. The guard is a process of its own (C(python -m oar_nxc.oar.guard)); what it did is in
     O(record).
   - "O(state=absent): C(oardel), then wait until OAR has ended the job, at most O(release_timeout) seconds. A job that
     has already ended, or that OAR no longer knows, is no change."

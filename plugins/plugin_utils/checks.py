@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 try:  # the oar_nxc_exit values oar-nxc turns into exit codes, as the core writes them (oar_nxc.errors)
-    from oar_nxc import errors as _errors
+    from oar_nxc.plugin_api import errors as _errors
 except ImportError:  # the core is missing: every action that sends them refuses first (core.require)
     BAD_INPUT = RESERVATION = "core missing"
 else:

@@ -14,21 +14,35 @@ import sys
 
 from ansible.errors import AnsibleActionFail
 
+# the version of the core's plugin API (oar_nxc.plugin_api.API) these plugins are written for: they import
+# nothing of the core but that module
+API = 1
+
 try:
-    import oar_nxc  # noqa: F401  (imported for the check only)
+    from oar_nxc import plugin_api
 except ImportError as exc:
     IMPORT_ERROR: ImportError | None = exc
+    FOUND_API: object = None
 else:
     IMPORT_ERROR = None
+    FOUND_API = getattr(plugin_api, "API", None)
 
 
 def missing() -> str | None:
-    """None when the core is importable, else the message that tells how to install it."""
-    if IMPORT_ERROR is None:
-        return None
-    return (f"the oar.nxc collection needs the oar_nxc Python package in the Python of ansible-core "
-            f"({sys.executable}): pip install oar-nxc (a wheel built from the oar-nxc repository, "
-            f"see the collection's requirements.txt) [{IMPORT_ERROR}]")
+    """None when the core is importable and speaks this collection's plugin API, else the message that tells
+    how to install the right one."""
+    if IMPORT_ERROR is not None:
+        return (f"the oar.nxc collection needs the oar_nxc Python package in the Python of ansible-core "
+                f"({sys.executable}): pip install oar-nxc (a wheel built from the oar-nxc repository, "
+                f"see the collection's requirements.txt) [{IMPORT_ERROR}]")
+    if FOUND_API != API:
+        import oar_nxc
+
+        return (f"the oar.nxc collection needs the oar_nxc core's plugin API {API}, and the oar-nxc "
+                f"{getattr(oar_nxc, '__version__', '?')} installed in {sys.executable} has "
+                f"{FOUND_API if FOUND_API is not None else 'none'}: install the oar-nxc wheel of the same "
+                f"version as the collection (see its requirements.txt)")
+    return None
 
 
 def require(error: type[Exception] = AnsibleActionFail) -> None:

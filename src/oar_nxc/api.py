@@ -30,10 +30,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from oar_nxc import collection as collection_mod
-from oar_nxc import flavours, sources
-from oar_nxc.deployment import G5K_FLAVOURS
 from oar_nxc.errors import BAD_INPUT_SIGNAL, EXIT_SIGNAL, RESERVATION_SIGNAL, ConfigError, OarNxcError
-from oar_nxc.inventory import InventorySpec
+from oar_nxc.formats import flavours
+from oar_nxc.formats.deployment import G5K_FLAVOURS
+from oar_nxc.inventory import sources
+from oar_nxc.inventory.spec import InventorySpec
 from oar_nxc.progress import Progress
 
 # Exit codes, documented in the README and `oar-nxc --help`
@@ -310,7 +311,7 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
     phases = phases_of(events)
     report_html = None
     if smoke_report:  # the page again, with the phases of the whole run on its timeline
-        from oar_nxc import reports
+        from oar_nxc.smoke import reports
 
         report_html = str(run_dir / "report.html")
         Path(report_html).write_text(reports.html(smoke_report, phases), encoding="utf-8")
@@ -403,7 +404,8 @@ def run(options: Options, *, job: dict[str, Any] | None = None, keep_job: bool =
     option request), deploy, smoke-test, collect and release it (run.yml); with ``options.nodefile``
     the job of that nodefile is used and never released. The job it reserved is released whatever
     ends the run, ``cancel`` included, before this returns; ``keep_job`` keeps it for the next run."""
-    from oar_nxc import jobguard, jobrequest
+    from oar_nxc.oar import guard as jobguard
+    from oar_nxc.oar import request as jobrequest
 
     if job is not None and not options.nodefile:
         jobrequest.from_mapping(job, "job")  # bad input first: before Ansible starts
@@ -425,7 +427,7 @@ def release(run_dir: str) -> tuple[int, str]:
     (a CI job's ``after_script``: the run may have been cancelled, or killed with its guard): OK and what was
     done, or ERROR when OAR still runs the job after the release. No record: OK, nothing to release (the run
     ended before it reserved a job)."""
-    from oar_nxc import jobguard
+    from oar_nxc.oar import guard as jobguard
 
     record = Path(run_dir) / "job.json"
     if not record.is_file():
@@ -449,8 +451,9 @@ def inventory(path: str, *, nodes: int | None = None, exclude: list[str] | None 
     """The hosts, groups and variables the oar_nxc plugin makes of a nodefile or deployment file, or
     the error it would give; with ``live_job`` (auto, always, never) what OAR knows of the job, and
     in ``notes`` why it could not be read."""
-    from oar_nxc import detect, sources
     from oar_nxc.errors import SourceError
+    from oar_nxc.formats import detect
+    from oar_nxc.inventory import sources
 
     kind = detect.sniff(path)
     if kind is None or kind == "config":
@@ -469,7 +472,7 @@ def inventory(path: str, *, nodes: int | None = None, exclude: list[str] | None 
 
 
 def parse_roles(items: list[str]) -> dict[str, Any]:
-    from oar_nxc.composition import parse_assignments
+    from oar_nxc.formats.composition import parse_assignments
 
     return parse_assignments(items, "--roles", names=True)
 

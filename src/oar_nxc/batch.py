@@ -27,16 +27,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from oar_nxc import api, jobguard, joblife, jobrequest, oarjson
+from oar_nxc import api
 from oar_nxc.errors import ConfigError
-from oar_nxc.remote import Output
+from oar_nxc.oar import guard as jobguard
+from oar_nxc.oar import lifecycle as joblife
+from oar_nxc.oar import output as oarjson
+from oar_nxc.oar import request as jobrequest
+from oar_nxc.oar.remote import Output
 
 POLL = 2.0  # seconds between two looks at the job and its output files
 SUBMIT_TIMEOUT = 120
 
 
 class LocalShell:
-    """oar_nxc.remote.Shell on this machine (the frontend, where ``oar-nxc submit`` runs)."""
+    """oar_nxc.oar.remote.Shell on this machine (the frontend, where ``oar-nxc submit`` runs)."""
 
     def run(self, command: str) -> Output:
         try:

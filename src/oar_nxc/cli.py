@@ -32,9 +32,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from oar_nxc import api, flavours
+from oar_nxc import api
 from oar_nxc.errors import OarNxcError
-from oar_nxc.inventory import InventorySpec
+from oar_nxc.formats import flavours
+from oar_nxc.inventory.spec import InventorySpec
 
 RUN_COMMANDS = ("deploy", "redeploy", "smoke", "plan", "teardown", "run")
 
@@ -133,7 +134,7 @@ def flag_names(message: str) -> str:
 
 
 def job_request(args: argparse.Namespace) -> dict[str, Any]:
-    """The ``oar_nxc_job`` of the run/submit flags (checked by oar_nxc.jobrequest, naming the flag's key)."""
+    """The ``oar_nxc_job`` of the run/submit flags (checked by oar_nxc.oar.request, naming the flag's key)."""
     pairs = {"nodes": args.job_nodes, "resources": args.resources, "walltime": args.walltime,
              "types": args.job_type or None, "queue": args.queue, "project": args.project,
              "properties": args.properties, "cluster": args.cluster, "name": args.job_name,
@@ -144,7 +145,7 @@ def job_request(args: argparse.Namespace) -> dict[str, Any]:
 def ci_timeout_warning(request: dict[str, Any], environ: dict[str, str] | Any = os.environ) -> str | None:
     """In a GitLab CI job (``CI_JOB_TIMEOUT``, seconds), a warning when the job's timeout is not below the OAR
     walltime: OAR would end the job (and the deployment under test) before GitLab stops the CI job."""
-    from oar_nxc import jobrequest
+    from oar_nxc.oar import request as jobrequest
 
     given = str(environ.get("CI_JOB_TIMEOUT", ""))
     if not given.isdigit():
@@ -272,7 +273,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, tty: bool | N
             if not args.update:
                 print(table, file=out)
                 return api.OK
-            from oar_nxc import reading
+            from oar_nxc.formats import reading
 
             text = reading.decode(reading.read_bytes(args.update, "composition README"), args.update)
             Path(args.update).write_text(statustable.update(text, table, args.update), encoding="utf-8")

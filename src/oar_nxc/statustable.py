@@ -8,7 +8,7 @@ the README's "List of compositions" table: Directory, Description and Status fro
 README (its first heading, its ``Status:`` line), and the CI@Grid5000 column from the runs: passed or
 failed, the checks, the date, the commit and a link to the run's ``report.html``.
 
-Every file is read through :mod:`oar_nxc.reading` (regular files, bounded, strict JSON); a summary
+Every file is read through :mod:`oar_nxc.formats.reading` (regular files, bounded, strict JSON); a summary
 that cannot be read or has the wrong shape is named in a note and left out, never guessed at. Every
 value written into the table is escaped for Markdown and HTML.
 """
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from oar_nxc import reading
 from oar_nxc.errors import SourceError
+from oar_nxc.formats import reading
 
 SUMMARY = "summary.json"
 REPORT = "report.html"

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from oar_nxc import composition, nxcsetup
-from oar_nxc.deployment import FLAVOURS
+from oar_nxc.formats import composition, nxcsetup
+from oar_nxc.formats.deployment import FLAVOURS
 from tests.conftest import REPO
 
 COMPOSITIONS = REPO / "compositions"

@@ -5,7 +5,7 @@ Run as root with the testbed up (either OAR: `testbed.sh up`, or TESTBED_OAR_SRC
     .venv/bin/python -m tests.testbed.record_oar smoke tests/fixtures/oar/smoke-run-<version>.json
     .venv/bin/python -m tests.testbed.record_oar live tests/fixtures/oar/live <version>
 
-``smoke`` runs the real smoke checks (oar_nxc.smokerun) with this machine as the submit host (the
+``smoke`` runs the real smoke checks (oar_nxc.smoke.runner) with this machine as the submit host (the
 frontend of the testbed: same OAR commands, same files as on the nodes) on nodes oarnode2 and
 oarnode3, as the smoke user oartest, and writes every command line with its rc, stdout and
 stderr, and every REST API request with its answer, in the order they were made. ``live`` records
@@ -14,7 +14,7 @@ stderr, and every REST API request with its answer, in the order they were made.
 
     .venv/bin/python -m tests.testbed.record_oar jobs tests/fixtures/oar/jobs-<version>.json
 
-``jobs`` runs the real job life of oar.nxc.oar_job (oar_nxc.joblife) as oartest, each command
+``jobs`` runs the real job life of oar.nxc.oar_job (oar_nxc.oar.lifecycle) as oartest, each command
 recorded with its rc, stdout and stderr: submit and wait, reuse by name, a job that waits (its
 machines are held) until the timeout deletes it, more machines than exist, release, release again.
 """
@@ -34,7 +34,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from oar_nxc import oarjson, smokerun
+from oar_nxc.oar import output as oarjson
+from oar_nxc.smoke import runner as smokerun
 from tests.testbed import oar_testbed as tb
 
 TOKEN_RE = re.compile(r"OAR_API_TOKEN=\S+")
@@ -153,7 +154,7 @@ def record_live(outdir: Path, version: str) -> int:
 
 
 class RecordingShell:
-    """oar_nxc.remote.Shell on this machine, every command recorded."""
+    """oar_nxc.oar.remote.Shell on this machine, every command recorded."""
 
     def __init__(self, calls: list[dict[str, Any]]) -> None:
         self.calls = calls
@@ -165,7 +166,8 @@ class RecordingShell:
 
 
 def record_jobs(out: Path) -> int:
-    from oar_nxc import joblife, jobrequest
+    from oar_nxc.oar import lifecycle as joblife
+    from oar_nxc.oar import request as jobrequest
 
     calls: list[dict[str, Any]] = []
     frontend = joblife.Frontend(RecordingShell(calls), tb.USER)

@@ -1,11 +1,11 @@
 """Unit tests never ask this machine's OAR (the testbed's, when it is up) about the fixtures' jobs:
-``oarstat`` is absent for them unless a test hands :func:`oar_nxc.oarjob.query` its own runner."""
+``oarstat`` is absent for them unless a test hands :func:`oar_nxc.oar.jobs.query` its own runner."""
 
 from __future__ import annotations
 
 import pytest
 
-from oar_nxc import oarjob
+from oar_nxc.oar import jobs as oarjob
 
 
 @pytest.fixture(autouse=True)

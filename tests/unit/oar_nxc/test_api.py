@@ -8,7 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from oar_nxc import api, sources
+from oar_nxc import api
+from oar_nxc.inventory import sources
 
 
 def failed(play: str, task: str, host: str = "oarnode1", **res: str) -> dict:

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from oar_nxc import batch, cli, joblife, jobrequest
-from oar_nxc.remote import Output
+from oar_nxc import batch, cli
+from oar_nxc.oar import lifecycle as joblife
+from oar_nxc.oar import request as jobrequest
+from oar_nxc.oar.remote import Output
 
 
 def test_the_script_carries_the_request_as_directives_and_execs_the_run(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.conftest import FIXTURES
 
 from oar_nxc import api, cli
+from tests.conftest import FIXTURES
 
 
 def test_inventory_tree() -> None:

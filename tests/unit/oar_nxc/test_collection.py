@@ -6,10 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
-from tests.conftest import REPO
 
 from oar_nxc import collection
 from oar_nxc.errors import ConfigError
+from tests.conftest import REPO
 
 HOME = os.path.expanduser("~")
 

@@ -15,8 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oar_nxc import deployment, detect, nodefile, reading, sources
 from oar_nxc.errors import OarNxcError
+from oar_nxc.formats import deployment, detect, nodefile, reading
+from oar_nxc.inventory import sources
 
 EXAMPLES = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow],
                     derandomize=True)

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from oar_nxc import deployment, detect, inventory, nodefile, sources
 from oar_nxc.errors import OarNxcError, SourceError
+from oar_nxc.formats import deployment, detect, nodefile
+from oar_nxc.inventory import sources
+from oar_nxc.inventory import spec as inventory
 
 
 def error_of(call: object, *args: object, **kwargs: object) -> str:

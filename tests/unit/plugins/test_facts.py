@@ -3,7 +3,7 @@ role's defaults and argument spec, a module that runs on a host without the core
 the values, not only the names.
 
 Owners: the smoke options' defaults, smokerun.Options; the flavours and the default flavour,
-oar_nxc.flavours; the nixos-compose pin, pyproject.toml; the exit signals, oar_nxc.errors; timeout(1)'s
+oar_nxc.formats.flavours; the nixos-compose pin, pyproject.toml; the exit signals, oar_nxc.errors; timeout(1)'s
 exit code and the build record's path, the collection's module_utils/nxc.py (the nxc_build module runs
 on the build host, without the core)."""
 
@@ -21,7 +21,10 @@ from ansible_collections.oar.nxc.plugins.module_utils import nxc as nxc_utils
 from ansible_collections.oar.nxc.plugins.plugin_utils import action, checks
 from tests.conftest import REPO
 
-from oar_nxc import errors, flavours, smokerun, start
+from oar_nxc import errors
+from oar_nxc.formats import flavours
+from oar_nxc.nxc import start
+from oar_nxc.smoke import runner as smokerun
 
 ROLES = sorted(p.name for p in (REPO / "roles").iterdir())
 ACTIONS = sorted(p.stem for p in (REPO / "plugins" / "action").glob("*.py"))

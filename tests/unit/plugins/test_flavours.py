@@ -1,4 +1,4 @@
-"""The flavours are written once, in oar_nxc.flavours; the copies Ansible needs statically equal it."""
+"""The flavours are written once, in oar_nxc.formats.flavours; the copies Ansible needs statically equal it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import yaml
 from ansible_collections.oar.nxc.plugins.module_utils import nxc as module_utils
 from tests.conftest import REPO
 
-from oar_nxc import deployment, flavours
+from oar_nxc.formats import deployment, flavours
 
 
 def test_table() -> None:
@@ -46,7 +46,7 @@ def test_no_other_flavour_list() -> None:
 
 
 def test_smoke_checks_written_once() -> None:
-    from oar_nxc import smoke
+    from oar_nxc.smoke import checks as smoke
 
     assert smoke.names() == ["node_sshd", "resources_alive", "batch_job", "failing_job", "oardel", "reservation",
                              "rest_api"]

@@ -105,7 +105,7 @@ def test_the_build_is_named_after_nxc_json(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["master", "nfs-home"])
 def test_the_build_name_is_the_cores(name: str) -> None:
-    from oar_nxc import composition
+    from oar_nxc.formats import composition
 
     path = REPO / "compositions" / name
     assert nxc.composition_name(str(path)) == composition.load(path).name

@@ -1,0 +1,199 @@
+"""The release that runs whatever happens: a guard process beside the ``ansible-playbook`` that reserved a job.
+
+Ansible has no ``finally`` across plays: a failed task, an unreachable machine, SIGINT or SIGTERM
+ends the playbook before its last play. So when ``oar.nxc.oar_job`` reserves a job the run must
+release, it also starts this guard, in its own session (a Ctrl-C to the terminal's process group
+does not reach it). The guard waits until the process it watches (``ansible-playbook``, known by
+its pid *and* its start time, so that a reused pid is not taken for it) has exited. Then, unless
+the run released or kept the job itself (the record says so), it runs the release command it was
+given (an argv list, recorded when the job was reserved) and waits, bounded, until OAR has ended
+the job. Everything it does goes into the record (JSON), which the run's results directory keeps
+(``job.json``); :func:`wait` lets a caller (``oar-nxc run``) return only once the release is done.
+
+    python -m oar_nxc.oar.guard RECORD     # what spawn() starts; nothing else calls it
+
+:func:`release_now` is the same release asked for from outside (``oar-nxc release RUN_DIR``, a CI
+job's ``after_script``): it waits a little for a guard at work, then releases the job itself if
+nobody has, so a job whose run was cancelled or killed (its guard with it) is released all the same.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from oar_nxc.errors import SourceError
+from oar_nxc.oar import output as oarjson
+
+POLL = 0.5  # seconds between two looks at the watched process
+RELEASE_TIMEOUT = 60.0  # seconds the release command and the wait for the job's end may each take
+ARMED, RELEASED, KEPT, DONE = "armed", "released", "kept", "released by the guard"
+ENDED, BY_COMMAND = "ended", "released by oar-nxc release"  # a batch job that ended on its own; release_now
+SETTLE = 20.0  # seconds release_now gives a guard whose watched process has just exited
+
+
+def start_time(pid: int) -> str | None:
+    """The start time of ``pid`` (field 22 of /proc/PID/stat), None when there is no such process (or only
+    its zombie)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[-1].split()
+    return None if fields[0] in ("Z", "X") else fields[19]
+
+
+def alive(pid: int, started: str | None) -> bool:
+    now = start_time(pid)
+    return now is not None and (started is None or now == started)
+
+
+def read(record: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(record.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write(record: Path, data: dict[str, Any]) -> None:
+    temporary = record.with_name(f".{record.name}.{os.getpid()}")
+    temporary.write_text(json.dumps(data, indent=1) + "\n")
+    temporary.replace(record)
+
+
+def update(record: Path, **changes: Any) -> dict[str, Any]:
+    data = {**read(record), **changes}
+    write(record, data)
+    return data
+
+
+def spawn(record: Path, *, watch_pid: int, release: list[str], state: list[str], job_id: int,
+          description: dict[str, Any], watch_started: str | None = None) -> int:
+    """Write the record and start the guard; its pid. ``watch_started``: the watched process's start time
+    (default: read now)."""
+    record.parent.mkdir(parents=True, exist_ok=True)
+    write(record, {**description, "job_id": job_id, "guard": ARMED, "watch_pid": watch_pid,
+                   "watch_started": watch_started or start_time(watch_pid), "release_argv": release,
+                   "state_argv": state,
+                   "armed_at": time.time()})
+    log = record.with_name(record.stem + "-guard.log")
+    with open(log, "ab") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "oar_nxc.oar.guard", str(record)], stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=out, start_new_session=True, close_fds=True)
+    update(record, guard_pid=proc.pid)
+    return proc.pid
+
+
+def disarm(record: Path, outcome: str, **details: Any) -> None:
+    """The run released (``released``) or kept (``kept``) the job itself: the guard does nothing."""
+    if record.exists():
+        update(record, guard=outcome, **details)
+
+
+def _state(argv: list[str], job_id: int) -> str:
+    """The job's state from ``oarstat -s -J -j ID`` ('' when OAR knows it no more)."""
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"unknown ({exc})"
+    try:
+        return oarjson.job_state(out.stdout or "{}", job_id) or ""
+    except SourceError:
+        return f"unknown (rc {out.returncode})"
+
+
+def _release(data: dict[str, Any], timeout: float = RELEASE_TIMEOUT) -> tuple[int, str, str]:
+    """Run the record's release command, then wait (bounded) until OAR has ended the job: (rc, what the command
+    said, the job's final state, '' when OAR forgot it)."""
+    began = time.monotonic()
+    try:
+        done = subprocess.run(data["release_argv"], capture_output=True, text=True, timeout=timeout,
+                              check=False, stdin=subprocess.DEVNULL)
+        rc, said = done.returncode, (done.stderr + done.stdout).strip()[-400:]
+    except (OSError, subprocess.SubprocessError, KeyError, TypeError) as exc:
+        rc, said = -1, str(exc)
+    final = ""
+    while time.monotonic() - began < timeout:
+        final = _state(data.get("state_argv") or [], int(data.get("job_id", 0)))
+        if final in ("", *oarjson.FINAL_STATES):
+            break
+        time.sleep(1)
+    return rc, said, final
+
+
+def ended(final: str) -> bool:
+    return final in ("", "gone", *oarjson.FINAL_STATES)
+
+
+def guard(record: Path) -> int:
+    data = read(record)
+    pid, started = int(data.get("watch_pid", 0)), data.get("watch_started")
+    while pid and alive(pid, started):
+        time.sleep(POLL)
+    data = read(record)
+    if data.get("guard") != ARMED:
+        return 0
+    print(f"[{time.strftime('%H:%M:%S')}] process {pid} ended; releasing OAR job {data.get('job_id')}", flush=True)
+    rc, said, final = _release(data)
+    print(f"[{time.strftime('%H:%M:%S')}] oardel rc {rc}: {said}; job state {final or 'gone'}", flush=True)
+    update(record, guard=DONE, release_rc=rc, release_said=said, final_state=final or "gone",
+           released_at=time.time())
+    return 0 if ended(final) else 1
+
+
+def release_now(record: Path, *, settle: float = SETTLE, timeout: float = RELEASE_TIMEOUT) -> tuple[bool, str]:
+    """Make sure the job of ``record`` has ended unless it was kept or given: (ended, what was done, in words).
+
+    A guard at work (its watched process gone) gets ``settle`` seconds to finish; then, if the record is still
+    armed (the watched process alive, or the guard killed with it), the job is released here and the record
+    says so. A record that says released is checked against OAR, and released again if OAR still runs it."""
+    data = read(record)
+    job_id = data.get("job_id")
+    if not isinstance(job_id, int) or not isinstance(data.get("release_argv"), list):
+        return False, f"{record}: no OAR job recorded (job_id and release_argv)"
+    if data.get("guard") == KEPT:
+        return True, f"OAR job {job_id} was kept by the run (--keep-job): not released"
+    if data.get("given"):
+        return True, f"OAR job {job_id} was given to the run, not reserved by it: not released"
+    deadline = time.monotonic() + settle
+    guard_pid = data.get("guard_pid")
+    while data.get("guard") == ARMED and time.monotonic() < deadline:
+        watched = alive(int(data.get("watch_pid", 0) or 0), data.get("watch_started"))
+        guarding = isinstance(guard_pid, int) and start_time(guard_pid) is not None
+        if watched or not guarding:
+            break  # nobody will release it (soon): do it here
+        time.sleep(POLL)
+        data = read(record)
+    if data.get("guard") != ARMED:
+        final = _state(data.get("state_argv") or [], job_id)
+        if ended(final):
+            return True, f"OAR job {job_id}: {data.get('guard')}, {final or 'gone'}"
+    rc, said, final = _release(data, timeout)
+    update(record, guard=BY_COMMAND, release_rc=rc, release_said=said, final_state=final or "gone",
+           released_at=time.time())
+    outcome = f"OAR job {job_id}: {BY_COMMAND} (oardel rc {rc}), {final or 'gone'}"
+    return ended(final), outcome if ended(final) else f"{outcome}: still not ended ({said})"
+
+
+def wait(record: Path, timeout: float = RELEASE_TIMEOUT * 2 + 10) -> dict[str, Any]:
+    """The record once its guard has exited (or ``timeout`` seconds have passed)."""
+    deadline = time.monotonic() + timeout
+    data = read(record)
+    pid = data.get("guard_pid")
+    while isinstance(pid, int) and time.monotonic() < deadline:
+        if read(record).get("guard") != ARMED or start_time(pid) is None:
+            break
+        time.sleep(0.2)
+    while isinstance(pid, int) and start_time(pid) is not None and time.monotonic() < deadline:
+        time.sleep(0.2)  # the guard writes its outcome, then exits
+    return read(record)
+
+
+if __name__ == "__main__":
+    raise SystemExit(guard(Path(sys.argv[1])))

@@ -1,0 +1,256 @@
+"""oar_nxc.nxc.start: the decision of nxc start (exact argv, machine file, why) and its run.
+
+The run tests use a stand-in `nxc` script (the real nixos-compose 0.7.11 runs in the testbed
+tests): it rewrites setup.toml, writes the deployment file, sleeps or fails on demand."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from oar_nxc.errors import ConfigError
+from oar_nxc.nxc import start
+from tests.unit.oar_nxc.formats.test_composition import COMP, make
+
+MACHINES = ["m1", "m2", "m3", "m4", "m5"]
+
+
+@pytest.fixture
+def comp(tmp_path: Path) -> Path:
+    (tmp_path / "comp").mkdir()
+    return make(tmp_path / "comp", COMP)
+
+
+def request(comp: Path, **kw: object) -> start.Request:
+    base: dict[str, object] = {"composition_dir": str(comp), "flavour": "g5k-nfs-store", "machines": MACHINES,
+                               "nxc": "/opt/nxc", "public_key": "/k.pub", "timeout": 60}
+    return start.Request(**{**base, **kw})  # type: ignore[arg-type]
+
+
+def deployed(p: start.Plan) -> None:
+    """As after a successful nxc start: the record and the deployment file."""
+    Path(p.paths.deployment).parent.mkdir(parents=True, exist_ok=True)
+    Path(p.paths.deployment).write_text("{}")
+    start._write_json(p.paths.current, p.wanted)
+
+
+def test_first_start_runs_with_the_machines_needed(comp: Path) -> None:
+    p = start.plan(request(comp))
+    machine_file = str(comp / ".oar-nxc/machines-g5k-nfs-store")
+    assert p.argv == ["timeout", "-k", "10", "60", "/opt/nxc", "start", "-f", "g5k-nfs-store", "-i", "/k.pub",
+                      "-m", machine_file]
+    assert (p.machines, p.unused) == (["m1", "m2", "m3", "m4"], ["m5"])
+    assert (p.run, p.why) == (True, "no current deployment recorded")
+    assert p.paths.deployment == str(comp / "deploy/composition::g5k-nfs-store.json")
+    assert p.step() == {"step": "deploy", "command": " ".join(p.argv), "cwd": str(comp),
+                        "machines": ["m1", "m2", "m3", "m4"], "run": True, "why": "no current deployment recorded"}
+
+
+def test_same_build_on_same_machines_is_skipped(comp: Path) -> None:
+    deployed(start.plan(request(comp)))
+    p = start.plan(request(comp))
+    assert (p.run, p.why) == (False, "this build is already deployed on m1, m2, m3, m4: nxc start skipped "
+                                     "(force starts again)")
+    assert start.plan(request(comp, force=True)).why == "forced (force=true)"
+    stale = start.plan(request(comp, stale=["node1 (connection refused)"]))
+    assert (stale.run, stale.why) == (True, "the recorded deployment does not answer: node1 (connection refused)")
+
+
+def test_a_new_build_or_other_machines_start_again(comp: Path) -> None:
+    deployed(start.plan(request(comp)))
+    (comp / "build").mkdir()
+    (comp / "build/.oar-nxc-g5k-nfs-store.json").write_text(json.dumps({"fingerprint": "abc"}))
+    assert start.plan(request(comp)).why == "the build changed since the last deployment"
+    deployed(start.plan(request(comp)))
+    p = start.plan(request(comp, machines=["m2", "m1", "m3", "m4"]))
+    assert p.why == "the machines changed since the last deployment"
+    os.remove(p.paths.deployment)
+    assert start.plan(request(comp, machines=MACHINES)).why == (
+        f"the deployment file {p.paths.deployment} is gone")
+
+
+def test_too_few_machines_names_counts_and_hosts(comp: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        start.plan(request(comp, machines=["m1", "m2"]))
+    assert str(err.value).startswith("comp needs 4 hosts (frontend, node1, node2, server) but 2 machine(s) are "
+                                     "selected: m1, m2. Reserve more nodes")
+    # fewer hosts for a role fit: -r node=0 and three machines
+    p = start.plan(request(comp, machines=["m1", "m2"], roles={"node": 0}))
+    assert p.argv[-2:] == ["-r", "node=0"] and p.machines == ["m1", "m2"]
+
+
+def test_argv_per_flavour(comp: Path) -> None:
+    docker = start.plan(request(comp, flavour="docker", tag="t1", setup=""))
+    assert docker.argv == ["timeout", "-k", "10", "60", "/opt/nxc", "start", "-f", "docker", "-i", "/k.pub", "-a", "t1"]
+    assert (docker.machines, docker.paths.deployment) == ([], str(comp / "deploy/composition::docker::t1.json"))
+    image = start.plan(request(comp, flavour="g5k-image"))
+    assert "--remote-deployment-info" in image.argv
+    with pytest.raises(ConfigError, match=r"^unknown flavour 'kvm': one of docker, g5k-image, "):
+        start.plan(request(comp, flavour="kvm"))
+
+
+STANDIN = """#!/bin/sh
+# stand-in nxc for the unit tests: rewrites setup.toml, then writes the deployment file
+echo changed-by-nxc > setup.toml
+case "$MODE" in
+  fail) echo "Error: Kadeploy failed on m2" >&2; exit 1 ;;
+  sleep) sleep 30 ;;
+  nofile) exit 0 ;;
+  hold) mkdir -p deploy && echo '{}' > deploy/composition::vm.json
+        trap 'exit 130' INT
+        while :; do sleep 0.1; done ;;
+esac
+mkdir -p deploy && echo '{}' > deploy/composition::g5k-nfs-store.json
+"""
+
+
+def standin(tmp_path: Path) -> str:
+    script = tmp_path / "nxc"
+    script.write_text(STANDIN)
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_run_records_and_restores_setup_toml(comp: Path, tmp_path: Path) -> None:
+    setup = (comp / "setup.toml").read_bytes()
+    req = request(comp, nxc=standin(tmp_path))
+    p = start.plan(req)
+    out = start.run(req, p)
+    assert out["rc"] == 0
+    assert (comp / "setup.toml").read_bytes() == setup
+    assert (comp / ".oar-nxc/machines-g5k-nfs-store").read_text() == "m1\nm2\nm3\nm4\n"
+    assert json.loads(Path(p.paths.current).read_text()) == p.wanted
+    record = json.loads(Path(p.paths.record).read_text())
+    assert (record["argv"], record["rc"], record["error"]) == (p.argv, 0, "")
+    assert start.plan(req).run is False
+
+
+def test_run_names_nxc_error_and_forgets_the_deployment(comp: Path, tmp_path: Path) -> None:
+    req = request(comp, nxc=standin(tmp_path), environment={"MODE": "fail"})
+    p = start.plan(req)
+    with pytest.raises(start.StartError) as err:
+        start.run(req, p)
+    assert str(err.value) == f"nxc start failed (rc 1): Error: Kadeploy failed on m2 [{p.command}]"
+    assert err.value.rc == 1
+    assert not os.path.exists(p.paths.current)
+    assert json.loads(Path(p.paths.record).read_text())["error"] == "Error: Kadeploy failed on m2"
+    nofile = request(comp, nxc=standin(tmp_path), environment={"MODE": "nofile"})
+    with pytest.raises(start.StartError, match=r"^nxc start succeeded but did not write .*composition::g5k-nfs"):
+        start.run(nofile, start.plan(nofile))
+
+
+def test_run_times_out_within_its_bound(comp: Path, tmp_path: Path) -> None:
+    req = request(comp, nxc=standin(tmp_path), environment={"MODE": "sleep"}, timeout=1)
+    p = start.plan(req)
+    began = time.monotonic()
+    with pytest.raises(start.StartError) as err:
+        start.run(req, p)
+    assert time.monotonic() - began < 5
+    assert err.value.rc == start.TIMEOUT_RC
+    assert str(err.value).startswith("nxc start did not finish within 1 s: it waits for port 22 on every machine")
+    # the machines that do not answer are named, each with its address and error (nxc prints a count only)
+    assert f"and {len(p.machines)} of {len(p.machines)} do not answer: {p.machines[0]} ({p.machines[0]}:22: its " \
+           "name does not resolve (" in str(err.value)
+    assert (comp / "setup.toml").read_bytes() != b"changed-by-nxc\n"
+
+
+HOLDER = """#!/usr/bin/env python3
+# stands in for a background nxc start (vm): holds "the VMs" until SIGINT, then exits 130
+import os, signal, sys, time
+signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
+open(os.environ["READY"] + str(os.getpid()), "w").close()
+while True:
+    time.sleep(0.1)
+"""
+
+
+def holder(tmp_path: Path) -> list[str]:
+    script = tmp_path / "nxc-holder"
+    script.write_text(HOLDER)
+    script.chmod(0o755)
+    return [str(script), "start", "-f", "vm"]
+
+
+def spawn(argv: list[str], tmp_path: Path) -> subprocess.Popen[bytes]:
+    """Start ARGV in its own session and wait until it has set its signal handlers (it says so in a file)."""
+    proc = subprocess.Popen(argv, start_new_session=True, env={**os.environ, "READY": str(tmp_path / "ready-")})
+    deadline = time.monotonic() + 20
+    while not (tmp_path / f"ready-{proc.pid}").exists():
+        assert time.monotonic() < deadline and proc.poll() is None, "the stand-in did not start"
+        time.sleep(0.05)
+    return proc
+
+
+def test_stop_background_stops_the_recorded_process_and_only_it(comp: Path, tmp_path: Path) -> None:
+    argv = holder(tmp_path)
+    paths = start.Paths.of(str(comp), "composition", "vm")
+    os.makedirs(paths.state, exist_ok=True)
+    recorded = spawn(argv, tmp_path)
+    twin = spawn(argv, tmp_path)  # the same command line, another user's run
+    try:
+        start._write_json(paths.background, {"pid": recorded.pid, "start_time": start._start_time(recorded.pid),
+                                             "argv": argv})
+        assert start.stop_background(paths, grace=5) == \
+            f"the background nxc start (pid {recorded.pid}) stopped (SIGINT)"
+        assert start._start_time(recorded.pid) is None  # gone (reaped by stop_background: our child here)
+        assert twin.poll() is None  # still running
+        assert not os.path.exists(paths.background)
+        assert start.stop_background(paths) == ""  # nothing recorded any more
+    finally:
+        for proc in (recorded, twin):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+def test_stop_background_kills_the_group_of_a_process_deaf_to_sigint(comp: Path, tmp_path: Path) -> None:
+    script = tmp_path / "deaf"
+    script.write_text("#!/usr/bin/env python3\nimport os, signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                      "open(os.environ['READY'] + str(os.getpid()), 'w').close()\nwhile True:\n    time.sleep(0.1)\n")
+    script.chmod(0o755)
+    paths = start.Paths.of(str(comp), "composition", "vm")
+    os.makedirs(paths.state, exist_ok=True)
+    deaf = spawn([str(script)], tmp_path)
+    try:
+        start._write_json(paths.background, {"pid": deaf.pid, "start_time": start._start_time(deaf.pid)})
+        began = time.monotonic()
+        assert start.stop_background(paths, grace=1) == (
+            f"the background nxc start (pid {deaf.pid}) killed (SIGKILL to its process group, 1 s after SIGINT)")
+        assert time.monotonic() - began < 4
+        assert start._start_time(deaf.pid) is None
+    finally:
+        if deaf.poll() is None:
+            deaf.kill()
+            deaf.wait()
+
+
+def test_stop_background_sends_nothing_to_a_pid_that_names_another_process(comp: Path, tmp_path: Path) -> None:
+    """A stale record (the pid reused since): the start time differs, so no signal is sent."""
+    argv = holder(tmp_path)
+    paths = start.Paths.of(str(comp), "composition", "vm")
+    os.makedirs(paths.state, exist_ok=True)
+    other = spawn(argv, tmp_path)
+    try:
+        start._write_json(paths.background, {"pid": other.pid, "start_time": start._start_time(other.pid) - 1})
+        assert start.stop_background(paths) == f"the background nxc start of {paths.background} no longer runs"
+        assert other.poll() is None
+        assert not os.path.exists(paths.background)
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_a_background_start_records_its_pid_and_teardown_stops_it(comp: Path, tmp_path: Path) -> None:
+    req = request(comp, flavour="vm", machines=[], nxc=standin(tmp_path), environment={"MODE": "hold"})
+    p = start.plan(req)
+    out = start.run(req, p)
+    record = json.loads(Path(p.paths.background).read_text())
+    assert out["stdout"] == f"nxc start runs in the background (pid {record['pid']}, output in {p.paths.log})"
+    assert record["argv"] == p.argv and start._start_time(record["pid"]) == record["start_time"]
+    assert start.stop_background(p.paths, grace=5).startswith(f"the background nxc start (pid {record['pid']}) ")
+    assert start._start_time(record["pid"]) is None
