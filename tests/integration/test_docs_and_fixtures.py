@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,22 @@ def test_the_readmes_list_of_compositions_is_generated_from_the_kept_reports() -
     done = run([str(BIN / "oar-nxc"), "report", "--table", "docs/ci-status", "--compositions", "compositions"],
                cwd=REPO)
     assert done.stdout == table + "\n"
+
+
+def test_the_architecture_names_every_package_and_module_of_the_core() -> None:
+    """ARCHITECTURE.md's code map stays true: every subpackage and every top-level module of src/oar_nxc is
+    named in it, every module a subpackage holds too, and it stays short; the README's Layout points at it."""
+    text = (REPO / "ARCHITECTURE.md").read_text()
+    assert len(text.splitlines()) < 300
+    core = REPO / "src" / "oar_nxc"
+    for package in sorted(p for p in core.iterdir() if (p / "__init__.py").is_file()):
+        assert f"`src/oar_nxc/{package.name}/`" in text, package.name
+        for module in sorted(package.glob("*.py")):
+            if module.stem != "__init__":
+                assert re.search(rf"`{module.stem}[`.]", text), f"{package.name}/{module.name}"
+    for module in sorted(core.glob("*.py")):
+        if module.stem != "__init__":
+            assert re.search(rf"`{module.stem}[`.]", text), module.name
+    readme = (REPO / "README.md").read_text()
+    layout = readme[readme.index("## Layout"):readme.index("## Development")]
+    assert "[ARCHITECTURE.md](ARCHITECTURE.md)" in layout
