@@ -19,7 +19,9 @@ description:
     since a composition may import its siblings' files.
   - The copy is a sync. Files whose bytes differ are rewritten and files gone from the source are removed;
     the C(build/), C(deploy/) and C(.oar-nxc/) of each copied composition are kept. A second run changes nothing.
-  - The playbooks compute the same place with the P(oar.nxc.composition_place#filter) filter.
+  - "The playbooks compute the same place with the P(oar.nxc.composition_place#filter) filter, and run this module
+    outside check mode too (C(oar-nxc plan)): the copy is a cache of read-only sources, and the plan of the build
+    reads the composition where the build would run."
 options:
   composition:
     description: The composition (C(oar_nxc_composition)), a name of O(compositions_dir) or an absolute path.

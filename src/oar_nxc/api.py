@@ -31,7 +31,6 @@ from typing import Any, TextIO
 
 from oar_nxc import collection as collection_mod
 from oar_nxc.errors import BAD_INPUT_SIGNAL, EXIT_SIGNAL, RESERVATION_SIGNAL, ConfigError, OarNxcError
-from oar_nxc.formats import flavours
 from oar_nxc.formats.deployment import G5K_FLAVOURS
 from oar_nxc.inventory import sources
 from oar_nxc.inventory.spec import InventorySpec
@@ -68,8 +67,9 @@ class Options:
     """What every operation accepts; the CLI maps its flags onto this."""
 
     nodefile: str | None = None
-    flavour: str = flavours.DEFAULT
-    composition: str = "master"
+    # None: not given, so not passed to Ansible, and the inventory's group_vars (or the settings' defaults) decide
+    flavour: str | None = None
+    composition: str | None = None
     setup: str = ""
     nodes: int | None = None
     exclude: list[str] = field(default_factory=list)
@@ -135,7 +135,7 @@ def composition_dir(options: Options, cwd: Path) -> Path | None:
     """The composition's directory when ``options.composition`` is a path (it holds a ``/`` or starts with
     ``.``), relative to ``cwd``; None for a name, which the playbooks look up in ``oar_nxc_compositions_dir``."""
     text = options.composition
-    if "/" not in text and not text.startswith("."):
+    if text is None or ("/" not in text and not text.startswith(".")):
         return None
     return (cwd / text).resolve()
 
@@ -157,8 +157,11 @@ def git_commit(directory: Path | None) -> str:
 
 def _extravars(options: Options, extra: dict[str, Any], cwd: Path | None = None) -> dict[str, Any]:
     path = composition_dir(options, cwd or Path.cwd())
-    out: dict[str, Any] = {"oar_nxc_flavour": options.flavour,
-                           "oar_nxc_composition": str(path) if path else options.composition}
+    out: dict[str, Any] = {}
+    if options.flavour is not None:
+        out["oar_nxc_flavour"] = options.flavour
+    if path is not None or options.composition is not None:
+        out["oar_nxc_composition"] = str(path) if path else options.composition
     if options.setup:
         out["oar_nxc_setup"] = options.setup
     if options.roles:
@@ -235,9 +238,10 @@ def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[s
     interrupted = bool(cancel and cancel())
     result = _collect(command, runner, events, run_dir, elapsed, interrupted)
     path = composition_dir(options, cwd)
-    result.composition = path.name if path else options.composition
-    result.composition_dir = str(path) if path else ""
-    result.flavour, result.started = options.flavour, round(started_at, 3)
+    result.composition = path.name if path else (options.composition or result.composition)
+    result.composition_dir = str(path) if path else result.composition_dir
+    result.flavour = options.flavour or result.flavour  # the preflight's when not given
+    result.started = round(started_at, 3)
     result.commit = git_commit(path or collection / "compositions")
     (run_dir / "summary.json").write_text(json.dumps(result.as_dict(), indent=1) + "\n")
     return result
@@ -272,6 +276,7 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
     commands: list[dict[str, Any]] = []
     findings: list[dict[str, Any]] = []
     deployment_file, machine_lines = "", list[str]()
+    flavour = ""
     for event in events:
         kind = event.get("event")
         data = event.get("event_data", {})
@@ -290,6 +295,8 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
             deployment_file, machine_lines = res["deployment_file"], list(res.get("machines") or [])  # nxc_start's
         if kind == "runner_on_ok" and isinstance(res.get("findings"), list):  # the preflight's
             findings.extend(f for f in res["findings"] if isinstance(f, dict))
+        if kind == "runner_on_ok" and "ansible_core" in res and isinstance(res.get("flavour"), str):
+            flavour = res["flavour"]  # the preflight's: the flavour the run used, wherever it was set
         if kind == "runner_on_ok" and isinstance(res.get("plan"), dict):  # a module's own plan of its step
             plan = res["plan"]
             commands.append({"oar_nxc_step": plan.get("step"), **{k: plan.get(k) for k in ("command", "cwd", "run",
@@ -345,7 +352,10 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
     return RunResult(command=command, exit_code=code, status=status, rc=rc, run_dir=str(run_dir), elapsed=elapsed,
                      hosts=hosts, failures=failures, checks=checks, deployment_file=kept_deployment,
                      machine_file=kept_machines, commands=commands, findings=findings, phases=phases,
-                     report_html=report_html)
+                     report_html=report_html, flavour=flavour,
+                     # <composition>/deploy/<name>::<flavour>.json: the composition the run deployed
+                     composition=Path(deployment_file).parent.parent.name if deployment_file else "",
+                     composition_dir=str(Path(deployment_file).parent.parent) if deployment_file else "")
 
 
 def phases_of(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

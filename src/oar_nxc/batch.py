@@ -53,7 +53,11 @@ class LocalShell:
 
 def run_arguments(options: Any, args: argparse.Namespace) -> list[str]:
     """The ``oar-nxc run`` flags the job's script repeats (the job itself is the reservation)."""
-    out = ["--flavour", options.flavour, "--composition", options.composition]
+    out: list[str] = []
+    if options.flavour:
+        out += ["--flavour", options.flavour]
+    if options.composition:
+        out += ["--composition", options.composition]
     if options.setup:
         out += ["--setup", options.setup]
     if options.nodes is not None:

@@ -47,8 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--nodefile", default=os.environ.get("OAR_NODEFILE"),
                         help="OAR nodefile or OAR.<id>.stdout (default: $OAR_NODEFILE); none for docker and vm")
-    common.add_argument("--flavour", default=flavours.DEFAULT, choices=flavours.NAMES)
-    common.add_argument("--composition", default="master", help="a directory of compositions/, or a path")
+    common.add_argument("--flavour", choices=flavours.NAMES,
+                        help=f"default: oar_nxc_flavour from your inventory's group_vars, else {flavours.DEFAULT}")
+    common.add_argument("--composition",
+                        help="a directory of compositions/, or a path (default: oar_nxc_composition, else master)")
     common.add_argument("--setup", default="", help="setup variant of setup.toml (nxc build -s)")
     common.add_argument("--nodes", type=int, help="use only the first N reserved machines")
     common.add_argument("--min-machines", type=int, metavar="N",
@@ -300,8 +302,9 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, tty: bool | N
 
             with _interruptible() as interrupted:
                 return batch.main(args, options, job_request(args), out=out, cancel=lambda: interrupted["set"])
-        if options.flavour in api.G5K_FLAVOURS and not options.nodefile and args.command != "run":
-            raise api.ConfigError(f"--flavour {options.flavour} deploys on reserved machines: give --nodefile "
+        flavour = options.flavour or flavours.DEFAULT
+        if flavour in api.G5K_FLAVOURS and not options.nodefile and args.command != "run":
+            raise api.ConfigError(f"--flavour {flavour} deploys on reserved machines: give --nodefile "
                                   "(or set $OAR_NODEFILE)")
         with _interruptible() as interrupted:
             kwargs: dict[str, Any] = {"out": out, "tty": tty, "cancel": lambda: interrupted["set"]}

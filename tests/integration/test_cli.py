@@ -266,3 +266,21 @@ def test_plan_on_a_fresh_machine_says_what_it_would_install(tmp_path: Path) -> N
     assert findings.startswith("    WOULD REFUSE ssh: 4 of the 4 reserved machines do not answer on their ssh port, "
                                "and nxc start would wait out its timeout: dahu-12.grenoble.grid5000.fr "
                                "(dahu-12.grenoble.grid5000.fr:22: its name does not resolve (")
+
+
+def test_the_cli_leaves_the_flavour_to_the_inventorys_group_vars(tmp_path: Path) -> None:
+    """No --flavour: oar-nxc passes none, so group_vars/all.yml beside the nodefile decides (docker, refused
+    here since community.docker is missing), and the run's record says which flavour ran."""
+    nodefile = tmp_path / "nodefile"
+    shutil.copyfile(FIXTURES / "nodefiles/g5k-two-clusters", nodefile)
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "all.yml").write_text("---\noar_nxc_flavour: docker\n")
+    result = cli([CLI, "plan", "--nodefile", str(nodefile), "--run-dir", str(tmp_path / "run")])
+    assert result.returncode == 2, result.stdout[-3000:] + result.stderr
+    assert "The docker flavour needs the collection(s) community.docker" in " ".join(result.stdout.split())
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["exit_code"] == 2
+    given = cli([CLI, "plan", "--nodefile", str(nodefile), "--flavour", "g5k-ramdisk", "-e",
+                 f"oar_nxc_nxc_venv={tmp_path / 'venv'}", "--run-dir", str(tmp_path / "given")])
+    assert given.returncode == 0, given.stdout[-3000:] + given.stderr
+    assert json.loads((tmp_path / "given" / "summary.json").read_text())["flavour"] == "g5k-ramdisk"

@@ -120,3 +120,23 @@ def test_phases_are_the_plays_wall_times() -> None:
 def test_dev_needs_a_setup_variant() -> None:
     with pytest.raises(api.ConfigError, match="dev needs --setup VARIANT"):
         api.dev(api.Options(nodefile="x"))
+
+
+def test_the_record_names_the_flavour_and_composition_that_ran(tmp_path: Path) -> None:
+    """Without --flavour or --composition, the run's record takes them from what ran: the preflight's flavour,
+    and the composition whose deploy/ the nxc_start result names."""
+    deployment = tmp_path / "work" / "compositions" / "master" / "deploy" / "composition::g5k-ramdisk.json"
+    deployment.parent.mkdir(parents=True)
+    deployment.write_text('{"deployment": {}}')
+    preflight = {"event": "runner_on_ok", "event_data": {"res": {"ansible_core": "2.19.4", "flavour": "g5k-ramdisk",
+                                                                 "findings": []}}}
+    start = {"event": "runner_on_ok", "event_data": {"res": {"deployment_file": str(deployment), "machines": []}}}
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    result = api._collect("deploy", SimpleNamespace(status="successful", rc=0), [preflight, start], run_dir, 1.0,
+                          False)
+    assert (result.flavour, result.composition, result.composition_dir) == (
+        "g5k-ramdisk", "master", str(tmp_path / "work" / "compositions" / "master"))
+    assert api._extravars(api.Options(), {}) == {}
+    assert api._extravars(api.Options(flavour="vm", composition="nfs-home"), {}) == {
+        "oar_nxc_flavour": "vm", "oar_nxc_composition": "nfs-home"}

@@ -52,7 +52,13 @@ def test_cluster_and_min_machines_reach_the_job_script(tmp_path: Path) -> None:
     lines = out.getvalue().splitlines()
     assert "#OAR -p cluster='dahu'" in lines
     (run,) = [line for line in lines if line.startswith("exec ")]
-    assert run.endswith(" --flavour g5k-nfs-store --composition master --min-machines 4")
+    # no --flavour nor --composition given: none is written, and the settings (group_vars, defaults) decide
+    assert run.endswith('--run-dir ' + str(tmp_path / "runs") + '/job-"$OAR_JOB_ID" --min-machines 4')
+    given = io.StringIO()
+    cli.main(["submit", "--job-nodes", "4", "--flavour", "g5k-ramdisk", "--composition", "master", "--run-dir",
+              str(tmp_path / "runs"), "--dry-run"], out=given)
+    (run,) = [line for line in given.getvalue().splitlines() if line.startswith("exec ")]
+    assert run.endswith(" --flavour g5k-ramdisk --composition master")
 
 
 def test_a_bad_cluster_names_the_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
