@@ -25,12 +25,9 @@ class ActionModule(OarNxcAction):
     def act(self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         from oar_nxc.plugin_api import OarNxcError, job_id_from_value, start
 
-        probes = args["probes"]
-        stale = [f"{p.get('host')} ({p.get('error') or p.get('role')})" for p in probes or []
-                 if isinstance(p, dict) and not p.get("ok")]
-        if probes is not None and not stale:  # after a probe: every deployed host reports its role
-            result.update(changed=False, hosts=[], probe=False,
-                          why=f"the {len(probes)} deployed host(s) report their roles: nothing to start")
+        stale, answered = start.after_probes(args["probes"])
+        if answered:  # after a probe: every deployed host reports its role
+            result.update(changed=False, hosts=[], probe=False, why=answered)
             return result
         try:
             request = start.Request(

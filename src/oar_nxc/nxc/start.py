@@ -153,6 +153,17 @@ def argv(req: Request, role_args: Sequence[str], machine_file: str | None) -> li
     return out + [str(a) for a in req.extra_args]
 
 
+def after_probes(probes: Sequence[Any] | None) -> tuple[list[str], str]:
+    """The decision after the deployed hosts were probed (each host's ``nxc_role_probe``, from oar.nxc.nxc_role
+    with timeout 0): (the hosts that did not answer, with why; and, when every one answered, why nothing is to
+    start). No probes (None): nothing was probed, so ([], "") and :func:`plan` decides alone."""
+    if probes is None:
+        return [], ""
+    stale = [f"{p.get('host')} ({p.get('error') or p.get('role')})" for p in probes
+             if isinstance(p, dict) and not p.get("ok")]
+    return stale, "" if stale else f"the {len(probes)} deployed host(s) report their roles: nothing to start"
+
+
 def plan(req: Request, *, check_machines: bool = True) -> Plan:
     """Decide whether nxc start must run. Raises ConfigError/SourceError for bad input.
 

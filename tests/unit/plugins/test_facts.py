@@ -2,7 +2,7 @@
 role's defaults and argument spec, a module that runs on a host without the core), these tests compare
 the values, not only the names.
 
-Owners: the smoke options' defaults, smokerun.Options; the flavours and the default flavour,
+Owners: the smoke options' defaults, oar_nxc.smoke.model.Options; the flavours and the default flavour,
 oar_nxc.formats.flavours; the nixos-compose pin, pyproject.toml; the exit signals, oar_nxc.errors; timeout(1)'s
 exit code and the build record's path, the collection's module_utils/nxc.py (the nxc_build module runs
 on the build host, without the core)."""
@@ -22,9 +22,9 @@ from ansible_collections.oar.nxc.plugins.plugin_utils import action, checks
 from tests.conftest import REPO
 
 from oar_nxc import errors
-from oar_nxc.formats import flavours
+from oar_nxc.formats import flavours, nxcsetup
 from oar_nxc.nxc import start
-from oar_nxc.smoke import runner as smokerun
+from oar_nxc.smoke import model as smoke_model
 
 ROLES = sorted(p.name for p in (REPO / "roles").iterdir())
 ACTIONS = sorted(p.stem for p in (REPO / "plugins" / "action").glob("*.py"))
@@ -79,7 +79,7 @@ def test_every_action_validates_against_its_documented_options(name: str) -> Non
 
 
 def test_the_smoke_options_defaults_are_the_cores_everywhere() -> None:
-    core = core_defaults(smokerun.Options)
+    core = core_defaults(smoke_model.Options)
     doc, defaults, spec = module_doc("oar_smoke"), role_defaults("oar_smoke"), role_spec("oar_smoke")
     settings = role_defaults("oar_nxc")
     compared = 0
@@ -134,3 +134,25 @@ def test_timeouts_exit_code_and_the_build_record_agree(tmp_path: Path) -> None:
     for flavour in flavours.NAMES:
         paths = start.Paths.of(str(tmp_path), "composition", flavour)
         assert paths.build_record == nxc_utils.build_paths(str(tmp_path), flavour)[1], flavour
+
+
+def _sources(table: Any, prefix: str = "build.") -> dict[str, str]:
+    found: dict[str, str] = {}
+    for key, value in (table or {}).items():
+        if key == "src" and isinstance(value, str):
+            found[prefix + "src"] = value
+        elif isinstance(value, dict):
+            found.update(_sources(value, f"{prefix}{key}."))
+    return found
+
+
+@pytest.mark.parametrize("composition", ["master", "nfs-home"])
+def test_the_variant_merge_of_the_build_host_is_the_cores(composition: str) -> None:
+    """nxc_build (on the build host, without the core) merges a variant's [build] as nxcsetup.resolve does."""
+    directory = REPO / "compositions" / composition
+    data = nxcsetup.load(directory / "setup.toml")
+    for variant in ["", *nxcsetup.variants(data)]:
+        merged = nxcsetup.resolve(data, variant or None)
+        expected = {k: str((directory / v).resolve()) for k, v in _sources(merged.get("build")).items()}
+        found, chosen = nxc_utils.variant_sources(str(directory), variant)
+        assert (found, chosen) == (expected, variant or merged["project"]["selected"]), variant

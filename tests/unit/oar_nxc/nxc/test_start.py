@@ -254,3 +254,12 @@ def test_a_background_start_records_its_pid_and_teardown_stops_it(comp: Path, tm
     assert record["argv"] == p.argv and start._start_time(record["pid"]) == record["start_time"]
     assert start.stop_background(p.paths, grace=5).startswith(f"the background nxc start (pid {record['pid']}) ")
     assert start._start_time(record["pid"]) is None
+
+
+def test_after_probes_the_hosts_that_did_not_answer_start_again() -> None:
+    assert start.after_probes(None) == ([], "")
+    assert start.after_probes([{"host": "node1", "ok": True}, {"host": "node2", "ok": True}]) == (
+        [], "the 2 deployed host(s) report their roles: nothing to start")
+    assert start.after_probes([{"host": "node1", "ok": True}, {"host": "node2", "ok": False, "error": "timed out"},
+                               {"host": "node3", "ok": False, "role": "server"}]) == (
+        ["node2 (timed out)", "node3 (server)"], "")
