@@ -14,25 +14,14 @@ from oar_nxc.oar import output as oarjson
 from oar_nxc.oar.remote import Output
 from oar_nxc.smoke import checks as smoke
 from oar_nxc.smoke import jobs
-from oar_nxc.smoke.model import Host, Options, PendingJob
+from oar_nxc.smoke.model import Host, PendingJob, RunnerParts
 from oar_nxc.smoke.steps import excerpt
 
 T = TypeVar("T")
 
 
-class ApiChecks:
+class ApiChecks(RunnerParts):
     """The REST API check, as methods of the runner (a mixin of :class:`oar_nxc.smoke.runner.Runner`)."""
-
-    # what the runner (oar_nxc.smoke.runner.Runner) provides
-    options: Options
-    clock: Callable[[], float]
-    sleep: Callable[[float], None]
-
-    def _record(self, name: str, status: str, message: str, **extra: Any) -> None:
-        raise NotImplementedError
-
-    def _run(self, argv: list[str], user: str | None = None) -> Output:
-        raise NotImplementedError
 
     oar_version: str
     results: dict[str, dict[str, Any]]

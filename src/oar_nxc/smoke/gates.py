@@ -4,28 +4,16 @@ one after the other; when one fails, the runner records the job checks as skippe
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from oar_nxc.errors import OarNxcError
 from oar_nxc.oar import output as oarjson
 from oar_nxc.oar.remote import Output
-from oar_nxc.smoke.model import Options
+from oar_nxc.smoke.model import RunnerParts
 from oar_nxc.smoke.steps import Grace, command_failed
 
 
-class GateChecks:
+class GateChecks(RunnerParts):
     """The gate checks, as methods of the runner (a mixin of :class:`oar_nxc.smoke.runner.Runner`)."""
-
-    # what the runner (oar_nxc.smoke.runner.Runner) provides
-    options: Options
-    clock: Callable[[], float]
-    sleep: Callable[[float], None]
-
-    def _record(self, name: str, status: str, message: str, **extra: Any) -> None:
-        raise NotImplementedError
-
-    def _run(self, argv: list[str], user: str | None = None) -> Output:
-        raise NotImplementedError
 
     def _check_node_sshd(self) -> None:
         opts = self.options

@@ -74,3 +74,18 @@ class PendingJob:
     deleted: bool = False
     state: str | None = None
     done: Callable[[str], None] | None = None  # judges the job from its final state (the API's job)
+
+
+class RunnerParts:
+    """What the runner (:class:`oar_nxc.smoke.runner.Runner`) gives the checks written as its mixins
+    (``gates``, ``api``): declared here once, defined by the runner."""
+
+    options: Options
+    clock: Callable[[], float]
+    sleep: Callable[[float], None]
+
+    def _record(self, name: str, status: str, message: str, **extra: Any) -> None:
+        raise NotImplementedError
+
+    def _run(self, argv: list[str], user: str | None = None) -> Output:
+        raise NotImplementedError
