@@ -23,12 +23,16 @@ trap '$py tests/testbed/oar_testbed.py release "$job" >/dev/null || true' EXIT
 step "the real \$OAR_NODEFILE ($nodefile): one line per reserved core"
 cat "$nodefile"
 
+# the reports go into the checkout's run directory (git ignores it); the shipped composition itself is built
+# from its copy in ~/.local/share/oar-nxc/work (oar_nxc_work_dir), never in the checkout
+reports="$PWD/oar-nxc-runs/demo"
 step "ansible-playbook deploy.yml -i $nodefile -e @tests/testbed/testbed-vars.yml"
 start=$(date +%s)
-.venv/bin/ansible-playbook deploy.yml -i "$nodefile" -e @tests/testbed/testbed-vars.yml
+.venv/bin/ansible-playbook deploy.yml -i "$nodefile" -e @tests/testbed/testbed-vars.yml \
+  -e oar_nxc_report_dir="$reports"
 echo "deploy.yml: $(( $(date +%s) - start )) s"
 
-report=compositions/master/.oar-nxc/reports/report.json
+report="$reports/report.json"
 step "smoke report ($report; junit.xml and report.html, a page with its timeline, beside it)"
 $py - "$report" <<'PY'
 import json, sys

@@ -31,7 +31,7 @@ from typing import Any, TextIO
 
 from oar_nxc import collection as collection_mod
 from oar_nxc.errors import BAD_INPUT_SIGNAL, EXIT_SIGNAL, RESERVATION_SIGNAL, ConfigError, OarNxcError
-from oar_nxc.formats.deployment import G5K_FLAVOURS
+from oar_nxc.formats import flavours
 from oar_nxc.inventory import sources
 from oar_nxc.inventory.spec import InventorySpec
 from oar_nxc.progress import Progress
@@ -120,7 +120,7 @@ class RunResult:
         return {**asdict(self), "meaning": self.meaning}
 
 
-# how ansible-playbook prints the oar_nxc inventory plugin's refusal of a source
+G5K_FLAVOURS = flavours.G5K  # the flavours that deploy on reserved machines
 REFUSALS = "refusals.jsonl"  # in the run directory: the inventory plugin's refusals ($OAR_NXC_REFUSALS)
 
 

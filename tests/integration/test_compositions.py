@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from oar_nxc.formats import composition, nxcsetup
-from oar_nxc.formats.deployment import FLAVOURS
+from oar_nxc.formats.flavours import NAMES as FLAVOURS
 from tests.conftest import REPO
 
 COMPOSITIONS = REPO / "compositions"

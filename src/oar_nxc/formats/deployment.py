@@ -20,9 +20,6 @@ from oar_nxc.errors import SourceError
 from oar_nxc.formats import flavours, reading
 from oar_nxc.formats.names import host_name_problem, is_ipv4, quoted
 
-FLAVOURS = flavours.NAMES
-VM_FLAVOURS = flavours.VM
-G5K_FLAVOURS = flavours.G5K
 VM_SSH_BASE_PORT = 22021
 MAX_PORT = 65535
 _ROLE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,62}", re.ASCII)
@@ -120,9 +117,9 @@ def parse_data(data: Any, source: str, *, flavour: str | None = None) -> Deploym
     """Build a Deployment from decoded JSON. ``flavour`` overrides the file name's."""
     top = _obj(data, source, "(top level)", "a deployment file")
     composition, name_flavour, tag = split_name(source)
-    if flavour is None and name_flavour is not None and name_flavour not in FLAVOURS:
+    if flavour is None and name_flavour is not None and name_flavour not in flavours.NAMES:
         raise SourceError(source, f"the file name says flavour {reading.excerpt(name_flavour)}, which nxc does not "
-                                  f"have (one of {', '.join(FLAVOURS)})")
+                                  f"have (one of {', '.join(flavours.NAMES)})")
     flavour = flavour or name_flavour
     if "deployment" not in top:
         raise SourceError(source, "missing 'deployment' map: not an nxc deployment file", key="deployment")
@@ -160,7 +157,7 @@ def parse_data(data: Any, source: str, *, flavour: str | None = None) -> Deploym
                 raise SourceError(source, f"{quoted(address)} is not an IPv4 address (this flavour keys hosts by IP)",
                                   key=key)
             host = _host(_str(entry, "host", source, key), source, f"{key}.host")
-            if flavour in VM_FLAVOURS:
+            if flavour in flavours.VM:
                 vm_id = entry.get("vm_id")
                 if not isinstance(vm_id, int) or isinstance(vm_id, bool) or vm_id < 0:
                     raise SourceError(source, "a vm entry needs an integer 'vm_id'", key=f"{key}.vm_id")

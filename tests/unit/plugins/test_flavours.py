@@ -8,13 +8,14 @@ import yaml
 from ansible_collections.oar.nxc.plugins.module_utils import nxc as module_utils
 from tests.conftest import REPO
 
-from oar_nxc.formats import deployment, flavours
+from oar_nxc import api
+from oar_nxc.formats import flavours
 
 
 def test_table() -> None:
     assert flavours.NAMES == ("docker", "g5k-image", "g5k-nfs-store", "g5k-ramdisk", "nspawn", "vm", "vm-ramdisk")
     assert flavours.LOCAL == ("docker", "nspawn", "vm", "vm-ramdisk")
-    assert flavours.G5K == deployment.G5K_FLAVOURS == ("g5k-image", "g5k-nfs-store", "g5k-ramdisk")
+    assert flavours.G5K == api.G5K_FLAVOURS == ("g5k-image", "g5k-nfs-store", "g5k-ramdisk")
     assert [n for n, f in flavours.FLAVOURS.items() if f.background] == list(flavours.VM)
     assert flavours.table()["g5k-image"] == {
         "name": "g5k-image", "local": False, "nix_install_method": "nxc-helper", "deploy_timeout": 1800,
