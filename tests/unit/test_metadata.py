@@ -31,7 +31,8 @@ def test_one_version_for_the_collection_and_the_package() -> None:
     assert f"## {project['version']} " in (REPO / "CHANGELOG.md").read_text()
     assert oar_nxc.__version__ == project["version"]
     # every plugin, module and role entry point was added in this (the first) version
-    added = [(str(p.relative_to(REPO)), m) for p in sorted((REPO / "plugins").rglob("*.[py][ym]*"))
+    sources = sorted([*(REPO / "plugins").rglob("*.py"), *(REPO / "plugins").rglob("*.yml")])
+    added = [(str(p.relative_to(REPO)), m) for p in sources
              for m in re.findall(r'version_added: "?([0-9.]+)"?', p.read_text())]
     assert len(added) > 20 and {m for _, m in added} == {project["version"]}, added
 
