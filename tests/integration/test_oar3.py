@@ -236,7 +236,8 @@ START = "Start the composition with nxc (-f g5k-nfs-store)"
 def task_results(run_dir: Path, task: str) -> list[dict]:
     """The results of TASK (its name without the role) in an oar-nxc run directory's events."""
     out = []
-    for path in sorted((run_dir / "artifacts/run/job_events").glob("*.json")):
+    # in the order they happened: ansible-runner names them <counter>-<uuid>.json
+    for path in sorted((run_dir / "artifacts/run/job_events").glob("*.json"), key=lambda p: int(p.name.split("-")[0])):
         event = json.loads(path.read_text())
         data = event.get("event_data", {})
         if event.get("event") == "runner_on_ok" and str(data.get("task", "")).endswith(task):
