@@ -19,6 +19,11 @@ BIN = Path(sys.executable).parent
 # where the playbooks copy the shipped compositions (oar_nxc_work_dir) during the tests, instead of
 # the user's ~/.local/share/oar-nxc/work; removed at the end of the session
 WORK_DIR = Path(tempfile.mkdtemp(prefix="oar-nxc-test-work-"))
+# what the real tools leave in /tmp during the tests: nxc's vm flavour its VMs' state directories
+# (/tmp/vm-state-<host>), Ansible the payload of a module its timeout killed; those that were not there
+# before the session are removed at its end
+LEFT_IN_TMP = ("vm-state-*", "ansible_oar.nxc.*_payload_*")
+BEFORE_IN_TMP = {p for pattern in LEFT_IN_TMP for p in Path(tempfile.gettempdir()).glob(pattern)}
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -70,3 +75,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(WORK_DIR, ignore_errors=True)
+    for pattern in LEFT_IN_TMP:
+        for path in Path(tempfile.gettempdir()).glob(pattern):
+            if path not in BEFORE_IN_TMP and path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
