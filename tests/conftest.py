@@ -20,9 +20,10 @@ BIN = Path(sys.executable).parent
 # the user's ~/.local/share/oar-nxc/work; removed at the end of the session
 WORK_DIR = Path(tempfile.mkdtemp(prefix="oar-nxc-test-work-"))
 # what the real tools leave in /tmp during the tests: nxc's vm flavour its VMs' state directories
-# (/tmp/vm-state-<host>), Ansible the payload of a module its timeout killed; those that were not there
+# (/tmp/vm-state-<host>, /tmp/shared-xchg), Ansible the payload of a module its timeout killed, the deployment fixtures'
+# generator its fixed work directory (tests/fixtures/deployments/generate.py); those that were not there
 # before the session are removed at its end
-LEFT_IN_TMP = ("vm-state-*", "ansible_oar.nxc.*_payload_*")
+LEFT_IN_TMP = ("vm-state-*", "shared-xchg", "ansible_oar.nxc.*_payload_*", "oar-nxc-fixtures")
 BEFORE_IN_TMP = {p for pattern in LEFT_IN_TMP for p in Path(tempfile.gettempdir()).glob(pattern)}
 
 
