@@ -7,6 +7,7 @@ reads a format lives in :mod:`oar_nxc.formats.nodefile` and :mod:`oar_nxc.format
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import shlex
@@ -186,8 +187,6 @@ def record_refusal(source: str, message: str) -> None:
     target = os.environ.get(REFUSALS_ENV)
     if not target:
         return
-    import json
-
     with open(target, "a", encoding="utf-8") as handle:
         handle.write(json.dumps({"source": source, "message": message}) + "\n")
 

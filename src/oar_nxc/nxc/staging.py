@@ -75,13 +75,13 @@ def place(composition: str, compositions_dir: str, collection_dir: str, work_dir
 def _wanted(source: Path) -> dict[Path, Path]:
     """Relative path -> source path, for every file and symlink to copy."""
     wanted: dict[Path, Path] = {}
-    for top, dirs, files in os.walk(source):
+    for top, dirs, files in os.walk(source):  # a symlink to a directory is listed in dirs, and not followed
         here = Path(top)
         rel = here.relative_to(source)
-        dirs[:] = sorted(d for d in dirs if d not in IGNORED and not (len(rel.parts) == 1 and d in OUTPUTS)
-                         and not (here / d).is_symlink())
-        for name in sorted(files) + sorted(d for d in os.listdir(here) if (here / d).is_symlink()
-                                           and (here / d).is_dir()):
+        kept = [d for d in dirs if d not in IGNORED and not (len(rel.parts) == 1 and d in OUTPUTS)]
+        linked = [d for d in kept if (here / d).is_symlink()]
+        dirs[:] = sorted(d for d in kept if d not in linked)
+        for name in sorted(files) + sorted(linked):
             if name in IGNORED or (len(rel.parts) == 1 and name in OUTPUTS):
                 continue
             wanted[rel / name] = here / name

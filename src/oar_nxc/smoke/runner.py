@@ -27,13 +27,13 @@ from typing import Any, TypeVar
 
 from oar_nxc.errors import OarNxcError
 from oar_nxc.oar import output as oarjson
-from oar_nxc.oar.remote import COMMAND_TIMEOUT, Output, command_line  # noqa: F401 (re-exported)
+from oar_nxc.oar.remote import Output, command_line
 from oar_nxc.smoke import checks as smoke
 from oar_nxc.smoke import jobs
 from oar_nxc.smoke.api import ApiChecks
 from oar_nxc.smoke.gates import GateChecks
-from oar_nxc.smoke.jobs import BATCH_SCRIPT, FAILING_SCRIPT, TIMESHARING, inline, property_of  # noqa: F401
-from oar_nxc.smoke.judges import JUDGES, Ended, judge_batch, judge_failing, judge_oardel  # noqa: F401
+from oar_nxc.smoke.jobs import property_of
+from oar_nxc.smoke.judges import JUDGES, Ended
 from oar_nxc.smoke.model import Host as Host
 from oar_nxc.smoke.model import Node as Node  # re-exported: the runner is given them
 from oar_nxc.smoke.model import Options as Options
