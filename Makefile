@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup test lint unit integration bench bench-pipeline clean demo testbed testbed-down status-table
+.PHONY: setup test lint sanity unit integration bench bench-pipeline clean demo testbed testbed-down status-table
 
 setup:
 	@scripts/setup-dev.sh
@@ -18,6 +18,10 @@ lint: setup
 	MYPYPATH=src:collections $(BIN)/mypy --explicit-package-bases -p ansible_collections.oar.nxc.plugins
 	$(BIN)/yamllint -s .
 	$(BIN)/ansible-lint -q --offline
+
+## sanity: ansible-test sanity from the collection's path (ansible-core 2.19; ANSIBLE_TEST=... for another)
+sanity: setup
+	scripts/ansible-test.sh sanity --venv --python 3.11
 
 unit: setup
 	$(BIN)/pytest tests/unit

@@ -20,6 +20,7 @@ front = next(ip for ip, e in deployment.items() if e["role"] == "frontend")
 print(front, ",".join(machine_of[ip] for ip, e in deployment.items() if e["role"] == "node"))
 PY
 )
+# shellcheck disable=SC2029  # expanded here on purpose: each argument quoted with printf %q
 on_frontend() { ssh "${ssh_opts[@]}" "root@$frontend" "$(printf '%q ' "$@")"; }  # each argument quoted
 as_user() { on_frontend su - "$SMOKE_USER" -c "$(printf '%q ' "$@")"; }
 n=$(tr ',' '\n' <<<"$addresses" | wc -l)
@@ -35,16 +36,18 @@ wait_job() {  # job id, states to reach
 job_of() { sed -n 's/^OAR_JOB_ID=//p'; }
 # the nodes: OAR's sshd answers, resources Alive
 for a in ${addresses//,/ }; do on_frontend timeout 10 bash -c "</dev/tcp/$a/6667"; done
+read -ra job_types <<< "${JOB_TYPES:-}"  # its words, never globbed
 on_frontend oarnodes -s >/dev/null
 # a batch job over every node, a failing job, oardel, an advance reservation
-j=$(as_user oarsub $JOB_TYPES -l "nodes=$n,walltime=0:05:00" -p "$prop" 'for h in $(uniq $OAR_NODEFILE); do oarsh $h hostname; done' | job_of)
+# shellcheck disable=SC2016  # the job's script, expanded on the node that runs it
+j=$(as_user oarsub "${job_types[@]}" -l "nodes=$n,walltime=0:05:00" -p "$prop" 'for h in $(uniq "$OAR_NODEFILE"); do oarsh "$h" hostname; done' | job_of)
 wait_job "$j" "Terminated Error"
-j=$(as_user oarsub $JOB_TYPES -l "nodes=1,walltime=0:05:00" -p "$prop" 'exit 3' | job_of)
+j=$(as_user oarsub "${job_types[@]}" -l "nodes=1,walltime=0:05:00" -p "$prop" 'exit 3' | job_of)
 wait_job "$j" "Terminated Error"
-j=$(as_user oarsub $JOB_TYPES -l "nodes=1,walltime=0:05:00" -p "$prop" 'sleep 300' | job_of)
+j=$(as_user oarsub "${job_types[@]}" -l "nodes=1,walltime=0:05:00" -p "$prop" 'sleep 300' | job_of)
 wait_job "$j" "Running"
 as_user oardel "$j" >/dev/null
 wait_job "$j" "Terminated Error"
-j=$(as_user oarsub $JOB_TYPES -r "$(date -d '+1 min' '+%F %T')" -l "nodes=1,walltime=0:02:00" -p "$prop" 'sleep 1' | job_of)
+j=$(as_user oarsub "${job_types[@]}" -r "$(date -d '+1 min' '+%F %T')" -l "nodes=1,walltime=0:02:00" -p "$prop" 'sleep 1' | job_of)
 wait_job "$j" "Waiting Running"
 as_user oardel "$j" >/dev/null

@@ -50,7 +50,7 @@ def write_static_yaml(path: Path, spec_hosts: dict, spec_groups: dict) -> None:
 
 def best(fn: object, repeat: int = 5) -> float:
     times = []
-    for _ in range(repeat):
+    for _unused in range(repeat):
         start = time.perf_counter()
         fn()  # type: ignore[operator]
         times.append(time.perf_counter() - start)
@@ -72,7 +72,7 @@ def plugin_parse(path: Path) -> None:
 def wall(argv: list[str], repeat: int = 3) -> float:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "OAR_"))}
     times = []
-    for _ in range(repeat):
+    for _unused in range(repeat):
         start = time.perf_counter()
         subprocess.run(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
         times.append(time.perf_counter() - start)

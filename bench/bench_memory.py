@@ -28,7 +28,7 @@ def peak_mib(argv: list[str], **kwargs: object) -> float:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "OAR_"))}
     proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             **kwargs)  # type: ignore[call-overload]
-    _, status, usage = os.wait4(proc.pid, 0)
+    _unused, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{argv[:3]} failed: {proc.stderr.read().decode()[-500:] if proc.stderr else ''}")
     return usage.ru_maxrss / 1024

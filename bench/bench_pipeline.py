@@ -101,7 +101,7 @@ def oar_alone(nodes: int, runs: int = 3) -> float:
     It sets up and cleans up every node over ssh (OAR's job resource manager, its node check), all
     on this machine's 2 cores: the part of the smoke checks' growth that is OAR's."""
     seconds = []
-    for _ in range(runs):
+    for _unused in range(runs):
         started = time.monotonic()
         job = tb.submit(f"nodes={nodes},walltime=0:05:00", "true", tb.SHARED)
         tb.wait_state(job, ("Terminated",), timeout=120)

@@ -8,8 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 # nix-bin: nix-instantiate for the composition checks; chromium and its driver: the HTML report's
-# browser test (headless, no network); rsync: gitlab-ci-local (the GitLab CI runner of the tests)
-APT_PACKAGES=(python3-venv nix-bin chromium chromium-driver rsync)
+# browser test (headless, no network); rsync: gitlab-ci-local (the GitLab CI runner of the tests) and
+# scripts/ansible-test.sh; shellcheck: ansible-test sanity's shellcheck test
+APT_PACKAGES=(python3-venv nix-bin chromium chromium-driver rsync shellcheck)
 
 log() { printf '[setup %(%T)T] %s\n' -1 "$*"; }
 

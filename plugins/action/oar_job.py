@@ -56,6 +56,7 @@ class ActionModule(OarNxcAction):
             request = None if args["job_id"] else \
                 jobrequest.from_mapping(values, args["request_name"]).with_types(args["job_types"])
             name = request.name if request is not None else f"job {args['job_id']}"
+
             def arm(held: Any) -> None:  # as soon as the job is known: a SIGINT during the wait releases it too
                 if args["guard"] and args["record"] and not held.given:
                     self._arm(Path(args["record"]), held.job_id, args["user"], name)
@@ -84,7 +85,8 @@ class ActionModule(OarNxcAction):
                      if held.reused else f"run: {held.command}")
             result.update(changed=held.job_id is None, state=held.state, msg=would)
             return result
-        assert held.job_id is not None
+        if held.job_id is None:
+            raise AssertionError("the OAR job's id is known once the job is held")
         try:
             described = self._describe(shell, held.job_id, args)
         except OarNxcError as exc:
@@ -189,4 +191,3 @@ class ActionModule(OarNxcAction):
         if pc.private_key_file:
             argv += ["-i", str(pc.private_key_file)]
         return [*argv, "--", str(pc.remote_addr), line]
-

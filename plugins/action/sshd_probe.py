@@ -26,7 +26,7 @@ class ActionModule(OarNxcAction):
             result.update(failed=True, msg=f"port: {port} is not a TCP port (1-65535)")
             return result
         problem, address, waited = probes.wait_answer(probes.Target(args["host"], args["host"], port),
-                                                           timeout)
+                                                      timeout)
         result.update(changed=False, answered=problem is None, address=address, port=port, elapsed=round(waited, 2))
         if problem is not None:
             result.update(failed=True, error=problem,

@@ -11,8 +11,11 @@ class ModuleDocFragment:
 options: {}
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
+    details: Nothing runs; the result says what would run and why.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 """
 
@@ -21,5 +24,8 @@ attributes:
 options: {}
 attributes:
   bypass_host_loop:
+    description: Forces a 'global' task that does not execute per host, this bypasses per host templating and serial,
+      throttle and other loop considerations.
     support: full
+    details: The action runs once per task on the controller, for the hosts it is given.
 """

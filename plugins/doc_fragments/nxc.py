@@ -10,9 +10,10 @@ class ModuleDocFragment:
     DOCUMENTATION = r"""
 options:
   flavour:
-    description: The nxc flavour, one of C(ansible-doc -t lookup oar.nxc.flavours).
+    description: The nxc flavour (C(ansible-doc -t lookup oar.nxc.flavours) says what each one deploys).
     type: str
     required: true
+    choices: [docker, g5k-image, g5k-nfs-store, g5k-ramdisk, nspawn, vm, vm-ramdisk]
   nxc:
     description: The nxc command.
     type: str

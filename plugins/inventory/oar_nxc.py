@@ -40,7 +40,7 @@ description:
     The message is printed as an Ansible error, and the exit status is 1. A file that only looks like an INI
     inventory is left to the C(ini) plugin when it is enabled."
 author:
-  - oar-nxc developers
+  - oar-nxc developers (@oar-nxc)
 extends_documentation_fragment:
   - constructed
   - inventory_cache

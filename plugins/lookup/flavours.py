@@ -20,7 +20,7 @@ options:
     description: Flavour names; none for every flavour.
     required: false
 author:
-  - oar-nxc developers
+  - oar-nxc developers (@oar-nxc)
 """
 
 EXAMPLES = r"""

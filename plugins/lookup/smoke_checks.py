@@ -18,7 +18,7 @@ options:
     description: Kinds to keep (C(gate), C(job), C(api)); none for every check.
     required: false
 author:
-  - oar-nxc developers
+  - oar-nxc developers (@oar-nxc)
 """
 
 EXAMPLES = r"""

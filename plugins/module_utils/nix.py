@@ -8,12 +8,21 @@ the output of Debian's nix-bin (tests/unit/plugins/module_utils/test_nix.py).
 
 from __future__ import annotations
 
+import os
+import pwd
 import re
 import shlex
 
 METHODS = ("package", "official", "nxc-helper")
 # where the non-package methods put nix, searched before $PATH
-USER_BIN_DIRS = ("~/.local/bin", "~/.nix-profile/bin")
+USER_BIN_DIRS = (".local/bin", ".nix-profile/bin")  # under the home directory
+
+
+def home() -> str:
+    """The user's home directory: $HOME, else the password database's."""
+    return os.environ.get("HOME") or pwd.getpwuid(os.getuid()).pw_dir
+
+
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 _FEATURES = re.compile(r"^\s*experimental-features\s*=")
 

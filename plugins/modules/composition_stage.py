@@ -40,7 +40,7 @@ options:
     type: path
     required: true
 author:
-  - oar-nxc developers
+  - oar-nxc developers (@oar-nxc)
 extends_documentation_fragment:
   - oar.nxc.attributes
 """

@@ -55,7 +55,7 @@ options:
     type: bool
     default: false
 author:
-  - oar-nxc developers
+  - oar-nxc developers (@oar-nxc)
 extends_documentation_fragment:
   - oar.nxc.attributes
 """
@@ -102,7 +102,8 @@ from ansible_collections.oar.nxc.plugins.module_utils import nix as nix_utils
 
 
 def _find() -> str:
-    dirs = [os.path.expanduser(d) for d in nix_utils.USER_BIN_DIRS] + os.environ.get("PATH", "").split(os.pathsep)
+    dirs = [os.path.join(nix_utils.home(), d) for d in nix_utils.USER_BIN_DIRS]
+    dirs += os.environ.get("PATH", "").split(os.pathsep)
     for directory in dirs:
         path = os.path.join(directory, "nix")
         if directory and os.path.isfile(path) and os.access(path, os.X_OK):
@@ -137,13 +138,13 @@ def main() -> None:
         module.fail_json(msg=str(exc))
     if not suitable:
         why = f"{nix}: {line}: older than nix {p['min_version']}" if nix else \
-            f"no nix in {', '.join(nix_utils.USER_BIN_DIRS)} or on $PATH"
+            f"no nix in {', '.join('~/' + d for d in nix_utils.USER_BIN_DIRS)} or on $PATH"
         plan = {"step": "nix", "command": command, "run": True, "why": why}
         if p["required"]:
             module.fail_json(msg=f"no suitable nix after the install: {why}", install=True, nix=nix, version=line,
                              plan=plan)
         module.exit_json(changed=False, install=True, nix=nix, version=line, plan=plan)
-    conf = os.path.expanduser("~/.config/nix/nix.conf")
+    conf = os.path.join(nix_utils.home(), ".config", "nix", "nix.conf")
     try:
         with open(conf, encoding="utf-8") as handle:
             before = handle.read()

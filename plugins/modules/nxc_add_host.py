@@ -30,7 +30,7 @@ options:
     type: dict
     default: {}
 author:
-  - oar-nxc developers
+  - oar-nxc developers (@oar-nxc)
 extends_documentation_fragment:
   - oar.nxc.attributes
   - oar.nxc.attributes.controller

@@ -16,7 +16,7 @@ description:
   - "Up-to-date test: a sha256 of every file under O(inputs) (build outputs and VCS directories skipped),
     with the flavour, setup, parameters, extra arguments and the nxc version. When it equals the digest
     recorded by the last successful build (C(build/.oar-nxc-<flavour>.json)) and the build result
-    C(build/composition::<flavour>) exists, nothing runs and RV(changed) is false."
+    C(build/composition::<flavour>) exists, nothing runs and C(changed) is false."
   - nxc rewrites C(setup.toml) while it builds; the module puts it back byte for byte, also after a failure.
   - In check mode nothing runs; RV(cmd) and RV(why) say what would run and why.
 options:
@@ -55,7 +55,7 @@ options:
     type: int
     default: 7200
 author:
-  - oar-nxc developers
+  - oar-nxc developers (@oar-nxc)
 extends_documentation_fragment:
   - oar.nxc.nxc
   - oar.nxc.attributes

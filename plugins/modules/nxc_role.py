@@ -35,7 +35,7 @@ options:
     type: int
     default: 2
 author:
-  - oar-nxc developers
+  - oar-nxc developers (@oar-nxc)
 extends_documentation_fragment:
   - oar.nxc.attributes
 """

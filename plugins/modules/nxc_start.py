@@ -19,7 +19,7 @@ description:
   - "Machine file (C(.oar-nxc/machines-<flavour>)): the first of O(machines) the composition needs (its roles and
     C(rolesDistribution), evaluated offline, after O(roles)); too few is an error naming both counts and the hosts,
     extra machines are left out (nxc would wait for their ssh port)."
-  - "Skipped (RV(changed) false) when C(.oar-nxc/deployed-<flavour>.json) records the same command, machines and
+  - "Skipped (C(changed) false) when C(.oar-nxc/deployed-<flavour>.json) records the same command, machines and
     build (the digest of the last nxc build) and the deployment file exists. The deployed hosts are then returned
     for a probe: run M(oar.nxc.nxc_role) with O(oar.nxc.nxc_role#module:timeout=0) on them, then this
     action again with O(probes); it starts again only if a host did not answer."
@@ -100,7 +100,7 @@ options:
     default: started
     choices: [started, loaded, absent]
 author:
-  - oar-nxc developers
+  - oar-nxc developers (@oar-nxc)
 extends_documentation_fragment:
   - oar.nxc.nxc
   - oar.nxc.attributes

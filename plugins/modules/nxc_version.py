@@ -33,7 +33,7 @@ options:
     type: bool
     default: false
 author:
-  - oar-nxc developers
+  - oar-nxc developers (@oar-nxc)
 extends_documentation_fragment:
   - oar.nxc.attributes
 """

@@ -101,7 +101,7 @@ options:
     description: A JSON file on the controller that describes the job and what the guard and the release did.
     type: path
 author:
-  - oar-nxc developers
+  - oar-nxc developers (@oar-nxc)
 extends_documentation_fragment:
   - oar.nxc.attributes
 """

@@ -127,7 +127,7 @@ options:
     type: str
     default: ""
 author:
-  - oar-nxc developers
+  - oar-nxc developers (@oar-nxc)
 extends_documentation_fragment:
   - oar.nxc.attributes
 """

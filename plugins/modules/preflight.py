@@ -60,7 +60,7 @@ options:
     type: float
     default: 10
 author:
-  - oar-nxc developers
+  - oar-nxc developers (@oar-nxc)
 extends_documentation_fragment:
   - oar.nxc.attributes
   - oar.nxc.attributes.controller

@@ -32,7 +32,7 @@ options:
     type: float
     default: 10
 author:
-  - oar-nxc developers
+  - oar-nxc developers (@oar-nxc)
 extends_documentation_fragment:
   - oar.nxc.attributes
 """

@@ -43,7 +43,7 @@ def _fragment_options(fragment: str) -> dict[str, Any]:
     """The options of one of this collection's doc fragments, ``oar.nxc.<name>[.<variable>]``."""
     if not fragment.startswith("oar.nxc."):
         return {}
-    name, _, variable = fragment.removeprefix("oar.nxc.").partition(".")
+    name, _unused, variable = fragment.removeprefix("oar.nxc.").partition(".")
     module = importlib.import_module(f"ansible_collections.oar.nxc.plugins.doc_fragments.{name}")
     text = getattr(module.ModuleDocFragment, (variable or "DOCUMENTATION").upper())
     return yaml.safe_load(text).get("options") or {}
@@ -81,7 +81,7 @@ class OarNxcAction(ActionBase):
         result = super().run(tmp, task_vars)
         if self.NEEDS_CORE:
             core.require()
-        _, args = self.validate_argument_spec(argument_spec=self.argument_spec(), **self.RULES)
+        _unused, args = self.validate_argument_spec(argument_spec=self.argument_spec(), **self.RULES)
         return self.act(dict(args), task_vars or {}, result)
 
     def act(self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:

@@ -101,7 +101,7 @@ def follow(shell: LocalShell, frontend: joblife.Frontend, job_id: int, files: li
            err: TextIO, cancel: Callable[[], bool], ask: Callable[[str], bool] | None,
            sleep: Callable[[float], None] = time.sleep) -> int:
     """Stream ``files`` (stdout, stderr) until the job ends; its exit status (1 when it has none)."""
-    offsets = [0 for _ in files]
+    offsets = [0 for _unused in files]
     streams = [out, err]
 
     def drain() -> None:
@@ -121,7 +121,7 @@ def follow(shell: LocalShell, frontend: joblife.Frontend, job_id: int, files: li
         drain()
         if cancel():
             if ask is None or ask(f"oar-nxc: delete OAR job {job_id}? [y/N] "):
-                _, state = frontend.delete(job_id, timeout=120, poll=POLL)
+                _unused, state = frontend.delete(job_id, timeout=120, poll=POLL)
                 print(f"oar-nxc: OAR job {job_id} deleted ({state or 'gone'})", file=err)
             else:
                 print(f"oar-nxc: OAR job {job_id} left running (oarstat -j {job_id})", file=err)
@@ -193,5 +193,3 @@ def main(args: argparse.Namespace, options: Any, request_values: dict[str, Any],
         jobguard.update(record, guard=jobguard.ENDED if code != 130 else jobguard.RELEASED,
                         final_state=status.state if status else "gone", exit_status=code)
     return code
-
-

@@ -27,7 +27,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -144,12 +144,12 @@ def job_request(args: argparse.Namespace) -> dict[str, Any]:
     return {k: v for k, v in pairs.items() if v not in (None, "")}
 
 
-def ci_timeout_warning(request: dict[str, Any], environ: dict[str, str] | Any = os.environ) -> str | None:
+def ci_timeout_warning(request: dict[str, Any], environ: Mapping[str, str] | None = None) -> str | None:
     """In a GitLab CI job (``CI_JOB_TIMEOUT``, seconds), a warning when the job's timeout is not below the OAR
     walltime: OAR would end the job (and the deployment under test) before GitLab stops the CI job."""
     from oar_nxc.oar import request as jobrequest
 
-    given = str(environ.get("CI_JOB_TIMEOUT", ""))
+    given = str((os.environ if environ is None else environ).get("CI_JOB_TIMEOUT", ""))
     if not given.isdigit():
         return None
     try:

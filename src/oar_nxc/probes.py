@@ -36,7 +36,7 @@ def _probe_one(target: Target, deadline: float, timed: bool = True) -> tuple[str
         found = socket.getaddrinfo(target.address, target.port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         return f"its name does not resolve ({exc.strerror})", target.address
-    family, kind, proto, _, sockaddr = found[0]
+    family, kind, proto, _unused, sockaddr = found[0]
     ip = str(sockaddr[0])
     return _connect(family, kind, proto, sockaddr, deadline, started, timed), ip
 
@@ -109,7 +109,7 @@ def _attempts(items: list[Target], timeout: float, timed: bool = True) -> dict[s
                 if len(results) == len(items):
                     done.set()
 
-    for _ in range(min(MAX_THREADS, len(items))):
+    for _unused in range(min(MAX_THREADS, len(items))):
         threading.Thread(target=worker, daemon=True).start()
     done.wait(max(0.0, deadline - time.monotonic()) + 0.2)
     with lock:

@@ -172,7 +172,7 @@ def markdown(runs: dict[tuple[str, str], Run], *, compositions: str | None = Non
     """The table, one row per composition (its runs' flavours in one cell, one per line)."""
     cwd = cwd or Path.cwd()
     lines = list(HEADER)
-    for name in sorted({composition for composition, _ in runs}):
+    for name in sorted({composition for composition, _unused in runs}):
         readme, description, status = describe(compositions, name)
         directory = f"[{escape(name)}]({escape_url(os.path.relpath(readme, cwd))})" if readme else escape(name)
         ci = "<br>".join(cell(runs[key], link_base, cwd) for key in sorted(runs) if key[0] == name)

@@ -33,5 +33,3 @@ def ssh(host: str, command: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["ssh", "-o", "BatchMode=yes", "-i", str(tb.STATE / "id_ed25519"), "-o",
                            f"UserKnownHostsFile={tb.STATE / 'known_hosts'}", f"root@{host}", command],
                           capture_output=True, text=True, timeout=30, check=False)
-
-

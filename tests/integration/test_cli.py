@@ -133,7 +133,7 @@ def test_progress_on_a_terminal(setup: Setup) -> None:
     os.close(follower)
     chunks = []
     while True:
-        ready, _, _ = select.select([leader], [], [], 1)
+        ready, _unused, _unused = select.select([leader], [], [], 1)
         if ready:
             try:
                 data = os.read(leader, 65536)
@@ -237,7 +237,7 @@ def test_exit_code_interrupted_then_resume(setup: Setup) -> None:
                             text=True, env=clean_env(**CHECKOUT), cwd="/tmp")
     time.sleep(12)  # inside nxc start (its fixed 10 s wait)
     proc.send_signal(signal.SIGINT)
-    out, _ = proc.communicate(timeout=120)
+    out, _unused = proc.communicate(timeout=120)
     assert proc.returncode == 130, out[-2000:]
     assert "oar-nxc redeploy: interrupted (exit 130)" in out
     resumed = cli(setup.args("deploy", "resumed"))

@@ -80,7 +80,7 @@ def test_the_tarball_is_the_collection_only(installed: Installed) -> None:
         assert expected in names, expected
     # nothing of the checkout's tooling, tests, state or the symlink back to itself
     assert not [n for n in names if n.split("/")[0] in {"tests", "src", "collections", ".venv", "bench", "scripts",
-                                                         ".git", "ansible.cfg", "deploy.yml"}]
+                                                        ".git", "ansible.cfg", "deploy.yml"}]
 
 
 def tree_digest(root: Path) -> dict[str, str]:

@@ -157,13 +157,13 @@ def test_each_job_names_its_own_oar_job_and_releases_it(pipeline: Pipeline) -> N
     for job, directory in results_of(pipeline.repo).items():
         log = job_log(pipeline.repo, job)
         (match,) = JOB_LINE.findall(log)
-        oar_id, name, _, ci_job = match[:4]
+        oar_id, name, _unused, ci_job = match[:4]
         record = json.loads((directory / "job.json").read_text())
         assert (record["job_id"], record["name"], record["guard"]) == (int(oar_id), name, "released")
         assert ci_job == directory.name  # oar-nxc-ci-<pipeline id>-<CI job id>
         assert f"oar-nxc release: OAR job {oar_id}: released, " in log  # after_script, the job already ended
         seen[job] = (oar_id, name)
-    assert len({oar_id for oar_id, _ in seen.values()}) == len({name for _, name in seen.values()}) == 4
+    assert len({oar_id for oar_id, _unused in seen.values()}) == len({name for _unused, name in seen.values()}) == 4
 
 
 @pytest.mark.testbed

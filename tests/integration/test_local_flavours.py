@@ -47,7 +47,7 @@ def test_docker(workdir: tuple[Path, Path]) -> None:
     start = local("playbooks/start.yml", "docker", workdir)
     assert start.rc == 2
     assert record(workdir, "docker")["argv"] == ["timeout", "-k", "10", "600", NXC, "start", "-f", "docker", "-i",
-                                                  f"{key}.pub"]
+                                                 f"{key}.pub"]
     assert record(workdir, "docker")["rc"] == 1
     assert start.failures() == [
         "oar.nxc.nxc_deploy : Start the composition with nxc (-f docker) @ localhost: nxc start failed (rc 1): "
@@ -73,7 +73,7 @@ def test_vm(workdir: tuple[Path, Path]) -> None:
     start = local("playbooks/start.yml", "vm", workdir)
     assert start.rc == 2
     assert record(workdir, "vm")["argv"] == ["timeout", "-k", "10", "600", NXC, "start", "-f", "vm", "-i",
-                                              f"{key}.pub"]
+                                             f"{key}.pub"]
     assert start.failures() == [
         "oar.nxc.nxc_deploy : Start the composition with nxc (-f vm) @ localhost: nxc start failed (rc 1): "
         "Error: vde_switch not found, "

@@ -78,7 +78,7 @@ def machine_state() -> dict[str, str]:
             "/usr/local/bin": "\n".join(sorted(p.name for p in Path("/usr/local/bin").iterdir())),
             "/etc/hosts": Path("/etc/hosts").read_text(), "oar home": out("ls", "-a", "/var/lib/oar"),
             "listening": "\n".join(sorted({ln.split()[3] for ln in out("ss", "-Hltn").splitlines()
-                                            if len(ln.split()) > 3}))}
+                                           if len(ln.split()) > 3}))}
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +209,7 @@ def test_two_oar_3_jobs_in_one_configuration(oar3: Up, deployed3: Deployed3, tmp
 
 
 def test_the_preflight_refuses_a_deleted_oar_3_job_and_warns_of_its_end(oar3: Up, deployed3: Deployed3,
-                                                                          tmp_path: Path) -> None:
+                                                                        tmp_path: Path) -> None:
     short = tb.reserve(1, walltime="0:05:00")
     try:
         warned = playbook("playbooks/preflight.yml", "-e", "oar_nxc_preflight_machines=true",

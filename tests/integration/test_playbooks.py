@@ -51,7 +51,7 @@ def test_every_reference_is_by_fqcn() -> None:
                        r"|\|\s*(oar_job_id|oar_node_states|oar_not_alive|oar_job_state|oar_job_info|oar_version|"
                        r"nxc_error|ansible_unsupported|missing_collections)\b|^\s+nxc_build:)", re.MULTILINE)
     offenders = [f"{p.relative_to(REPO)}: {m[0]!r}" for p in [*REPO.glob("*.yml"), *REPO.glob("playbooks/*.yml"),
-                                                             *REPO.glob("roles/*/tasks/*.yml")]
+                                                              *REPO.glob("roles/*/tasks/*.yml")]
                  for m in short.finditer(p.read_text())]
     assert offenders == []
 

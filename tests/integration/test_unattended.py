@@ -103,7 +103,7 @@ def test_run_from_scratch_reserves_deploys_tests_collects_and_releases(compositi
 def test_a_kept_job_is_reused_by_name_without_rebuilding_or_restarting(compositions: Path) -> None:
     results = compositions.parent / "kept"
     runs = [playbook("run.yml", "-e", JOB, "-e", "oar_nxc_keep_job=true", "-e", f"oar_nxc_report_dir={results}",
-                     compositions=compositions) for _ in range(2)]
+                     compositions=compositions) for _unused in range(2)]
     try:
         for run in runs:
             assert run.rc == 0, run.explain()
@@ -412,7 +412,7 @@ def test_fewer_machines_than_min_machines_is_refused_before_the_build_with_exit_
     said = " ".join(out.split())
     assert ("4 reserved machine(s) selected (oarnode1, oarnode2, oarnode3, oarnode4), fewer than the 5 of "
             "oar_nxc_min_machines (oar-nxc --min-machines): nothing was built or deployed") in said, said[-3000:]
-    assert "Build the composition" not in out.split("reservation failed")[0].split("time per step:")[-1]
+    assert "Build the composition" not in out.split("reservation failed", maxsplit=1)[0].split("time per step:")[-1]
     assert not (run_dir / "nxc-build.log").exists()
     assert user_jobs() == {}
     assert json.loads((run_dir / "job.json").read_text())["guard"] in ("released", "released by the guard")

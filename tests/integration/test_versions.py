@@ -15,6 +15,7 @@ from tests.conftest import FIXTURES, REPO, unwrap
 from tests.integration.packaging import MATRIX, build_wheel, check, make_venv, python, venv_env
 from tests.integration.pipeline import TESTBED_VARS
 from tests.integration.test_inventory_golden import CASES, normalise
+from tests.integration.test_sanity import assert_clean, sanity
 from tests.unit.oar_nxc.test_collection import SMOKE_PLAYS, START_PLAYS
 
 
@@ -38,6 +39,11 @@ def test_the_venv_has_that_ansible_core_and_the_installed_core(venv: Path) -> No
     assert version.startswith(f"ansible [core {(venv.parent.parent / 'core').read_text()}.")
     where = check([str(venv / "python"), "-c", "import oar_nxc; print(oar_nxc.__file__)"], env=venv_env(venv))
     assert where.startswith(str(venv.parent / "lib")), where  # the wheel, not this checkout's src/
+
+
+def test_ansible_test_sanity_is_clean(venv: Path, tmp_path: Path) -> None:
+    minor = check([str(venv / "python"), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).strip()
+    assert_clean(sanity(venv / "ansible-test", minor, tmp_path))
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

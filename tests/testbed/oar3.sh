@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034,SC2153  # sourced by testbed.sh: OAR3_PACKAGES is for it, API_PORT is its own
 # OAR 3 for the local testbed, from an OAR developer's checkout (sourced by testbed.sh when
 # TESTBED_OAR_SRC is set; never on the product's path).
 #
@@ -161,6 +162,7 @@ oar3_config() {
   # no cpuset at all. All nodes share this machine's kernel and cgroup tree, so no cgroup may be
   # made per node. OAR 2.5 said so with CPUSET_PATH left unset, but OAR 3's bipbip requires the key
   # (KeyError 'CPUSET_PATH') and hands the script '' for "", which it takes as a cgroup to create.
+  # shellcheck disable=SC2016  # a sed script with Perl in it: nothing to expand
   sed '/^\$Cpuset = eval(\$tmp);$/a delete($Cpuset->{cpuset_path}) if (defined($Cpuset->{cpuset_path}) and $Cpuset->{cpuset_path} eq "");  # oar-testbed: no cgroups' \
     "$s/oar/tools/job_resource_manager_cgroups.pl" > "$O3_ETC/job_resource_manager_cgroups.pl"
   grep -q 'oar-testbed: no cgroups' "$O3_ETC/job_resource_manager_cgroups.pl" \
@@ -220,6 +222,7 @@ oar3_links() {
   done
 }
 
+# shellcheck disable=SC2046  # o3_env prints NAME=value words, split on purpose
 o3() { env -i $(o3_env) "$@"; }   # an OAR 3 tool as root, with OAR 3's environment
 
 oar3_database() {
@@ -245,16 +248,17 @@ oar3_database() {
 
 as_oar_daemon() { # pidfile log command...: in a session of its own, as oar, with OAR 3's environment
   local pidfile=$1 logf=$2; shift 2
+  # shellcheck disable=SC2046  # o3_env prints NAME=value words, split on purpose
   setsid env -i $(o3_env) setpriv --reuid=oar --regid=oar --init-groups "$@" >> "$logf" 2>&1 < /dev/null &
   echo $! > "$pidfile"
 }
 
 stop_group() { # pidfile: the process group it leads (setsid), TERM then KILL
-  local pid k
+  local pid
   pid=$(cat "$1" 2>/dev/null) || return 0
   [ -n "$pid" ] || return 0
   kill -TERM -- "-$pid" 2>/dev/null || true
-  for k in $(seq 1 50); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 50); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL -- "-$pid" 2>/dev/null || true
   rm -f "$1"
 }
@@ -262,8 +266,7 @@ stop_group() { # pidfile: the process group it leads (setsid), TERM then KILL
 oar3_server() {
   alive "$ST/oar3-almighty.pid" && return 0
   as_oar_daemon "$ST/oar3-almighty.pid" "$LOG/oar3-almighty.log" "$O3_LIB/oar-almighty"
-  local k
-  for k in $(seq 1 100); do ss -ltn | grep -q ':6666 ' && return 0; alive "$ST/oar3-almighty.pid" || break; sleep 0.1; done
+  for _ in $(seq 1 100); do ss -ltn | grep -q ':6666 ' && return 0; alive "$ST/oar3-almighty.pid" || break; sleep 0.1; done
   die "oar-almighty did not listen on :6666: $(tail -5 "$LOG/oar3-almighty.log" "$LOG/oar3.log" 2>/dev/null)"
 }
 
@@ -275,8 +278,7 @@ oar3_api() {
   fi
   write_apache_config 3
   alive "$ST/apache.pid" || /usr/sbin/apache2 -f "$ST/apache/httpd.conf" -k start
-  local k
-  for k in $(seq 1 100); do
+  for _ in $(seq 1 100); do
     ss -ltn | grep -q "127.0.0.1:$API3_PORT " && ss -ltn | grep -q "$NET.1:$API_PORT " && return 0
     alive "$ST/oar3-api.pid" || break; sleep 0.1
   done
@@ -336,6 +338,7 @@ oar3_down() {
     [ -f "$ST/created-oar-ssh" ] && rm -rf "$OAR_HOME/.ssh"
     if [ -f "$ST/oar-home.before" ]; then   # the runtime files of OAR 3's jobs (nodefiles, oarexec pids...)
       local entry
+      # shellcheck disable=SC2012  # names compared line by line with the list made the same way at up
       while IFS= read -r entry; do
         [ -n "$entry" ] && rm -rf -- "${OAR_HOME:?}/$entry"
       done < <(ls -A "$OAR_HOME" | LC_ALL=C sort | LC_ALL=C comm -23 - <(LC_ALL=C sort "$ST/oar-home.before"))

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from oar_nxc.oar import output as oarjson
+from oar_nxc.smoke import model
 from oar_nxc.smoke import runner as smokerun
 from tests.testbed import oar_testbed as tb
 
@@ -44,7 +45,7 @@ API_URLS = {"2.5": "http://oar-server:6668/oarapi/", "3": "http://oar-server:666
 
 
 class RecordingHost:
-    """smokerun.Host on this machine: each command through bash, each request through urllib; both
+    """model.Host on this machine: each command through bash, each request through urllib; both
     recorded (shared by the copies ``spawn`` makes for the calls beside the polls)."""
 
     def __init__(self, calls: list[dict[str, Any]], http_calls: list[dict[str, Any]], lock: threading.Lock) -> None:
@@ -101,9 +102,9 @@ def record_smoke(out: Path) -> int:
     version = oarjson.version_line(subprocess.run(["oarsub", "-V"], capture_output=True, text=True,
                                                   check=False).stdout)
     password = (tb.STATE / "api-password").read_text().strip()
-    nodes = [smokerun.Node(name=f"node{i}", address=f"oarnode{i + 1}", sshd="") for i in (1, 2)]
-    options = smokerun.Options(user=tb.USER, submit="frontend", nodes=nodes, job_types=["timesharing=*,*"],
-                               api_url=API_URLS[gen], api_password=password)
+    nodes = [model.Node(name=f"node{i}", address=f"oarnode{i + 1}", sshd="") for i in (1, 2)]
+    options = model.Options(user=tb.USER, submit="frontend", nodes=nodes, job_types=["timesharing=*,*"],
+                            api_url=API_URLS[gen], api_password=password)
     calls: list[dict[str, Any]] = []
     http_calls: list[dict[str, Any]] = []
     started = time.monotonic()
@@ -213,7 +214,7 @@ def record_jobs(out: Path) -> int:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="record_oar", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="record_oar", description=__doc__.split("\n\n", maxsplit=1)[0])
     sub = parser.add_subparsers(dest="what", required=True)
     smoke = sub.add_parser("smoke")
     smoke.add_argument("out", type=Path)

@@ -48,6 +48,7 @@ alive() { local pid; pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$p
 node_ip() { echo "$NET.$((10 + $1))"; }
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces, sshd, PostgreSQL)"
+# shellcheck disable=SC2015  # die runs when any test fails, which is the point
 [[ "$N" =~ ^[0-9]+$ ]] && [ "$N" -ge 1 ] && [ "$N" -le 200 ] || die "TESTBED_NODES must be 1..200, not '$N'"
 if [ -n "$OAR_SRC" ]; then
   OAR_SRC=$(realpath -m -- "$OAR_SRC")
@@ -90,14 +91,15 @@ host_key() { # dir name -> known_hosts line tail
 # still hold port 6666: a new Almighty would then exit at once ("Cannot open server socket") while
 # `up` saw the old listener and went on, and jobs stayed Waiting.
 stop_almighty() {
-  local pid pgid k
+  local pid pgid
   if [ -f /var/run/oar-server.pid ]; then
     pid=$(cat /var/run/oar-server.pid); pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ' || true)
+    # shellcheck disable=SC2015  # no group, or kill fails: nothing to stop either way
     [ -n "$pgid" ] && kill -TERM -- "-$pgid" 2>/dev/null || true
     rm -f /var/run/oar-server.pid
   fi
   pkill -TERM -f '^/usr/bin/perl /usr/lib/oar/Almighty|^Almighty: ' 2>/dev/null || true
-  for k in $(seq 1 50); do ss -ltn | grep -q ':6666 ' || return 0; sleep 0.2; done
+  for _ in $(seq 1 50); do ss -ltn | grep -q ':6666 ' || return 0; sleep 0.2; done
   pkill -KILL -f '^/usr/bin/perl /usr/lib/oar/Almighty|^Almighty: ' 2>/dev/null || true
 }
 
@@ -180,9 +182,9 @@ test_user() {
   if ! id "$USER_NAME" >/dev/null 2>&1; then
     useradd -m -s /bin/bash "$USER_NAME"; touch "$ST/created-user"
   fi
-  local i k
+  local i
   for i in $(seq 1 "$N"); do
-    for k in $(seq 1 50); do
+    for _ in $(seq 1 50); do
       ip netns exec "$PREFIX$i" bash -c "exec 3<>/dev/tcp/$(node_ip "$i")/22" 2>/dev/null && break; sleep 0.1
     done
   done
@@ -310,13 +312,12 @@ up() {
 
   log "7. OAR server (Almighty)"
   alive /var/run/oar-server.pid || { stop_almighty; /usr/sbin/oar-server; }
-  local k
-  for k in $(seq 1 50); do ss -ltn | grep -q ':6666 ' && break; sleep 0.2; done
+  for _ in $(seq 1 50); do ss -ltn | grep -q ':6666 ' && break; sleep 0.2; done
 
   log "8. OAR REST API (Apache, CGI) on $NET.1:$API_PORT"
   write_apache_config
   alive "$ST/apache.pid" || /usr/sbin/apache2 -f "$ST/apache/httpd.conf" -k start
-  for k in $(seq 1 50); do ss -ltn | grep -q "$NET.1:$API_PORT " && break; sleep 0.1; done
+  for _ in $(seq 1 50); do ss -ltn | grep -q "$NET.1:$API_PORT " && break; sleep 0.1; done
 
   test_user
   log "up: $N nodes, $(oarnodes -s | grep -c Alive) resources Alive"
@@ -335,7 +336,7 @@ down() {
   # the recorded nodes, and any node namespace left by an `up` with another TESTBED_NODES
   local nodes
   nodes=$( { seq 1 "$n" | sed "s/^/$PREFIX/"; ip netns list 2>/dev/null | awk '{print $1}';
-             ls /etc/netns 2>/dev/null || true; } | grep -E "^$PREFIX[0-9]+\$" | sort -u)  # none: already down
+             ls /etc/netns 2>/dev/null || true; } | grep -E "^${PREFIX}[0-9]+\$" | sort -u)  # none: already down
   for ns in $nodes; do
     for f in "$ST/sshd-$ns.pid" "$ST/oar-sshd-$ns.pid"; do
       [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"

@@ -34,7 +34,7 @@ def test_one_version_for_the_collection_and_the_package() -> None:
     sources = sorted([*(REPO / "plugins").rglob("*.py"), *(REPO / "plugins").rglob("*.yml")])
     added = [(str(p.relative_to(REPO)), m) for p in sources
              for m in re.findall(r'version_added: "?([0-9.]+)"?', p.read_text())]
-    assert len(added) > 20 and {m for _, m in added} == {project["version"]}, added
+    assert len(added) > 20 and {m for _unused, m in added} == {project["version"]}, added
 
 
 def test_the_ansible_core_range_is_the_same_in_runtime_yml_and_pyproject() -> None:

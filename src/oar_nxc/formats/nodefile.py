@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from oar_nxc.errors import SourceError
 from oar_nxc.formats import reading
 from oar_nxc.formats.names import G5kName, host_name_problem, parse_g5k_name
-from oar_nxc.formats.reading import decode  # noqa: F401 (re-exported: strict UTF-8, the line of the first bad byte)
 
 _STDOUT_NAME_RE = re.compile(r"OAR\.(?:.+\.)?(?P<id>[0-9]+)\.stdout", re.ASCII)
 _JOB_ID_RE = re.compile(r"[0-9]+", re.ASCII)
@@ -128,7 +127,7 @@ def parse_chunks(chunks: Iterable[bytes], source: str, *, job_id: int | None = N
     counter.end()
     if not counter.names:
         raise SourceError(source, "empty nodefile: no host name in it (is the OAR job started?)")
-    lines = sum(count for count, _ in counter.names.values())
+    lines = sum(count for count, _unused in counter.names.values())
     machines = tuple(Machine(name, count, parse_g5k_name(name), first)
                      for name, (count, first) in counter.names.items())
     return Nodefile(path=source, machines=machines, lines=lines, job_id=job_id)

@@ -40,7 +40,7 @@ def parse_text(text: str, source: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         where = re.search(r"\(at line (\d+), column \d+\)", str(exc))  # 3.11: no exc.lineno
         line = int(where.group(1)) if where else None
-        message = str(exc).split(" (at ")[0]
+        message = str(exc).split(" (at ", maxsplit=1)[0]
         raise SourceError(source, f"not valid TOML: {message}", line=line) from None
     check(data, source)
     return data

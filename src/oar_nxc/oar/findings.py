@@ -62,7 +62,7 @@ def job_findings(machines: Mapping[str, Mapping[str, Any]], *, min_remaining: in
         state = job.get("state")
         if state != RUNNING:
             hint = ("wait until it runs (oarstat -s -j {id})" if state in ("Waiting", "Hold", "toLaunch", "Launching",
-                                                                          "toAckReservation", "Resuming")
+                                                                           "toAckReservation", "Resuming")
                     else "its machines are not yours any more: reserve again and give the new job's nodefile")
             findings.append(Finding("job_state", f"OAR job {job_id} is {state}, not Running: "
                                                  + hint.format(id=job_id)))

@@ -211,10 +211,10 @@ def query(job_id: int, *, run: Runner = _run, timeout: float = 15) -> Job:
         raise Unavailable(str(exc)) from None
     if job.walltime is None and job.generation == "3":  # OAR 3's JSON has no walltime: its text says it
         text = ["oarstat", "-f", "-j", str(job_id)]
-        trc, tout, _ = run(text, timeout)
+        trc, tout, _unused = run(text, timeout)
         walltime = oarjson.as_int(oarjson.text_field(tout, "walltime")) if trc == 0 else None
         job = replace(job, walltime=walltime)
-    prc, pout, _ = props_answer
+    prc, pout, _unused = props_answer
     if prc != 0 or not pout.strip():
         return job  # a job that never ran has no resources: the state says enough
     try:

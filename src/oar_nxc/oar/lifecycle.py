@@ -192,12 +192,12 @@ class Frontend:
     def jobs_named(self, name: str, owner: str) -> list[Listed]:
         """The user's jobs with this name that have not ended."""
         argv = ["oarstat", "-u", owner, "-J"]
-        _, out = self._read(argv)
+        _unused, out = self._read(argv)
         return [j for j in parse_user_jobs(out.stdout, " ".join(argv)) if j.name == name and j.state in ACTIVE]
 
     def status(self, job_id: int) -> Status | None:
         argv = ["oarstat", "-f", "-J", "-j", str(job_id)]
-        _, out = self._read(argv)
+        _unused, out = self._read(argv)
         return parse_status(out.stdout, job_id, " ".join(argv))
 
     def submit(self, request: JobRequest) -> int:

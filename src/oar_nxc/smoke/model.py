@@ -24,7 +24,6 @@ class Host(Protocol):
              user: str | None = None, password: str | None = None) -> tuple[int, Any, str]:
         """(HTTP status, -1 when nothing answered; parsed JSON body or None; error text). ``body`` is
         sent as JSON; ``user``/``password`` as basic authentication."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -34,13 +34,14 @@ from oar_nxc.smoke.api import ApiChecks
 from oar_nxc.smoke.gates import GateChecks
 from oar_nxc.smoke.jobs import property_of
 from oar_nxc.smoke.judges import JUDGES, Ended
-from oar_nxc.smoke.model import Host as Host
-from oar_nxc.smoke.model import Node as Node  # re-exported: the runner is given them
-from oar_nxc.smoke.model import Options as Options
-from oar_nxc.smoke.model import PendingJob
+from oar_nxc.smoke.model import Host, Node, Options, PendingJob
 from oar_nxc.smoke.steps import ASIDE_THREADS, WAIT, Grace, command_failed, excerpt, round_robin
 
 T = TypeVar("T")
+
+# what the oar.nxc.oar_smoke action and the tests take from here: the runner, and the types it is given
+__all__ = ["Host", "Node", "Options", "Output", "Runner", "command_line", "lines", "oar_version", "plan", "run",
+           "summary"]
 
 
 class Runner(GateChecks, ApiChecks):
@@ -109,7 +110,7 @@ class Runner(GateChecks, ApiChecks):
             if concurrent:
                 self._await_loop(pending, meanwhile)
             else:  # each request, and the API's job, one after the other
-                for _ in api:
+                for _unused in api:
                     pass
         finally:
             self._pending, self._aside_pool = None, None
@@ -199,7 +200,7 @@ class Runner(GateChecks, ApiChecks):
             if concurrent:  # beside the submissions and the polls, before what MEANWHILE asks
                 meanwhile = self._nudge(round_robin([self._reservation(), *([meanwhile] if meanwhile else [])]))
             else:
-                for _ in self._reservation():
+                for _unused in self._reservation():
                     pass
         for name, args in jobs.specs(self.options, names):
             if name == "reservation":
@@ -280,7 +281,7 @@ class Runner(GateChecks, ApiChecks):
                 left = until - self.clock()
                 if not self._inflight or left <= 0:
                     break
-                done, _ = wait(self._inflight, timeout=left, return_when=FIRST_COMPLETED)
+                done, _unused = wait(self._inflight, timeout=left, return_when=FIRST_COMPLETED)
                 if not done:  # none before the next poll
                     break
         left = until - self.clock()

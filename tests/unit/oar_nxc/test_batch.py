@@ -89,7 +89,7 @@ def test_follow_streams_the_output_and_returns_the_jobs_exit_status(tmp_path: Pa
     out, err = io.StringIO(), io.StringIO()
     writes = iter(["step 1\n", "step 2\n", ""])
 
-    def sleep(_: float) -> None:  # the job writes between two looks
+    def sleep(_unused: float) -> None:  # the job writes between two looks
         with stdout.open("a") as handle:
             handle.write(next(writes, ""))
         stderr.write_text("warning\n")

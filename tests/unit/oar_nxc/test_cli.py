@@ -63,7 +63,7 @@ def test_summary_of_a_plan() -> None:
 @pytest.mark.parametrize(("argv", "said"), [
     (["run", "--job-nodes", "0"], "oar-nxc: --job-nodes: 0 machines: between 1 and 100000\n"),
     (["run", "--job-nodes", "2", "--walltime", "2h"], "oar-nxc: --walltime: '2h' is not a walltime: H[:MM[:SS]] "
-                                                     "(1:00:00, 2:0 is 2 hours) or seconds\n"),
+     "(1:00:00, 2:0 is 2 hours) or seconds\n"),
     (["run", "--job-nodes", "2", "--job-type", "ok", "--job-type", "a b"],
      "oar-nxc: --job-type: 'a b' is not an OAR job type (deploy, night, exotic, timesharing=*,*, inner=42...)\n"),
     (["submit", "--resources", "lots", "--dry-run"],

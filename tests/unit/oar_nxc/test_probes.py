@@ -88,7 +88,7 @@ def servers() -> Iterator[dict[str, int]]:
         def serve() -> None:
             while not stop.is_set():
                 try:
-                    conn, _ = sock.accept()
+                    conn, _unused = sock.accept()
                 except OSError:
                     continue
                 if banner is not None:
@@ -157,7 +157,7 @@ def test_waiting_for_an_sshd_that_starts_late_answers(servers: dict[str, int]) -
     def start() -> None:
         time.sleep(0.6)
         late.listen()
-        conn, _ = late.accept()
+        conn, _unused = late.accept()
         conn.sendall(b"SSH-2.0-late\r\n")
         conn.close()
 
@@ -174,7 +174,7 @@ BAD_BANNER = "answers, but not as an ssh server (b'HTTP/1.1 400 Bad\\r\\n')"
 
 
 @pytest.mark.parametrize(("server", "said"), [("closed", "connection refused"), ("silent", "no answer within 1.0 s"),
-                                               ("http", BAD_BANNER)])
+                                              ("http", BAD_BANNER)])
 def test_waiting_names_the_last_error_within_the_timeout(servers: dict[str, int], server: str, said: str) -> None:
     started = time.monotonic()
     problem, address, waited = probes.wait_answer(Target("n", "127.0.0.1", servers[server]), timeout=1.0)
@@ -185,7 +185,7 @@ def test_waiting_names_the_last_error_within_the_timeout(servers: dict[str, int]
 
 def test_waiting_on_a_name_that_does_not_resolve_is_bounded() -> None:
     started = time.monotonic()
-    problem, address, _ = probes.wait_answer(Target("x", "no-such-host.invalid"), timeout=1.0)
+    problem, address, _unused = probes.wait_answer(Target("x", "no-such-host.invalid"), timeout=1.0)
     assert address == "no-such-host.invalid" and problem is not None
     assert problem.startswith("its name does not resolve (")
     assert time.monotonic() - started < 1.6

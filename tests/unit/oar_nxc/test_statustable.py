@@ -55,7 +55,7 @@ def test_the_table_has_the_seeds_columns_and_a_cell_per_flavour(tmp_path: Path) 
 def test_the_last_run_of_each_composition_and_flavour_wins_and_links_take_the_base(tmp_path: Path) -> None:
     summary(tmp_path / "r" / "old", started=1000.0, exit_code=0)
     summary(tmp_path / "r" / "new", started=2000.0, exit_code=3, meaning="failed hosts")
-    runs, _ = statustable.collect([str(tmp_path / "r")])
+    runs, _unused = statustable.collect([str(tmp_path / "r")])
     table = statustable.markdown(runs, link_base="https://ci.example/-/jobs/artifacts/", cwd=tmp_path)
     (row,) = table.splitlines()[2:]
     assert row == ("| master | - | - | g5k-nfs-store: ❌ failed (failed hosts), 3/3 checks, 1970-01-01 00:33 UTC, "
@@ -99,7 +99,7 @@ def test_values_from_the_readme_are_escaped_for_markdown_and_html(tmp_path: Path
     (root / "master" / "README.md").write_text("# master: <img src=x onerror=alert(1)> | [x](javascript:y)\n"
                                                "Status: <b>gone</b>\n")
     summary(tmp_path / "r" / "1")
-    runs, _ = statustable.collect([str(tmp_path / "r")])
+    runs, _unused = statustable.collect([str(tmp_path / "r")])
     row = statustable.markdown(runs, compositions=str(root), cwd=tmp_path).splitlines()[2]
     cells = row.split(" | ")
     assert cells[1] == r"&lt;img src=x onerror=alert\(1\)&gt; \| \[x\]\(javascript:y\)"

@@ -45,7 +45,7 @@ def test_the_plugins_import_nothing_of_the_core_but_its_plugin_api() -> None:
     imports = re.compile(r"^\s*(?:from (oar_nxc[\w.]*) import|import (oar_nxc[\w.]*))", re.M)
     found = {(str(p.relative_to(REPO)), a or b) for p in (REPO / "plugins").rglob("*.py")
              for a, b in imports.findall(p.read_text())}
-    assert {name for _, name in found} == {"oar_nxc", "oar_nxc.plugin_api"}, found
+    assert {name for _unused, name in found} == {"oar_nxc", "oar_nxc.plugin_api"}, found
     from oar_nxc import plugin_api
 
     assert plugin_api.API == core.API

@@ -54,7 +54,7 @@ def test_verify_file(plugin_class: Any, tmp_path: Path) -> None:
 
 
 def test_nodefile_two_clusters(plugin_class: Any) -> None:
-    _, inventory = parse(plugin_class, FIXTURES / "nodefiles" / "g5k-two-clusters")
+    _unused, inventory = parse(plugin_class, FIXTURES / "nodefiles" / "g5k-two-clusters")
     hosts = ["dahu-12.grenoble.grid5000.fr", "dahu-3.grenoble.grid5000.fr", "troll-4.grenoble.grid5000.fr",
              "chifflot-2-kavlan-4.lille.grid5000.fr"]
     assert groups_of(inventory) == {
@@ -66,14 +66,14 @@ def test_nodefile_two_clusters(plugin_class: Any) -> None:
         "site_lille": [hosts[3]],
     }
     assert {h: inventory.get_host(h).vars["oar_cores"] for h in hosts} == dict(zip(hosts, [32, 32, 16, 18],
-                                                                                    strict=True))
+                                                                                   strict=True))
     assert inventory.get_host(hosts[3]).vars["g5k_cluster"] == "chifflot"
     assert "oar_job_id" not in inventory.get_host(hosts[0]).vars
 
 
 def test_job_id_from_environment(plugin_class: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OAR_JOB_ID", "4242")
-    _, inventory = parse(plugin_class, FIXTURES / "nodefiles" / "g5k-two-clusters")
+    _unused, inventory = parse(plugin_class, FIXTURES / "nodefiles" / "g5k-two-clusters")
     assert next(h.name for h in inventory.groups["oar_job_4242"].get_hosts()) == "dahu-12.grenoble.grid5000.fr"
     assert inventory.get_host("dahu-3.grenoble.grid5000.fr").vars["oar_job_id"] == 4242
 
@@ -81,7 +81,7 @@ def test_job_id_from_environment(plugin_class: Any, monkeypatch: pytest.MonkeyPa
 def test_subset_from_environment(plugin_class: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OAR_NXC_NODES", "2")
     monkeypatch.setenv("OAR_NXC_EXCLUDE", "dahu-12*,troll*")
-    _, inventory = parse(plugin_class, FIXTURES / "nodefiles" / "g5k-two-clusters")
+    _unused, inventory = parse(plugin_class, FIXTURES / "nodefiles" / "g5k-two-clusters")
     assert sorted(inventory.hosts) == ["chifflot-2-kavlan-4.lille.grid5000.fr", "dahu-3.grenoble.grid5000.fr"]
 
 
@@ -95,7 +95,7 @@ def test_config_with_constructed_features(plugin_class: Any, tmp_path: Path) -> 
         "groups:\n  first_two: oar_short in ['paradoxe-1', 'paradoxe-2']\n"
         "keyed_groups:\n  - key: g5k_cluster\n    prefix: by\n"
     )
-    _, inventory = parse(plugin_class, config)
+    _unused, inventory = parse(plugin_class, config)
     hosts = ["paradoxe-1.rennes.grid5000.fr", "paradoxe-2.rennes.grid5000.fr", "paradoxe-3.rennes.grid5000.fr"]
     assert groups_of(inventory) == {
         "oar_nodes": hosts, "cluster_paradoxe": hosts, "site_rennes": hosts, "oar_job_1894417": hosts,
@@ -110,7 +110,7 @@ def test_config_defaults_to_oar_nodefile(plugin_class: Any, tmp_path: Path, monk
     monkeypatch.setenv("OAR_NODEFILE", str(FIXTURES / "nodefiles" / "crlf-blank-ip"))
     config = tmp_path / "inv.oar_nxc.yml"
     config.write_text("plugin: oar_nxc\nnodes: 2\n")
-    _, inventory = parse(plugin_class, config)
+    _unused, inventory = parse(plugin_class, config)
     assert list(inventory.hosts) == ["node1", "node2"]
     assert inventory.get_host("node1").vars["oar_cores"] == 2
 
@@ -122,7 +122,7 @@ def test_config_envdir_picks_the_tagged_deployment(plugin_class: Any, tmp_path: 
         (deploy / name).write_bytes((FIXTURES / "deployments" / name).read_bytes())
     config = tmp_path / "inv.oar_nxc.yml"
     config.write_text("plugin: oar_nxc\ndeployment: envdir\ntag: run2\n")
-    _, inventory = parse(plugin_class, config)
+    _unused, inventory = parse(plugin_class, config)
     assert inventory.get_host("node2").vars["nxc_tag"] == "run2"
     assert groups_of(inventory)["role_node"] == ["node1", "node2"]
 

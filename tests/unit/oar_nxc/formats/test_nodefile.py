@@ -6,7 +6,8 @@ import pytest
 
 from oar_nxc.errors import SourceError
 from oar_nxc.formats.names import G5kName
-from oar_nxc.formats.nodefile import Machine, decode, job_id_from_path, job_id_from_value, load, parse_text
+from oar_nxc.formats.nodefile import Machine, job_id_from_path, job_id_from_value, load, parse_text
+from oar_nxc.formats.reading import decode
 
 
 def test_per_core_lines_give_cores_in_first_seen_order() -> None:

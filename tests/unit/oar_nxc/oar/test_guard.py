@@ -69,10 +69,11 @@ def test_start_time_of_no_process() -> None:
 RUNNING = [sys.executable, "-c", "print('{\"7\": \"Running\"}')"]
 
 
-def armed(record: Path, marker: Path, *, watch_pid: int, state: list[str] = STATE, **more: object) -> None:
+def armed(record: Path, marker: Path, *, watch_pid: int, state: list[str] | None = None, **more: object) -> None:
     jobguard.write(record, {"job_id": 7, "name": "oar-nxc-ci-1-2", "guard": jobguard.ARMED, "watch_pid": watch_pid,
                             "watch_started": jobguard.start_time(watch_pid),
-                            "release_argv": ["sh", "-c", f'echo oardel 7 >> "{marker}"'], "state_argv": state,
+                            "release_argv": ["sh", "-c", f'echo oardel 7 >> "{marker}"'],
+                            "state_argv": STATE if state is None else state,
                             **more})
 
 

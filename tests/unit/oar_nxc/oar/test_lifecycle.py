@@ -116,7 +116,7 @@ def test_a_job_that_waits_is_deleted_on_timeout_naming_oars_reason(path: Path) -
 def test_more_machines_than_exist_is_oars_refusal(path: Path) -> None:
     data = recording(path)
     many = data["scenarios"]["too_many"]
-    front, _ = frontend(many["calls"], data["user"])
+    front, _unused = frontend(many["calls"], data["user"])
     with pytest.raises(joblife.JobError) as error:
         joblife.present(front, request(data, "many"), data["user"], timeout=6, poll=1)
     assert str(error.value) == many["outcome"]["error"]
@@ -172,7 +172,7 @@ def test_a_given_job_needs_no_request_and_is_only_waited_for() -> None:
 def test_a_given_job_that_ended_is_refused() -> None:
     ended = json.dumps({"5": {"state": "Terminated", "exit_code": 0}})
     calls = [{"command": "timeout 60 oarstat -f -J -j 5", "rc": 0, "stdout": ended, "stderr": ""}]
-    front, _ = frontend(calls, "")
+    front, _unused = frontend(calls, "")
     with pytest.raises(joblife.JobError, match=r"^OAR job 5 is Terminated: give a job that has not ended") as error:
         joblife.present(front, jobrequest.from_mapping({"nodes": 2}), "alice", timeout=5, poll=1, job_id=5)
     assert error.value.reservation is False  # the user's input, not the infrastructure: never retried

@@ -22,7 +22,7 @@ def test_property_of(addresses: list[str], sql: str) -> None:
 def test_the_longest_job_goes_first_and_types_follow_concurrent() -> None:
     nodes = [Node(name="node1", address="oarnode2", machine="", ip="", sshd="")]
     options = Options(user="u", submit="frontend", nodes=nodes)
-    assert [name for name, _ in jobs.specs(options, ["batch_job", "failing_job", "oardel"])] == [
+    assert [name for name, _unused in jobs.specs(options, ["batch_job", "failing_job", "oardel"])] == [
         "oardel", "batch_job", "failing_job"]
     assert jobs.types(options) == ["-t", "timesharing=*,*"]
     assert jobs.types(Options(user="u", submit="frontend", nodes=nodes, concurrent=False)) == []

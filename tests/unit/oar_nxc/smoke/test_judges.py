@@ -38,5 +38,5 @@ def test_every_job_check_that_submits_a_job_has_a_judge() -> None:
     assert sorted(judges.JUDGES) == sorted(set(checks.names("job")) - {"reservation"})
     ended = judges.Ended(["a", "b"], deleted=True, output=lambda: ("a\nb\n", ""))
     assert judges.JUDGES["batch_job"](info(), ended) == (True, "job 7 on 2 nodes: Terminated, exit status 0, "
-                                                                 "output names a, b")
+                                                         "output names a, b")
     assert judges.JUDGES["oardel"](info(state="Error"), ended) == (True, "job 7: Running, oardel, then Error")

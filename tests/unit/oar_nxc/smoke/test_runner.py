@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from oar_nxc.errors import OarNxcError
+from oar_nxc.smoke import model
 from oar_nxc.smoke import runner as smokerun
 
 RECORDED = Path(__file__).parents[3] / "fixtures" / "oar" / "smoke-run-2.5.9.json"
@@ -101,11 +102,11 @@ def recorded(recording: Path = RECORDED) -> list[dict[str, Any]]:
     return json.loads(recording.read_text())["calls"]
 
 
-def options(**changes: Any) -> smokerun.Options:
-    nodes = [smokerun.Node(name=f"node{i}", address=f"oarnode{i + 1}", machine=f"oarnode{i + 1}",
-                           ip=f"10.213.0.{11 + i}", sshd="") for i in (1, 2)]
-    return smokerun.Options(**{"user": "oartest", "submit": "frontend", "nodes": nodes, "job_timeout": 120,
-                               "poll_interval": 1, "api_url": API, "api_password": "s3cret", **changes})
+def options(**changes: Any) -> model.Options:
+    nodes = [model.Node(name=f"node{i}", address=f"oarnode{i + 1}", machine=f"oarnode{i + 1}",
+                        ip=f"10.213.0.{11 + i}", sshd="") for i in (1, 2)]
+    return model.Options(**{"user": "oartest", "submit": "frontend", "nodes": nodes, "job_timeout": 120,
+                            "poll_interval": 1, "api_url": API, "api_password": "s3cret", **changes})
 
 
 def replay(calls: list[dict[str, Any]], states: dict[str, list[str]] | None = None, recording: Path = RECORDED,
@@ -138,7 +139,7 @@ WHEN = next(c["stdout"].strip() for c in recorded() if c["command"].startswith("
 
 
 def test_the_recorded_run_passes_with_the_same_commands() -> None:
-    results, host, _ = replay(recorded())
+    results, host, _unused = replay(recorded())
     assert [(r["name"], r["status"]) for r in results] == [
         ("node_sshd", "passed"), ("resources_alive", "passed"), ("batch_job", "passed"),
         ("failing_job", "passed"), ("oardel", "passed"), ("reservation", "passed"), ("rest_api", "passed")]
@@ -184,7 +185,7 @@ WHEN_3 = next(c["stdout"].strip() for c in recorded(RECORDED_3) if c["command"].
 def test_the_recorded_oar_3_run_passes_with_the_same_commands() -> None:
     """OAR 3 (from a checkout, on the testbed): its JSON names no hosts (oar3 #158), it says the
     reservation's verdict on stderr, its API is FastAPI's with a token from ``oarsub -T``."""
-    results, host, _ = replay(recorded(RECORDED_3), recording=RECORDED_3, api_url=API_3)
+    results, host, _unused = replay(recorded(RECORDED_3), recording=RECORDED_3, api_url=API_3)
     messages = {r["name"]: (r["status"], r["message"]) for r in results}
     assert messages == {
         "node_sshd": ("passed", "port 6667 open on node1, node2 (OAR: oarnode2, oarnode3)"),
@@ -206,7 +207,7 @@ def test_the_recorded_oar_3_run_passes_with_the_same_commands() -> None:
 
 
 def test_job_checks_are_submitted_together_then_awaited_with_one_oarstat() -> None:
-    _, host, _ = replay(recorded())
+    _unused, host, _unused = replay(recorded())
     submits = [i for i, c in enumerate(host.seen) if "oarsub" in c and " -r " not in c and "-V" not in c]
     first_poll = next(i for i, c in enumerate(host.seen) if c.startswith("timeout 60 oarstat -s"))
     assert len(submits) == 3 and max(submits) < first_poll
@@ -261,7 +262,7 @@ def test_a_slow_call_beside_the_polls_holds_none_of_them_up() -> None:
 
 def test_one_after_the_other_without_concurrent() -> None:
     calls = [{**c, "command": c["command"].replace(" -t '\"'\"'timesharing=*,*'\"'\"'", "")} for c in recorded()]
-    results, host, _ = replay(calls, concurrent=False)
+    results, host, _unused = replay(calls, concurrent=False)
     assert [r["status"] for r in results] == ["passed"] * 7
     steps = []
     for command in host.seen:
@@ -275,10 +276,10 @@ def test_one_after_the_other_without_concurrent() -> None:
 
 
 def test_a_failed_gate_skips_the_job_checks() -> None:
-    nodes = [smokerun.Node(name="node1", address="oarnode2", machine="oarnode2", ip="10.213.0.12",
-                           sshd="connection refused"),
-             smokerun.Node(name="node2", address="oarnode3", sshd=None)]
-    results, host, _ = replay(recorded(), nodes=nodes)
+    nodes = [model.Node(name="node1", address="oarnode2", machine="oarnode2", ip="10.213.0.12",
+                        sshd="connection refused"),
+             model.Node(name="node2", address="oarnode3", sshd=None)]
+    results, host, _unused = replay(recorded(), nodes=nodes)
     assert results[0] == {**results[0], "status": "failed", "message": (
         "OAR's node sshd (port 6667) does not answer within 10 s on node1 (machine oarnode2, 10.213.0.12): "
         "connection refused, node2 (node2): not probed (run the oar_smoke node entry point first)")}
@@ -290,7 +291,7 @@ def test_a_failed_gate_skips_the_job_checks() -> None:
 
 def test_a_broken_oar_fails_after_the_grace_with_its_own_error() -> None:
     calls = [c if c["command"] != "timeout 60 oarnodes -s -J" else {**c, **DB_DOWN.__dict__} for c in recorded()]
-    results, _, clock = replay(calls, grace=10)
+    results, _unused, clock = replay(calls, grace=10)
     assert results[1]["status"] == "failed"
     assert results[1]["message"] == ("oarnodes -s -J failed (rc 1): [oarnodes] DB connection error: could not "
                                      "connect to server")
@@ -299,7 +300,7 @@ def test_a_broken_oar_fails_after_the_grace_with_its_own_error() -> None:
 
 
 def test_a_job_that_never_ends_fails_at_its_deadline_and_the_others_are_still_judged() -> None:
-    results, _, clock = replay(recorded(), states={JOBS["failing_job"]: ["Waiting"]}, job_timeout=30)
+    results, _unused, clock = replay(recorded(), states={JOBS["failing_job"]: ["Waiting"]}, job_timeout=30)
     by_name = {r["name"]: r for r in results}
     assert by_name["failing_job"]["status"] == "failed"
     assert by_name["failing_job"]["message"] == (f"job {JOBS['failing_job']} is still Waiting after 30 s (waited for "
@@ -313,7 +314,7 @@ def test_a_refused_submission_names_oarsub_output() -> None:
     for call in calls:
         if "oarsub" in call["command"] and "nodes=2" in call["command"]:
             call.update(rc=6, stdout="[ADMISSION RULE] Error: no such resources\n", stderr="")
-    results, host, _ = replay(calls)
+    results, host, _unused = replay(calls)
     batch = results[2]
     assert (batch["status"], batch["message"]) == (
         "failed", "oarsub failed (rc 6): [ADMISSION RULE] Error: no such resources")
@@ -327,7 +328,7 @@ def test_reservation_not_validated() -> None:
         if " -r " in call["command"]:
             call.update(stdout=f"[ADMISSION RULE] ...\nOAR_JOB_ID={JOBS['reservation']}\nReservation mode: waiting "
                                "validation...\nReservation valid --> KO\n")
-    results, _, _ = replay(calls)
+    results, _unused, _unused = replay(calls)
     assert results[5]["message"] == (f"reservation {JOBS['reservation']} for {WHEN} not validated: Reservation "
                                      "valid --> KO")
 
@@ -363,7 +364,7 @@ def only_rest_api(version: str, token: str = "", user: str = "user1") -> list[di
 
 
 def test_rest_api_on_oar_2_5_asks_what_a_user_would() -> None:
-    results, host, _ = replay(only_rest_api("2.5.9 (Canicule)"), checks=["rest_api"])
+    results, host, _unused = replay(only_rest_api("2.5.9 (Canicule)"), checks=["rest_api"])
     assert results[0]["status"] == "passed", results[0]["message"]
     # timesharing, as the other smoke jobs: it runs beside them on the same nodes
     body = {"resource": "/nodes=1,walltime=0:05:00", "command": "true", "type": ["timesharing=*,*"]}
@@ -398,7 +399,7 @@ def test_rest_api_failures_name_the_method_url_and_status(fault: dict[int, dict[
 
 
 def test_rest_api_on_oar_2_5_needs_the_password() -> None:
-    results, host, _ = replay(only_rest_api("2.5.9 (Canicule)"), checks=["rest_api"], api_password="")
+    results, host, _unused = replay(only_rest_api("2.5.9 (Canicule)"), checks=["rest_api"], api_password="")
     assert (results[0]["status"], results[0]["message"]) == ("failed", (
         "http://oar-server:6668/oarapi-priv/: OAR 2.5 takes jobs only at its authenticated URL: give the password "
         "of oartest there (oar_smoke_api_password)"))
@@ -426,6 +427,6 @@ def test_rest_api_on_oar_3_asks_index_then_whoami_with_a_token() -> None:
 
 
 def test_lines_are_what_the_action_prints() -> None:
-    results, _, _ = replay(recorded(), checks=["resources_alive"])
+    results, _unused, _unused = replay(recorded(), checks=["resources_alive"])
     assert smokerun.lines(results) == [f"passed   resources_alive  {results[0]['seconds']:>5.1f}s  "
                                        "4 resources Alive on oarnode2, oarnode3"]

@@ -27,11 +27,11 @@ def test_one_failure_message() -> None:
 
 def test_round_robin_waits_only_when_all_wait() -> None:
     def waiting(n: int):  # type: ignore[no-untyped-def]
-        for _ in range(n):
+        for _unused in range(n):
             yield steps.WAIT
 
     def busy(n: int):  # type: ignore[no-untyped-def]
-        for _ in range(n):
+        for _unused in range(n):
             yield None
 
     assert list(steps.round_robin([waiting(2), busy(1)])) == [None, steps.WAIT]

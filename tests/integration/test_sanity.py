@@ -1,0 +1,41 @@
+"""ansible-test sanity on the collection, from its path (scripts/ansible-test.sh stages the checkout at
+ansible_collections/oar/nxc): ansible-core 2.19 of the project's .venv here; 2.20 and 2.21 in
+test_versions' virtual environments. Each run must be clean with only tests/sanity/ignore-2.*.txt."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from tests.conftest import BIN, REPO, clean_env
+
+CORES = ("2.19", "2.20", "2.21")
+
+
+def sanity(ansible_test: Path, python: str, work: Path) -> subprocess.CompletedProcess[str]:
+    env = clean_env(ANSIBLE_TEST=str(ansible_test), OAR_NXC_ANSIBLE_TEST_DIR=str(work))
+    env["PATH"] = os.pathsep.join([str(ansible_test.parent), env["PATH"]])
+    return subprocess.run([str(REPO / "scripts/ansible-test.sh"), "sanity", "--venv", "--python", python],
+                          cwd=REPO, capture_output=True, text=True, timeout=1200, check=False, env=env)
+
+
+def assert_clean(proc: subprocess.CompletedProcess[str]) -> None:
+    errors = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith(("ERROR:", "FATAL:"))]
+    assert proc.returncode == 0 and errors == [], "\n".join(errors) or proc.stderr[-3000:]
+    assert 'Running sanity test "validate-modules"' in proc.stdout
+    assert 'Running sanity test "pylint"' in proc.stdout
+
+
+def test_the_ignore_files_are_the_same_for_every_version_and_give_a_reason() -> None:
+    texts = {core: (REPO / f"tests/sanity/ignore-{core}.txt").read_text() for core in CORES}
+    assert len(set(texts.values())) == 1, "tests/sanity/ignore-2.*.txt differ"
+    for line in texts["2.19"].splitlines():
+        entry, _sep, reason = line.partition("  # ")
+        path, rule = entry.split(" ")
+        assert (REPO / path).exists() or (REPO / path.rstrip("/")).is_symlink(), line
+        assert rule and len(reason) > 20, f"no reason given: {line}"
+
+
+def test_sanity_is_clean_on_the_projects_ansible_core(tmp_path: Path) -> None:
+    assert_clean(sanity(BIN / "ansible-test", "3.11", tmp_path))
