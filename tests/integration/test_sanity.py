@@ -4,18 +4,17 @@ test_versions' virtual environments. Each run must be clean with only tests/sani
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
-from tests.conftest import BIN, REPO, clean_env
+from tests.conftest import BIN, REPO
+from tests.integration.packaging import venv_env
 
 CORES = ("2.19", "2.20", "2.21")
 
 
 def sanity(ansible_test: Path, python: str, work: Path) -> subprocess.CompletedProcess[str]:
-    env = clean_env(ANSIBLE_TEST=str(ansible_test), OAR_NXC_ANSIBLE_TEST_DIR=str(work))
-    env["PATH"] = os.pathsep.join([str(ansible_test.parent), env["PATH"]])
+    env = venv_env(ansible_test.parent, ANSIBLE_TEST=str(ansible_test), OAR_NXC_ANSIBLE_TEST_DIR=str(work))
     return subprocess.run([str(REPO / "scripts/ansible-test.sh"), "sanity", "--venv", "--python", python],
                           cwd=REPO, capture_output=True, text=True, timeout=1200, check=False, env=env)
 
