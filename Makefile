@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup test lint sanity unit integration bench bench-pipeline clean demo testbed testbed-down status-table
+.PHONY: setup test lint sanity changelog unit integration bench bench-pipeline clean demo testbed testbed-down status-table
 
 setup:
 	@scripts/setup-dev.sh
@@ -22,6 +22,11 @@ lint: setup
 ## sanity: ansible-test sanity from the collection's path (ansible-core 2.19; ANSIBLE_TEST=... for another)
 sanity: setup
 	scripts/ansible-test.sh sanity --venv --python 3.11
+
+## changelog: antsibull-changelog lint, then the fragment check of this branch (BASE=ref, default origin/main)
+changelog: setup
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/python scripts/changelog-check.py $(if $(BASE),--base $(BASE))
 
 unit: setup
 	$(BIN)/pytest tests/unit

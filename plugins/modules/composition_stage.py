@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: composition_stage
 short_description: Copy the compositions shipped in the collection into your work directory
-version_added: "1.0.0"
+version_added: "1.1.0"
 description:
   - C(nxc build) and C(nxc start) write C(build/), C(deploy/) and C(.oar-nxc/) into the composition directory.
     A composition of your own (an absolute O(composition), or an O(compositions_dir) outside the collection)

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: nix_setup
 short_description: Find a suitable nix for nxc, or say how to install it; enable the features nxc needs
-version_added: "1.0.0"
+version_added: "1.1.0"
 description:
   - Looks for C(nix) in C(~/.local/bin), C(~/.nix-profile/bin) (where the C(nxc-helper) and C(official) methods put
     it), then on C($PATH), and reads C(nix --version).

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: nxc_version
 short_description: Read the nixos-compose version of a virtual environment, and say whether to install it
-version_added: "1.0.0"
+version_added: "1.1.0"
 description:
   - Runs C(<venv>/bin/nxc --version) when it exists and compares it with O(version).
   - Returns RV(install) (the caller runs pip when true) and RV(plan), the step as C(oar-nxc plan) shows it,

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: oar_job
 short_description: The OAR job as a resource - reserve or reuse it by name, wait until it runs, release it
-version_added: "1.0.0"
+version_added: "1.1.0"
 description:
   - Runs on the controller; every OAR command goes over the connection of the host the task is delegated to, the OAR
     frontend (C(localhost) when Ansible runs there, as on Grid'5000), as O(user) from its home when one is given.

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: oar_smoke
 short_description: Smoke-test a deployed OAR cluster from its submit host
-version_added: "1.0.0"
+version_added: "1.1.0"
 description:
   - Runs the OAR smoke checks (C(ansible-doc -t lookup oar.nxc.smoke_checks)) on the host the task is delegated to,
     which must be O(submit), over that host's own connection. The OAR commands need no Python there; the REST API

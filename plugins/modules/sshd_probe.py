@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 ---
 module: sshd_probe
 short_description: Wait until a host's sshd answers, from the controller
-version_added: "1.0.0"
+version_added: "1.1.0"
 description:
   - Connects from the controller to O(host) on O(port) and reads the first bytes, which an sshd starts with
     (C(SSH-)). No connection to the host is opened and no module is sent; each probe costs a TCP connection.

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import REPO
 from tests.integration.packaging import build_collection, build_wheel, check, install_collection, make_venv, venv_env
@@ -71,12 +72,14 @@ def test_the_tarball_is_the_collection_only(installed: Installed) -> None:
     with tarfile.open(installed.tarball) as tar:
         names = set(tar.getnames())
     manifest = json.loads((installed.collection / "MANIFEST.json").read_text())["collection_info"]
-    assert (manifest["namespace"], manifest["name"], manifest["version"]) == ("oar", "nxc", "1.0.0")
+    galaxy = yaml.safe_load((REPO / "galaxy.yml").read_text())
+    assert (manifest["namespace"], manifest["name"], manifest["version"]) == ("oar", "nxc", galaxy["version"])
     assert manifest["dependencies"] == {"community.docker": ">=3.9.0,<5.0.0"}
     for expected in ("meta/runtime.yml", "plugins/inventory/oar_nxc.py", "plugins/modules/nxc_build.py",
                      "plugins/filter/oar_nxc.py", "plugins/plugin_utils/core.py", "playbooks/deploy.yml",
                      "roles/nxc_deploy/meta/argument_specs.yml", "compositions/master/composition.nix",
-                     "requirements.txt", "LICENSE", "CHANGELOG.md"):
+                     "requirements.txt", "LICENSE", "CHANGELOG.md",
+                     "changelogs/changelog.yaml"):
         assert expected in names, expected
     # nothing of the checkout's tooling, tests, state or the symlink back to itself
     assert not [n for n in names if n.split("/")[0] in {"tests", "src", "collections", ".venv", "bench", "scripts",

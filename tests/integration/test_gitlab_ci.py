@@ -77,6 +77,31 @@ def test_a_change_in_one_composition_selects_only_its_jobs(listing_clone: Path) 
             gitlab.git(listing_clone, "reset", "-q", "--hard", "origin/main")
 
 
+def test_a_branch_runs_the_changelog_check(listing_clone: Path) -> None:
+    """On a branch other than the default, the `changelog` job runs scripts/changelog-check.py against
+    origin's default branch: a plugin change without a fragment fails the job, naming the file."""
+    off = ("--variable", "OAR_NXC_CI_ALL=false")
+    gitlab.git(listing_clone, "checkout", "-q", "-b", "topic")
+    try:
+        assert listed(listing_clone, *off) == ["lint", "changelog", "unit"]
+        module = listing_clone / "plugins" / "modules" / "nxc_version.py"
+        module.write_text(module.read_text() + "\n")
+        gitlab.git(listing_clone, "commit", "-q", "-am", "change a module")
+        done = gitlab.run(listing_clone, "changelog", timeout=300)
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "no changelog fragment: plugins/modules/nxc_version.py. Add changelogs/fragments/" in done.stdout
+        fragment = listing_clone / "changelogs" / "fragments" / "nxc-version.yml"
+        fragment.write_text("trivial:\n  - A newline.\n")
+        gitlab.git(listing_clone, "add", str(fragment))
+        gitlab.git(listing_clone, "commit", "-q", "-m", "fragment")
+        done = gitlab.run(listing_clone, "changelog", timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert re.search(r"changelog-check: since [0-9a-f]{12}: fine", done.stdout), done.stdout
+    finally:
+        gitlab.git(listing_clone, "checkout", "-q", "main")
+        gitlab.git(listing_clone, "branch", "-q", "-D", "topic")
+
+
 @dataclass
 class Pipeline:
     repo: Path

@@ -7,6 +7,7 @@ import tomllib
 
 import yaml
 from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 import oar_nxc
 from tests.conftest import REPO
@@ -28,13 +29,19 @@ def test_one_version_for_the_collection_and_the_package() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     assert (galaxy["namespace"], galaxy["name"]) == ("oar", "nxc")
     assert galaxy["version"] == project["version"]
-    assert f"## {project['version']} " in (REPO / "CHANGELOG.md").read_text()
     assert oar_nxc.__version__ == project["version"]
-    # every plugin, module and role entry point was added in this (the first) version
+    # the version is the changelog's latest release (changelogs/changelog.yaml, antsibull-changelog's)
+    releases = yaml.safe_load((REPO / "changelogs" / "changelog.yaml").read_text())["releases"]
+    assert max(releases, key=Version) == project["version"]
+    assert f"## v{project['version'].replace('.', chr(92) + '.')}\n" in (REPO / "CHANGELOG.md").read_text()
+    # every plugin and module was added in a released version, and that release lists it
     sources = sorted([*(REPO / "plugins").rglob("*.py"), *(REPO / "plugins").rglob("*.yml")])
-    added = [(str(p.relative_to(REPO)), m) for p in sources
-             for m in re.findall(r'version_added: "?([0-9.]+)"?', p.read_text())]
-    assert len(added) > 20 and {m for _unused, m in added} == {project["version"]}, added
+    added = [(p, m) for p in sources for m in re.findall(r'version_added: "?([0-9.]+)"?', p.read_text())]
+    assert len(added) > 20 and {m for _unused, m in added} <= set(releases), added
+    for path, version in added:
+        listed = [entry["name"] for entry in releases[version].get("modules", [])] if path.parent.name == "modules" \
+            else [entry["name"] for entry in releases[version].get("plugins", {}).get(path.parent.name, [])]
+        assert path.stem in listed, (str(path), version)
 
 
 def test_the_ansible_core_range_is_the_same_in_runtime_yml_and_pyproject() -> None:
