@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup test lint sanity changelog unit integration bench bench-pipeline clean demo testbed testbed-down status-table
+.PHONY: setup test lint sanity changelog docs unit integration bench bench-pipeline clean demo testbed testbed-down status-table
 
 setup:
 	@scripts/setup-dev.sh
@@ -13,7 +13,7 @@ test: setup lint
 	$(BIN)/pytest
 
 lint: setup
-	$(BIN)/ruff check src plugins tests bench
+	$(BIN)/ruff check src plugins tests bench scripts docs
 	$(BIN)/mypy
 	MYPYPATH=src:collections $(BIN)/mypy --explicit-package-bases -p ansible_collections.oar.nxc.plugins
 	$(BIN)/yamllint -s .
@@ -27,6 +27,10 @@ sanity: setup
 changelog: setup
 	$(BIN)/antsibull-changelog lint
 	$(BIN)/python scripts/changelog-check.py $(if $(BASE),--base $(BASE))
+
+## docs: antsibull-docs lint-collection-docs, then the docs site (build/docs/site/build/html/index.html)
+docs: setup
+	scripts/docs.sh
 
 unit: setup
 	$(BIN)/pytest tests/unit

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Fail a branch that changes the collection or the core without a changelog fragment.
 
-    scripts/changelog-check.py [--base REF] [--repo DIR]
+    python3 scripts/changelog-check.py [--base REF] [--repo DIR]
 
 The branch is the commits from the merge base of REF and HEAD to HEAD. REF is, in this order:
 --base, $CI_MERGE_REQUEST_DIFF_BASE_SHA (a GitLab merge request pipeline), origin/$CI_DEFAULT_BRANCH,
@@ -82,7 +81,7 @@ def verdict(changes: Sequence[tuple[str, str]]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--base", help="the branch's base (default: the merge request's, else origin's default branch)")
     parser.add_argument("--repo", type=Path, default=Path.cwd(), help="the repository (default: the current directory)")
     args = parser.parse_args(argv)

@@ -41,7 +41,8 @@ def available() -> bool:
     return CHROMIUM.exists() and DRIVER.exists()
 
 
-def look_at(page: Path, screenshot: Path) -> Seen:
+def look_at(page: Path, screenshot: Path, script: str = SEEN) -> Seen:
+    """Open `page`, run `script` in it (what it returns is `Seen.page`), keep a screenshot."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -55,7 +56,7 @@ def look_at(page: Path, screenshot: Path) -> Seen:
         try:
             driver.set_page_load_timeout(30)
             driver.get(page.resolve().as_uri())
-            seen = driver.execute_script(SEEN)
+            seen = driver.execute_script(script)
             console = driver.get_log("browser")
             driver.save_screenshot(str(screenshot))
         finally:
