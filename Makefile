@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup test lint sanity changelog docs unit integration bench bench-pipeline clean demo testbed testbed-down status-table
+.PHONY: setup test lint sanity changelog docs ee unit integration bench bench-pipeline clean demo testbed testbed-down status-table
 
 setup:
 	@scripts/setup-dev.sh
@@ -31,6 +31,10 @@ changelog: setup
 ## docs: antsibull-docs lint-collection-docs, then the docs site (build/docs/site/build/html/index.html)
 docs: setup
 	scripts/docs.sh
+
+## ee: the execution environment's build context (build/ee/context/Containerfile; ansible-builder create)
+ee: setup
+	scripts/ee-context.sh
 
 unit: setup
 	$(BIN)/pytest tests/unit
