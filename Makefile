@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: setup test lint sanity changelog docs ee unit integration bench bench-pipeline clean demo testbed testbed-down status-table
+.PHONY: setup test lint sanity units changelog docs ee unit integration bench bench-pipeline clean demo testbed testbed-down status-table
 
 setup:
 	@scripts/setup-dev.sh
@@ -22,6 +22,10 @@ lint: setup
 ## sanity: ansible-test sanity from the collection's path (ansible-core 2.19; ANSIBLE_TEST=... for another)
 sanity: setup
 	scripts/ansible-test.sh sanity --venv --python 3.11
+
+## units: ansible-test units --venv from the collection's path (tests/unit/plugins/, with the core's wheel)
+units: setup
+	scripts/ansible-test.sh units --venv --python 3.11 --requirements tests/unit/plugins/
 
 ## changelog: antsibull-changelog lint, then the fragment check of this branch (BASE=ref, default origin/main)
 changelog: setup

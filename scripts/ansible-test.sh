@@ -8,7 +8,8 @@
 # ansible-test there with the arguments given. Results: tests/output/ of that copy.
 # ansible-test --venv bootstraps pip from a host of its own that is out of reach here:
 # scripts/ansible_test_get_pip.py stands in its cache, under a HOME of the run's own (the real
-# ~/.ansible is left alone), and installs pip from the package index.
+# ~/.ansible is left alone), and installs pip from the package index. For `units`, the same HOME's
+# pip.conf gives pip the core's wheel (see below).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 ansible_test=${ANSIBLE_TEST:-$root/.venv/bin/ansible-test}
@@ -31,6 +32,18 @@ pip_version=$(sed -n "s/^ *pip='\([0-9.]*\)',\$/\1/p" "$requirements" | head -1)
 [ -n "$pip_version" ] || { echo "ansible-test.sh: no pip version found in $requirements" >&2; exit 2; }
 mkdir -p "$work/home/.ansible/test/cache"
 cp "$root/scripts/ansible_test_get_pip.py" "$work/home/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+
+# units: the plugins import the oar_nxc core, which tests/unit/requirements.txt names. ansible-test
+# runs pip from a directory of its own with only HOME and PATH of this environment, so the core's
+# wheel, built from the staged checkout, is given to pip by the private HOME's pip.conf (find-links).
+if [ "${1:-}" = units ]; then
+  rm -rf "$work/wheels"
+  "$python" -m pip wheel -q --disable-pip-version-check --no-deps -w "$work/wheels" "$dest" >/dev/null
+  mkdir -p "$work/home/.config/pip"
+  printf '[global]\nfind-links = %s\n' "$work/wheels" > "$work/home/.config/pip/pip.conf"
+else
+  rm -f "$work/home/.config/pip/pip.conf"
+fi
 
 cd "$dest"
 HOME=$work/home exec "$ansible_test" "$@"

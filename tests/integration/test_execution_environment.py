@@ -65,7 +65,8 @@ def stage(containerfile: str, name: str) -> list[str]:
 def test_the_file_is_version_3_and_its_ranges_are_pyprojects() -> None:
     ee = yaml.safe_load((REPO / "execution-environment.yml").read_text())
     assert ee["version"] == 3
-    assert ee["dependencies"]["ansible_core"]["package_pip"] == pyproject_dependency("ansible-core").split("#")[0]
+    core = pyproject_dependency("ansible-core").split("#", maxsplit=1)[0]
+    assert ee["dependencies"]["ansible_core"]["package_pip"] == core
     assert ee["dependencies"]["ansible_runner"]["package_pip"] == pyproject_dependency("ansible-runner")
     # the collection's own metadata stays ansible-builder's version 1 (what ansible-builder reads from it)
     meta = yaml.safe_load((REPO / "meta" / "execution-environment.yml").read_text())
@@ -80,7 +81,7 @@ def test_the_context_holds_the_checkouts_wheel_and_collection_only(context: Cont
     requires = [line.removeprefix("Requires-Dist: ") for line in metadata.splitlines()
                 if line.startswith("Requires-Dist: ") and "extra ==" not in line]
     declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
-    assert {Requirement(r) for r in requires} == {Requirement(d.split("#")[0]) for d in declared}
+    assert {Requirement(r) for r in requires} == {Requirement(d.split("#", maxsplit=1)[0]) for d in declared}
     assert {Requirement(r).name for r in requires} >= {"ansible-core", "ansible-runner", "nixos-compose"}
     with tarfile.open(context.dist / "oar-nxc.tar.gz") as tar:
         manifest = json.loads(tar.extractfile("MANIFEST.json").read())["collection_info"]  # type: ignore[union-attr]
@@ -113,8 +114,8 @@ def test_the_containerfile_installs_python_ansible_the_collection_then_its_requi
     assert "RUN /output/scripts/install-from-bindep && rm -rf /output/wheels" in final
 
 
-def test_ansible_builders_introspection_finds_the_wheel_and_the_system_packages(context: Context,
-                                                                                 tmp_path: Path) -> None:
+def test_ansible_builders_introspection_finds_the_wheel_and_the_system_packages(
+        context: Context, tmp_path: Path) -> None:
     """What the builder stage runs, here: introspect.py over the collection installed from the context's
     tarball (as the galaxy stage installs it, without its Galaxy dependencies, out of reach here)."""
     collections = tmp_path / "collections"

@@ -15,7 +15,7 @@ from tests.conftest import FIXTURES, REPO, unwrap
 from tests.integration.packaging import MATRIX, build_wheel, check, make_venv, python, venv_env
 from tests.integration.pipeline import TESTBED_VARS
 from tests.integration.test_inventory_golden import CASES, normalise
-from tests.integration.test_sanity import assert_clean, sanity
+from tests.integration.test_sanity import assert_clean, assert_units_pass, sanity, units
 from tests.unit.oar_nxc.test_collection import SMOKE_PLAYS, START_PLAYS
 
 
@@ -44,6 +44,11 @@ def test_the_venv_has_that_ansible_core_and_the_installed_core(venv: Path) -> No
 def test_ansible_test_sanity_is_clean(venv: Path, tmp_path: Path) -> None:
     minor = {core: minor for minor, core in MATRIX}[(venv.parent.parent / "core").read_text()]
     assert_clean(sanity(venv / "ansible-test", minor, tmp_path))
+
+
+def test_ansible_test_units_pass(venv: Path, tmp_path: Path) -> None:
+    minor = {core: minor for minor, core in MATRIX}[(venv.parent.parent / "core").read_text()]
+    assert_units_pass(units(venv / "ansible-test", minor, tmp_path))
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
