@@ -99,6 +99,50 @@ options:
     type: path
     env:
       - name: OAR_RESOURCE_PROPERTIES_FILE
+  frontend:
+    description:
+      - The OAR frontend, where the job is read (O(live_job)) when the inventory is read elsewhere, for example
+        by an AWX or Automation Platform inventory source in its execution environment. OAR's commands then
+        run there over ssh (C(BatchMode=yes), host key checked), each word quoted.
+      - A host name or an IP address. Unset, OAR's commands run on this machine.
+    type: str
+    version_added: "1.2.0"
+    env:
+      - name: OAR_NXC_FRONTEND
+  frontend_user:
+    description: The user ssh logs in as on O(frontend) (default, ssh's own).
+    type: str
+    version_added: "1.2.0"
+    env:
+      - name: OAR_NXC_FRONTEND_USER
+  frontend_port:
+    description: The ssh port of O(frontend).
+    type: raw
+    version_added: "1.2.0"
+    env:
+      - name: OAR_NXC_FRONTEND_PORT
+  frontend_private_key_file:
+    description:
+      - The private key for O(frontend) (ssh C(-i), C(IdentitiesOnly=yes)). An AWX credential injects it as a
+        file, readable by its owner only.
+    type: path
+    version_added: "1.2.0"
+    env:
+      - name: OAR_NXC_FRONTEND_PRIVATE_KEY_FILE
+  frontend_known_hosts_file:
+    description:
+      - A known_hosts file that holds O(frontend)'s host key (and the jump hosts'). Host keys are always checked;
+        an unknown key is an error that names the frontend.
+    type: path
+    version_added: "1.2.0"
+    env:
+      - name: OAR_NXC_FRONTEND_KNOWN_HOSTS_FILE
+  frontend_proxy_jump:
+    description: Jump hosts on the way to O(frontend) (ssh C(-J)), C([user@]host[:port]), comma-separated.
+    type: str
+    version_added: "1.2.0"
+    env:
+      - name: OAR_NXC_FRONTEND_PROXY_JUMP
   nodes:
     description:
       - Keep only the first N distinct hosts (after O(exclude)); asking for more than remain is an error.
@@ -234,7 +278,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         values: dict[str, Any] = {}
         origins: dict[str, str] = {}
         for name in ("job_id", "nodes", "exclude", "relax_host_key_checking", "private_key_file",
-                     "python_interpreter", "live_job", "properties_file"):
+                     "python_interpreter", "live_job", "properties_file", "frontend", "frontend_user", "frontend_port",
+                     "frontend_private_key_file", "frontend_known_hosts_file", "frontend_proxy_jump"):
             values[name], origin = self.get_option_and_origin(name)
             if isinstance(origin, str) and origin.startswith("env: "):
                 origins[name] = "$" + origin[len("env: "):]

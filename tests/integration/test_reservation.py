@@ -6,15 +6,17 @@ Root only; each test makes its own reservation on the 4-node testbed.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, clean_env, inventory_list, run
+from tests.conftest import BIN, REPO, clean_env, inventory_list, run, unwrap
 from tests.integration.conftest import run_testbed
 from tests.integration.pipeline import clear_jobs, copy_compositions, playbook
 from tests.testbed import oar_testbed as tb
@@ -138,3 +140,60 @@ def test_a_job_about_to_end_is_a_warning_naming_the_time_left(cluster: None) -> 
     said = " ".join((run_.stdout + run_.stderr).split())
     assert re.search(rf"\[WARNING\]: OAR job {reservation.job_id} ends in 4 min \d\d s \(at \d\d:\d\d:\d\d\), less "
                      r"than the 15 min 00 s of oar_nxc_min_walltime", said), said[-2000:]
+
+
+def awx_env(job_id: int, tools: Path, **extra: str) -> dict[str, str]:
+    """What an AWX inventory source's execution environment gives ansible-inventory: no OAR command on PATH, the
+    "OAR frontend" credential's variables and the source variable OAR_JOB_ID (README, AWX and Automation
+    Platform); the frontend is the testbed's (its sshd on the bridge, where oarstat runs)."""
+    env = clean_env(**{"OAR_JOB_ID": str(job_id), "OAR_NXC_FRONTEND": "oar-frontend", "OAR_NXC_FRONTEND_USER": "root",
+                       "OAR_NXC_FRONTEND_PRIVATE_KEY_FILE": str(tb.STATE / "id_ed25519"),
+                       "OAR_NXC_FRONTEND_KNOWN_HOSTS_FILE": str(tb.STATE / "known_hosts"), **extra})
+    del env["OAR_NXC_LIVE_JOB"]  # the config says live_job: always
+    # ssh, and no OAR command: a PATH of the project's .venv and a directory with ssh alone
+    tools.mkdir(exist_ok=True)
+    if not (tools / "ssh").exists():
+        (tools / "ssh").symlink_to("/usr/bin/ssh")
+    env["PATH"] = f"{BIN}:{tools}"
+    assert not (BIN / "oarstat").exists()
+    return env
+
+
+AWX_SOURCE = REPO / "inventories" / "awx.oar_nxc.yml"
+
+
+def test_the_awx_inventory_source_reads_the_job_on_the_frontend(job: tb.Reservation, tmp_path: Path) -> None:
+    result = run([str(BIN / "ansible-inventory"), "-i", str(AWX_SOURCE), "--list", "--export",
+                  "--playbook-dir", str(AWX_SOURCE.parent)], env=awx_env(job.job_id, tmp_path / "bin"))
+    assert result.returncode == 0, result.stderr
+    inventory = unwrap(json.loads(result.stdout))
+    hostvars = inventory["_meta"]["hostvars"]
+    assert sorted(hostvars) == sorted(job.hosts)
+    assert {h: (v["oar_cores"], v["oar_in_job"], v["oar_properties"]["cluster"]) for h, v in hostvars.items()} == {
+        h: (2, True, cluster_of(h)) for h in job.hosts}
+    # --export: the job's variables stay on its group, as AWX stores them
+    group = inventory[f"oar_job_{job.job_id}"]
+    assert sorted(group["hosts"]) == sorted(job.hosts)
+    assert {k: group["vars"]["oar_job"][k] for k in ("id", "state", "owner", "oar")} == {
+        "id": job.job_id, "state": "Running", "owner": "oartest", "oar": "2.5"}
+    for cluster in ("alpha", "beta"):
+        assert sorted(inventory.get(f"cluster_{cluster}", {}).get("hosts", [])) == sorted(
+            h for h in job.hosts if cluster_of(h) == cluster)
+
+
+def test_the_awx_source_names_a_frontend_it_cannot_trust(job: tb.Reservation, tmp_path: Path) -> None:
+    """An unknown host key is an error that names the frontend, in seconds; so is a job OAR does not know."""
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    start = time.monotonic()
+    result = run([str(BIN / "ansible-inventory"), "-i", str(AWX_SOURCE), "--list"],
+                 env=awx_env(job.job_id, tmp_path / "bin", OAR_NXC_FRONTEND_KNOWN_HOSTS_FILE=str(empty)))
+    assert time.monotonic() - start < 30
+    said = " ".join(result.stderr.split())
+    assert result.returncode != 0
+    assert (f"OAR job {job.job_id} cannot be read: oarstat -f -J -j {job.job_id} failed (rc 255): ssh to the "
+            "frontend root@oar-frontend failed: Host key verification failed.") in said, said
+    result = run([str(BIN / "ansible-inventory"), "-i", str(AWX_SOURCE), "--list"],
+                 env=awx_env(999999, tmp_path / "bin"))
+    said = " ".join(result.stderr.split())
+    assert result.returncode != 0 and "OAR job 999999 cannot be read: " in said, said

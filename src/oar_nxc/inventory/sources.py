@@ -24,6 +24,7 @@ from oar_nxc.formats.names import host_name_problem, parse_g5k_name
 from oar_nxc.formats.reading import excerpt
 from oar_nxc.inventory.spec import NIXOS_PYTHON, InventorySpec, Options, add_job, describe
 from oar_nxc.oar import jobs as oarjob
+from oar_nxc.oar.frontend import Frontend, FrontendError
 
 __all__ = ["InventorySpec", "OarNxcError", "Request", "check_config_file", "check_config_keys", "options_from",
            "sniff"]
@@ -154,6 +155,35 @@ def _live(value: Any, where: _Where) -> str:
     raise where.error("live_job", f"{excerpt(str(value), 20)} is not one of {', '.join(LIVE_JOB)}")
 
 
+FRONTEND_KEYS = ("frontend", "frontend_user", "frontend_port", "frontend_private_key_file",
+                 "frontend_known_hosts_file", "frontend_proxy_jump")
+
+
+def _frontend(values: Mapping[str, Any], where: _Where) -> Frontend | None:
+    """The frontend that OAR's commands run on over ssh (``frontend`` and its ``frontend_*`` settings)."""
+    text = {key: _text(key, values.get(key), where) for key in FRONTEND_KEYS if key != "frontend_port"}
+    host = text.pop("frontend")
+    given = [key for key in FRONTEND_KEYS if key != "frontend" and values.get(key) not in (None, "")]
+    if host is None:
+        if given:
+            raise where.error(given[0], "is set, and frontend is not: name the frontend host too")
+        return None
+    port_value = values.get("frontend_port")
+    port = None
+    if port_value not in (None, ""):
+        digits = str(port_value).strip()
+        if isinstance(port_value, bool) or not re.fullmatch(r"[0-9]{1,5}", digits, re.ASCII):
+            raise where.error("frontend_port", f"{excerpt(str(port_value), 20)} is not a TCP port (1-65535)")
+        port = int(digits)
+    try:
+        return Frontend.checked(host, user=text["frontend_user"], port=port,
+                                private_key_file=text["frontend_private_key_file"],
+                                known_hosts_file=text["frontend_known_hosts_file"],
+                                proxy_jump=text["frontend_proxy_jump"])
+    except FrontendError as exc:
+        raise where.error(exc.key, str(exc)) from None
+
+
 def options_from(values: Mapping[str, Any], source: str, origins: Mapping[str, str] | None = None) -> Options:
     """The plugin's options, each strictly typed: an error names the configuration key (or the
     environment variable the value came from, per ORIGINS)."""
@@ -169,6 +199,7 @@ def options_from(values: Mapping[str, Any], source: str, origins: Mapping[str, s
         python_interpreter=_text("python_interpreter", values.get("python_interpreter"), where) or NIXOS_PYTHON,
         live_job=_live(values.get("live_job"), where),
         properties_file=_text("properties_file", values.get("properties_file"), where),
+        frontend=_frontend(values, where),
     )
 
 
@@ -334,7 +365,8 @@ class Request:
             if options.live_job == "never":
                 continue
             try:
-                jobs.append(oarjob.query(job_id))
+                jobs.append(oarjob.query(job_id, run=options.frontend.run) if options.frontend else
+                            oarjob.query(job_id))
             except oarjob.Unavailable as exc:
                 if options.live_job == "always" or path is None:
                     raise SourceError(self.origin, f"OAR job {job_id} cannot be read: {exc}") from None

@@ -17,6 +17,7 @@ from oar_nxc.formats.deployment import Deployment, Node
 from oar_nxc.formats.names import resolve_ipv4
 from oar_nxc.formats.nodefile import Machine, Nodefile
 from oar_nxc.inventory.selection import matches, select
+from oar_nxc.oar.frontend import Frontend
 from oar_nxc.oar.jobs import Job
 
 NIXOS_PYTHON = "/run/current-system/sw/bin/python3"
@@ -81,6 +82,8 @@ class Options:
     # cannot be read) or "never"
     live_job: str = "auto"
     properties_file: str | None = None  # $OAR_RESOURCE_PROPERTIES_FILE
+    # where OAR's commands run when the job is read: the frontend over ssh, else this machine
+    frontend: Frontend | None = None
 
 
 def _machine_vars(machine: Machine, nodefile: Nodefile, job_id: int | None) -> dict[str, Any]:
