@@ -50,7 +50,7 @@ log "the guides: README.md, ARCHITECTURE.md, docs/, compositions/*/README.md, ro
 guides=$site/rst/guides
 mkdir -p "$guides"
 git ls-files -z -- README.md ARCHITECTURE.md docs/ci.md docs/ci-status 'compositions/*/README.md' \
-  'roles/*/README.md' inventories/sample | rsync -a --from0 --files-from=- ./ "$guides/"
+  'roles/*/README.md' inventories | rsync -a --from0 --files-from=- ./ "$guides/"
 
 log "sphinx-build"
 sphinx-build -M html "$site/rst" "$site/build" -c "$site" -W --keep-going -q
