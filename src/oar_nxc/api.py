@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from oar_nxc import collection as collection_mod
+from oar_nxc import rundir, unsafe_vars
 from oar_nxc.errors import BAD_INPUT_SIGNAL, EXIT_SIGNAL, RESERVATION_SIGNAL, ConfigError, OarNxcError
-from oar_nxc.formats import flavours
+from oar_nxc.formats import flavours, reading
 from oar_nxc.inventory import sources
 from oar_nxc.inventory.spec import InventorySpec
 from oar_nxc.progress import Progress
@@ -172,20 +173,32 @@ def _extravars(options: Options, extra: dict[str, Any], cwd: Path | None = None)
     return out
 
 
-def _cmdline(options: Options, more: list[str]) -> str:
+def _cmdline(options: Options, more: list[str], extravars_file: Path | None = None) -> str:
+    """ansible-playbook's arguments: MORE, the CLI's own variables (-e @FILE, data only), then the user's -e."""
     args = list(more)
+    if extravars_file is not None:
+        args += ["-e", f"@{extravars_file}"]
     for value in options.extra_vars:
         args += ["-e", value]
     return " ".join(shlex.quote(a) for a in args)
 
 
 def _scrub(run_dir: Path) -> None:
-    """ansible-runner writes the whole environment into artifacts/<ident>/command: drop it."""
+    """ansible-runner writes the whole environment into artifacts/<ident>/command: drop it. Only in the run
+    directory oar-nxc made (rundir.prepare); what is not runner's JSON object there is removed, unread."""
     for command in run_dir.glob("artifacts/*/command"):
-        data = json.loads(command.read_text())
-        data.pop("env", None)
-        command.write_text(json.dumps(data))
-    for env_dir in run_dir.glob("env"):
+        try:
+            data = json.loads(reading.read_bytes(str(command), "ansible-runner's command record")) \
+                if command.is_file() and not command.is_symlink() else None
+        except (OarNxcError, ValueError, RecursionError):
+            data = None
+        if isinstance(data, dict):
+            data.pop("env", None)
+            command.write_text(json.dumps(data))
+        else:
+            command.unlink(missing_ok=True)
+    env_dir = run_dir / "env"
+    if env_dir.is_dir() and not env_dir.is_symlink():
         shutil.rmtree(env_dir, ignore_errors=True)
 
 
@@ -201,8 +214,7 @@ def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[s
     collection = collection_mod.locate(cwd)
     fqcn = f"{collection_mod.FQCN}.{playbook.removeprefix(collection_mod.FQCN + '.').removesuffix('.yml')}"
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    run_dir = Path(options.run_dir or cwd / "oar-nxc-runs" / f"{stamp}-{command}").resolve()
-    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = rundir.prepare(Path(options.run_dir or cwd / "oar-nxc-runs" / f"{stamp}-{command}").resolve())
     bin_dir = Path(sys.executable).parent
     # for the child process only: the ansible-playbook of this Python environment first on PATH
     # (ansible-runner's `binary=` would switch it to raw mode, without the playbook argument)
@@ -227,7 +239,7 @@ def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[s
         runner = ansible_runner.run(
             private_data_dir=str(run_dir), project_dir=str(cwd), playbook=fqcn,
             inventory=str(Path(options.nodefile).resolve()) if options.nodefile else None,
-            extravars=extravars, cmdline=_cmdline(options, cmdline or []), envvars=envvars,
+            cmdline=_cmdline(options, cmdline or [], unsafe_vars.write(run_dir, extravars)), envvars=envvars,
             event_handler=handler, cancel_callback=cancel or (lambda: False), quiet=True,
             suppress_env_files=True, ident="run", rotate_artifacts=0,
         )

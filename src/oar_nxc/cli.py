@@ -62,7 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("-e", "--extra-vars", action="append", default=[], metavar="VARS",
                         help="passed to ansible-playbook -e (k=v, JSON, @file)")
     common.add_argument("--run-dir",
-                        help="where to keep events, reports and files (default ./oar-nxc-runs/<time>-<command>)")
+                        help="where to keep events, reports and files (default ./oar-nxc-runs/<time>-<command>): "
+                             "a new or empty directory, or one oar-nxc made")
     common.add_argument("-v", "--verbose", action="store_true", help="show Ansible's own output instead of progress")
     common.add_argument("--json", action="store_true", help="print the result as JSON at the end")
     for name, text in (("deploy", "nix, nxc build, nxc start and the OAR smoke tests"),

@@ -1,0 +1,87 @@
+"""The CLI's values are data (no Jinja payload in an option runs), and its run directories are its own (a user's
+directory is never scrubbed, a planted env/ never read). Real `oar-nxc plan` runs with the vm flavour on this
+machine: the preflight, the build step's check and nxc start's check run; no testbed needed."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BIN, REPO, clean_env
+
+OAR_NXC = str(BIN / "oar-nxc")
+
+
+def payload(marker: Path) -> str:
+    return "{{ lookup('ansible.builtin.pipe', 'touch " + str(marker) + "') }}"
+
+
+def plan(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([OAR_NXC, "plan", "--flavour", "vm", *args], capture_output=True, text=True, timeout=300,
+                          check=False, env=clean_env(), cwd=str(cwd), stdin=subprocess.DEVNULL)
+
+
+def assert_refused(done: subprocess.CompletedProcess[str], said: str) -> None:
+    out = done.stdout + done.stderr
+    assert done.returncode == 2, out[-3000:]
+    assert "Traceback" not in out
+    assert said in " ".join(out.split()), out[-3000:]
+
+
+def test_a_setup_variant_with_jinja_is_a_name_not_a_template(tmp_path: Path) -> None:
+    marker = tmp_path / "MARKER"
+    done = plan("--setup", payload(marker), "--run-dir", str(tmp_path / "run"))
+    assert_refused(done, f"no setup variant '{payload(marker)}' (variants: ")
+    assert not marker.exists()
+
+
+def test_a_run_dir_with_jinja_is_a_path_not_a_template(tmp_path: Path) -> None:
+    marker = tmp_path / "MARKER"
+    run_dir = tmp_path / payload(marker).replace("/", "_")
+    done = plan("--setup", "nosuch", "--run-dir", str(run_dir))
+    assert_refused(done, "no setup variant 'nosuch'")
+    assert not marker.exists() and (run_dir / "summary.json").is_file()
+
+
+def test_a_composition_path_with_jinja_is_a_path_not_a_template(tmp_path: Path) -> None:
+    marker = tmp_path / "MARKER"
+    composition = tmp_path / payload(marker).replace("/", "_")
+    shutil.copytree(REPO / "compositions" / "master", composition,
+                    ignore=shutil.ignore_patterns("build", "deploy", "artifact", ".oar-nxc"))
+    done = plan("--composition", str(composition), "--setup", "nosuch", "--run-dir", str(tmp_path / "run"))
+    assert_refused(done, "no setup variant 'nosuch'")
+    assert not marker.exists()
+
+
+def test_a_run_dir_that_is_a_users_project_is_refused_and_left_alone(tmp_path: Path) -> None:
+    project = tmp_path / "myproject"
+    (project / "env" / "bin").mkdir(parents=True)
+    (project / "env" / "bin" / "python").write_text("#!/bin/sh\n")
+    (project / "env" / "extravars").write_text('{"oar_nxc_deploy_timeout": 4242}\n')
+    done = plan("--run-dir", str(project))
+    assert_refused(done, f"oar-nxc: --run-dir {project}: a directory with files that oar-nxc did not make")
+    assert sorted(str(p.relative_to(project)) for p in project.rglob("*")) == [
+        "env", "env/bin", "env/bin/python", "env/extravars"]
+
+
+@pytest.mark.parametrize("where", ["/dev/null", "file/run"])
+def test_a_run_dir_that_cannot_be_one_is_bad_input(tmp_path: Path, where: str) -> None:
+    (tmp_path / "file").write_text("x")
+    path = where if where.startswith("/") else str(tmp_path / where)
+    done = plan("--run-dir", path)
+    assert_refused(done, f"oar-nxc: --run-dir {path}: ")
+
+
+def test_a_planted_env_in_a_run_dir_given_again_is_not_read(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    first = plan("--setup", "nosuch", "--run-dir", str(run_dir))
+    assert first.returncode == 2
+    (run_dir / "env").mkdir()
+    (run_dir / "env" / "extravars").write_text('{"oar_nxc_deploy_timeout": 4242}\n')
+    again = plan("--run-dir", str(run_dir))
+    assert "4242" not in again.stdout + again.stderr
+    assert "nxc start -f vm" in again.stdout and "timeout -k 10 600 " in again.stdout  # the flavour's own
+    assert not (run_dir / "env").exists()
