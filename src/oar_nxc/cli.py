@@ -36,6 +36,7 @@ from oar_nxc import api
 from oar_nxc.errors import OarNxcError
 from oar_nxc.formats import flavours
 from oar_nxc.inventory.spec import InventorySpec
+from oar_nxc.terminal import shown
 
 RUN_COMMANDS = ("deploy", "redeploy", "smoke", "plan", "teardown", "run")
 
@@ -191,42 +192,44 @@ def tree(spec: InventorySpec) -> str:
 
 
 def summary(result: api.RunResult) -> str:
+    """The run's summary; every value from the run is shown escaped (terminal.shown): one line each."""
     lines = [f"oar-nxc {result.command}: {result.meaning} (exit {result.exit_code}) in {result.elapsed:.1f}s"]
     if result.hosts:
-        width = max(len(h) for h in result.hosts)
+        hosts = {shown(h): c for h, c in result.hosts.items()}
+        width = max(len(h) for h in hosts)
         lines.append(f"  {'host':<{width}}  ok  changed  failed  unreachable  skipped")
-        for host, c in sorted(result.hosts.items()):
+        for host, c in sorted(hosts.items()):
             lines.append(f"  {host:<{width}}  {c['ok']:>2}  {c['changed']:>7}  {c['failures']:>6}  {c['dark']:>11}  "
                          f"{c['skipped']:>7}")
     if result.phases and result.command != "plan":
-        lines.append("  time per step: " + ", ".join(f"{p['name']} {p['seconds']:.1f}s" for p in result.phases
+        lines.append("  time per step: " + ", ".join(f"{shown(p['name'])} {p['seconds']:.1f}s" for p in result.phases
                                                      if p["seconds"] >= 0.05))
     if result.checks:
         lines.append("  smoke checks:")
         for check in result.checks:
-            lines.append(f"    {check['status']:<8} {check['name']:<16} {check['message']}")
+            lines.append(f"    {shown(check['status']):<8} {shown(check['name']):<16} {shown(check['message'])}")
     if result.findings:
         lines.append("  reservation (found before anything changed):")
         for finding in result.findings:
             mark = "WOULD REFUSE" if finding.get("refuse") else "WARN"  # a refusal fails the run instead
-            lines.append(f"    {mark:<12} {finding.get('check')}: {finding.get('message')}")
+            lines.append(f"    {mark:<12} {shown(finding.get('check'))}: {shown(finding.get('message'))}")
     if result.command == "plan":
         lines.append("  plan (nothing was run):")
     for command in result.commands if result.command == "plan" else []:
         verdict = "RUN " if command.get("run", True) else "SKIP"
-        lines.append(f"    {command['oar_nxc_step']:<7} {verdict}  {command['command']}")
+        lines.append(f"    {shown(command['oar_nxc_step']):<7} {verdict}  {shown(command['command'])}")
         if command.get("why"):
-            lines.append(f"    {'':<7}       {command['why']}")
+            lines.append(f"    {'':<7}       {shown(command['why'])}")
         if len(command.get("inputs") or []) > 1:  # the composition and the sources a setup variant adds
-            lines.append(f"    {'':<7}       inputs: {', '.join(command['inputs'])}")
+            lines.append(f"    {'':<7}       inputs: {', '.join(shown(i) for i in command['inputs'])}")
     for failure in result.failures[:5]:
-        lines.append(f"  failed: {failure}")
-    lines.append(f"  run directory: {result.run_dir}")
+        lines.append(f"  failed: {shown(failure)}")
+    lines.append(f"  run directory: {shown(result.run_dir)}")
     if result.report_html:
-        lines.append(f"  report: {result.report_html}")
+        lines.append(f"  report: {shown(result.report_html)}")
     if result.job:
         job = result.job
-        lines.append(f"  OAR job {job.get('job_id')} ({job.get('name') or 'given'}): {_released(job)}")
+        lines.append(f"  OAR job {shown(job.get('job_id'))} ({shown(job.get('name') or 'given')}): {_released(job)}")
     return "\n".join(lines)
 
 
@@ -322,7 +325,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, tty: bool | N
                 result = getattr(api, args.command)(options, **kwargs)
     except OarNxcError as exc:
         message = flag_names(str(exc)) if args.command in ("run", "submit") else str(exc)
-        print(f"oar-nxc: {message}", file=sys.stderr)
+        print(f"oar-nxc: {shown(message)}", file=sys.stderr)
         return api.BAD_INPUT
     print(summary(result), file=out)
     if args.json:

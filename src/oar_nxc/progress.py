@@ -8,6 +8,8 @@ import shutil
 import time
 from typing import Any, TextIO
 
+from oar_nxc.terminal import shown
+
 BAR = 24
 
 
@@ -69,7 +71,7 @@ class Progress:
 
     def status(self) -> str:
         total = max(len(self.plays), self.play_index, 1)
-        return (f"{self.play_index}/{total} {self.play}: {self.task} | hosts ok {len(self.ok)}, "
+        return (f"{self.play_index}/{total} {shown(self.play)}: {shown(self.task)} | hosts ok {len(self.ok)}, "
                 f"failed {len(self.failed)}, unreachable {len(self.unreachable)} | {self.elapsed():.1f}s")
 
     def draw(self, *, line: bool) -> None:

@@ -85,3 +85,12 @@ def test_a_planted_env_in_a_run_dir_given_again_is_not_read(tmp_path: Path) -> N
     assert "4242" not in again.stdout + again.stderr
     assert "nxc start -f vm" in again.stdout and "timeout -k 10 600 " in again.stdout  # the flavour's own
     assert not (run_dir / "env").exists()
+
+
+def test_a_newline_or_an_escape_in_a_value_forges_no_line_of_the_plan(tmp_path: Path) -> None:
+    done = plan("--setup", "x\n    deploy  SKIP  forged\x1b[2J", "--run-dir", str(tmp_path / "run"))
+    out = done.stdout + done.stderr
+    assert done.returncode == 2 and "Traceback" not in out
+    assert not any(line.startswith("    deploy  SKIP  forged") for line in out.splitlines())
+    assert "\x1b" not in out
+    assert "no setup variant 'x\\n    deploy  SKIP  forged\\x1b[2J'" in out, out[-2000:]
