@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shlex
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -158,16 +159,42 @@ def build_argv(nxc: str, flavour: str, setup: str = "", params: Mapping[str, Any
     return argv + [str(a) for a in extra_args]
 
 
+RECORD_LIMIT = 16 * 1024 * 1024  # bytes a JSON record of this project may have (as the core's "state record")
+
+
+def read_json_object(path: str, limit: int = RECORD_LIMIT) -> tuple[dict[str, Any] | None, str]:
+    """A JSON object of this project's at PATH, read as untrusted input: a regular file only (a FIFO is opened
+    without blocking and refused), at most LIMIT bytes, strict UTF-8 JSON, an object at the top.
+    (the object, '') or (None, why not); a missing file says 'missing'."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return None, "missing"
+    except OSError as exc:
+        return None, f"{path}: {exc.strerror}"
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None, f"{path} is not a regular file"
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        return None, f"{path} is larger than {limit} bytes"
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        return None, f"{path} is not JSON ({' '.join(str(exc).split())[:120]})"
+    except RecursionError:
+        return None, f"{path} is JSON nested too deep"
+    if not isinstance(value, dict):
+        return None, f"{path} is not a JSON object"
+    return value, ""
+
+
 def composition_name(composition_dir: str) -> str:
     """nxc's name of the composition: the stem of nxc.json's ``composition`` file (as the oar_nxc
     core's ``composition.load`` reads it; a unit test keeps the two equal). An unreadable nxc.json
     counts as none here: the build itself reports it."""
-    try:
-        with open(os.path.join(composition_dir, "nxc.json"), encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
-        data = {}
-    name = data.get("composition") if isinstance(data, dict) else None
+    data, _why = read_json_object(os.path.join(composition_dir, "nxc.json"))
+    name = data.get("composition") if data is not None else None
     file_name = os.path.basename(name) if isinstance(name, str) and name else DEFAULT_COMPOSITION_FILE
     return os.path.splitext(file_name)[0]
 
@@ -180,16 +207,12 @@ def build_paths(composition_dir: str, flavour: str) -> tuple[str, str]:
 
 
 def read_record(path: str) -> tuple[dict[str, Any] | None, str]:
-    """The JSON record at PATH -> (dict or None, why it is unusable or '')."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError:
+    """The JSON record at PATH -> (dict or None, why it is unusable or ''); an unusable one is rebuilt."""
+    data, why = read_json_object(path)
+    if why == "missing":
         return None, "no record of a successful build"
-    except (OSError, ValueError) as exc:
-        return None, f"the build record {path} is unreadable ({exc})"
-    if not isinstance(data, dict):
-        return None, f"the build record {path} is not a JSON object"
+    if data is None:
+        return None, f"the build record is unusable, so the build runs again: {why}"
     return data, ""
 
 

@@ -325,8 +325,14 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
         failures.insert(0, f"oar_nxc: {refusals[0]}")
         bad_input = True
     report = run_dir / "report.json"
-    smoke_report = json.loads(report.read_text()) if report.is_file() else {}
-    checks = smoke_report.get("checks", [])
+    smoke_report: dict[str, Any] = {}
+    if report.exists() or report.is_symlink():
+        try:
+            smoke_report = reading.load_record(str(report), "state record")
+        except OarNxcError as exc:
+            failures.append(f"the smoke report is not one: {exc}")
+    checks = [c for c in smoke_report.get("checks", []) if isinstance(c, dict)] \
+        if isinstance(smoke_report.get("checks"), list) else []
     phases = phases_of(events)
     report_html = None
     if smoke_report:  # the page again, with the phases of the whole run on its timeline

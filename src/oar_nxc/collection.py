@@ -59,10 +59,16 @@ def search_paths(cwd: Path, env: Mapping[str, str], python_path: Sequence[str] =
         parser = configparser.ConfigParser(interpolation=None)
         value = None
         if cfg is not None:
+            from oar_nxc.errors import OarNxcError
+            from oar_nxc.formats import reading
+
             try:
-                parser.read(cfg)
+                parser.read_string(reading.decode(reading.read_bytes(str(cfg), "configuration file"), str(cfg)),
+                                   source=str(cfg))
             except configparser.Error as exc:
                 raise ConfigError(f"{cfg}: cannot read it: {exc}") from None
+            except OarNxcError as exc:
+                raise ConfigError(f"{exc} (the ansible.cfg Ansible would read)") from None
             value = next((parser.get("defaults", k) for k in CONFIG_KEYS if parser.has_option("defaults", k)), None)
             base = cfg.parent
         raw = value.split(os.pathsep) if value else list(DEFAULT_PATHS)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from oar_nxc.errors import ConfigError, OarNxcError, SourceError
-from oar_nxc.formats import nxcsetup
+from oar_nxc.formats import nxcsetup, reading
 
 NIX_INSTANTIATE = os.environ.get("OAR_NXC_NIX_INSTANTIATE", "nix-instantiate")
 NIX_STATE = "/nix/var/nix"
@@ -132,8 +132,11 @@ def nxc_nix_dir() -> Path | None:
 def flavour_info(name: str) -> dict[str, Any]:
     nix_dir = nxc_nix_dir()
     if nix_dir is not None and (nix_dir / "flavours.json").is_file():
-        flavours = json.loads((nix_dir / "flavours.json").read_text())
-        if isinstance(flavours, dict) and isinstance(flavours.get(name), dict):
+        try:
+            flavours = reading.load_record(str(nix_dir / "flavours.json"))
+        except OarNxcError:
+            flavours = {}
+        if isinstance(flavours.get(name), dict):
             return dict(flavours[name])
     return {"name": name}
 
@@ -145,14 +148,10 @@ def files(path: str | Path) -> tuple[Path, Path | None, dict[str, Any]]:
     if not flake.is_file():
         raise SourceError(str(root), "not an nxc composition directory: no flake.nix")
     nxc_json: dict[str, Any] = {}
-    if (root / "nxc.json").is_file():
-        try:
-            nxc_json = json.loads((root / "nxc.json").read_text())
-        except json.JSONDecodeError as exc:
-            raise SourceError(str(root / "nxc.json"), f"not valid JSON: {exc.msg}", line=exc.lineno) from None
-        if not isinstance(nxc_json, dict):
-            raise SourceError(str(root / "nxc.json"), "must be a JSON object")
-    code = "\n".join(line for line in flake.read_text().splitlines() if not line.lstrip().startswith("#"))
+    if (root / "nxc.json").exists() or (root / "nxc.json").is_symlink():
+        nxc_json = reading.load_record(str(root / "nxc.json"))
+    text = reading.decode(reading.read_bytes(str(flake), "composition file"), str(flake))
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     refs = dict(_FLAKE_ATTR.findall(code))
     comp = root / refs.get("composition", nxc_json.get("composition", "composition.nix"))
     if not comp.is_file():

@@ -47,12 +47,11 @@ def parse_text(text: str, source: str) -> dict[str, Any]:
 
 
 def load(path: str | Path) -> dict[str, Any]:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(str(path), f"cannot read: {exc}") from None
-    return parse_text(text, str(path))
+    """setup.toml, read as any input (a regular file within its limit, strict UTF-8), then parsed and checked."""
+    from oar_nxc.formats import reading
+
+    source = str(path)
+    return parse_text(reading.decode(reading.read_bytes(source, "setup.toml"), source), source)
 
 
 def variants(data: dict[str, Any]) -> list[str]:

@@ -33,6 +33,9 @@ LIMITS: dict[str, int] = {
     "setup.toml": 1 * MIB,
     "run summary": 16 * MIB,
     "composition README": 1 * MIB,
+    # the project's own state: build and deployment records, job records, nxc.json, the smoke report
+    "state record": 16 * MIB,
+    "composition file": 4 * MIB,
 }
 CHUNK = 1 * MIB
 JSON_MAX_DEPTH = 32
@@ -174,4 +177,18 @@ def loads_json(text: str, source: str) -> Any:
     deep = _depth_problem(data)
     if deep is not None:
         raise SourceError(source, f"refused JSON: nested deeper than {JSON_MAX_DEPTH} levels", key=deep)
+    return data
+
+
+_SHAPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean",
+           type(None): "null"}
+
+
+def load_record(source: str, what: str = "state record") -> dict[str, Any]:
+    """A JSON object the project wrote itself (a build, deployment or job record, nxc.json, a report), read as
+    strictly as any input: a regular file within its limit, strict UTF-8 and JSON, an object at the top.
+    SourceError names the file and what is wrong; the caller decides to rebuild or ignore it."""
+    data = loads_json(decode(read_bytes(source, what), source), source)
+    if not isinstance(data, dict):
+        raise SourceError(source, f"is {_SHAPES.get(type(data), 'not an object')} where a JSON object is expected")
     return data

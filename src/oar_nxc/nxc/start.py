@@ -30,6 +30,7 @@ from oar_nxc.errors import ConfigError, OarNxcError
 from oar_nxc.formats import composition as composition_mod
 from oar_nxc.formats import deployment as deployment_mod
 from oar_nxc.formats import flavours as flavours_mod
+from oar_nxc.formats import reading
 from oar_nxc.inventory.hosts import deployed_hosts
 from oar_nxc.inventory.spec import NIXOS_PYTHON, Options
 
@@ -120,10 +121,11 @@ class Plan:
 
 
 def _read_json(path: str) -> Any:
+    """A record of this module's (the deployment, the background start's pid), or None when there is none or it
+    is not one: it is rebuilt. Read as any input (reading.load_record): never a hang nor a crash."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
+        return reading.load_record(path, "state record")
+    except (OarNxcError, OSError):
         return None
 
 

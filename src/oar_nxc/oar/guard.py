@@ -54,11 +54,14 @@ def alive(pid: int, started: str | None) -> bool:
 
 
 def read(record: Path) -> dict[str, Any]:
+    """The job record, or {} when there is none or it is not one (a special file, garbage, another shape)."""
+    from oar_nxc.errors import OarNxcError
+    from oar_nxc.formats import reading
+
     try:
-        data = json.loads(record.read_text())
-    except (OSError, ValueError):
+        return reading.load_record(str(record), "state record")
+    except (OarNxcError, OSError):
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 def write(record: Path, data: dict[str, Any]) -> None:

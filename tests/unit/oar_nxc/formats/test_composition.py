@@ -107,7 +107,7 @@ def test_setup_variant_without_setup_file(tmp_path: Path) -> None:
 def test_bad_nxc_json(tmp_path: Path) -> None:
     make(tmp_path, COMP)
     (tmp_path / "nxc.json").write_text("{\n  'x'\n}")
-    with pytest.raises(SourceError, match=r"nxc.json:2: not valid JSON"):
+    with pytest.raises(SourceError, match=r"nxc.json:2: invalid JSON: Expecting property name"):
         composition.load(tmp_path)
 
 

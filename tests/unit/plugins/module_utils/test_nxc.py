@@ -87,12 +87,36 @@ def test_read_record(tmp_path: Path) -> None:
     assert nxc.read_record(str(path)) == (None, "no record of a successful build")
     path.write_text("{not json")
     data, why = nxc.read_record(str(path))
-    assert data is None and why.startswith(f"the build record {path} is unreadable (")
+    assert data is None
+    assert why.startswith(f"the build record is unusable, so the build runs again: {path} is not JSON (")
     path.write_text("[1]")
-    assert nxc.read_record(str(path)) == (None, f"the build record {path} is not a JSON object")
+    assert nxc.read_record(str(path)) == (
+        None, f"the build record is unusable, so the build runs again: {path} is not a JSON object")
     path.write_text(json.dumps({"fingerprint": "d"}))
     assert nxc.read_record(str(path)) == ({"fingerprint": "d"}, "")
     assert nxc.build_paths("/c/master", "vm") == ("/c/master/build/composition::vm", "/c/master/build/.oar-nxc-vm.json")
+
+
+def test_a_hostile_record_is_refused_in_bounded_time_and_memory(tmp_path: Path) -> None:
+    import os
+    import time
+    import tracemalloc
+
+    fifo, sparse, deep = tmp_path / "fifo.json", tmp_path / "sparse.json", tmp_path / "deep.json"
+    os.mkfifo(fifo)
+    with sparse.open("wb") as handle:
+        handle.truncate(2 * 1024**3)  # 2 GiB, no disk used
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    tracemalloc.start()
+    start = time.monotonic()
+    results = {p.name: nxc.read_json_object(str(p)) for p in (fifo, sparse, deep, Path("/dev/zero"))}
+    took, (_now, peak) = time.monotonic() - start, tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert results == {"fifo.json": (None, f"{fifo} is not a regular file"),
+                       "sparse.json": (None, f"{sparse} is larger than {nxc.RECORD_LIMIT} bytes"),
+                       "deep.json": (None, f"{deep} is JSON nested too deep"),
+                       "zero": (None, "/dev/zero is not a regular file")}
+    assert took < 5 and peak < 3 * nxc.RECORD_LIMIT, (took, peak)
 
 
 def test_the_build_is_named_after_nxc_json(tmp_path: Path) -> None:
