@@ -30,6 +30,11 @@ from oar_nxc.formats import nxcsetup, reading
 NIX_INSTANTIATE = os.environ.get("OAR_NXC_NIX_INSTANTIATE", "nix-instantiate")
 NIX_STATE = "/nix/var/nix"
 SYSTEM = "x86_64-linux"
+# the most hosts a composition may have (Grid'5000's largest jobs hold about a thousand machines): a count
+# beyond it is refused before any host name is made (1e9 names would take gigabytes)
+MAX_HOSTS = 10_000
+_ROLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,62}$")
+_HOST_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$")
 _FLAKE_ATTR = re.compile(r"\b(composition|setup)\s*=\s*\./([^;\s]+)\s*;")
 
 # Evaluate a composition without nixpkgs. Arguments: file (path string), setupJSON, flavourJSON,
@@ -76,21 +81,34 @@ class Composition:
         dist = {**self.distribution, **(overrides or {})}
         unknown = sorted(set(overrides or {}) - set(self.roles))
         if unknown:
-            raise ConfigError(f"{self.path}: no role {', '.join(unknown)} (roles: {', '.join(self.roles)})")
+            raise ConfigError(f"{self.path}: oar_nxc_roles (--roles): no role {', '.join(unknown)} in this composition "
+                              f"(roles: {', '.join(self.roles)})")
         out: dict[str, list[str]] = {}
         seen: set[str] = set()
+        total = 0
         for role in self.roles:
             spec = dist.get(role)
+            where = f"oar_nxc_roles (--roles) {role}" if role in (overrides or {}) else f"rolesDistribution.{role}"
             if spec is None:
                 names = [role]
             elif isinstance(spec, bool) or not isinstance(spec, int | list):
-                raise ConfigError(f"{self.path}: rolesDistribution.{role} must be a count or a list of names")
+                raise ConfigError(f"{self.path}: {where} must be a count or a list of names")
             elif isinstance(spec, int):
                 if spec < 0:
-                    raise ConfigError(f"{self.path}: rolesDistribution.{role} is negative ({spec})")
+                    raise ConfigError(f"{self.path}: {where} is negative ({spec})")
+                if spec > MAX_HOSTS:
+                    raise ConfigError(f"{self.path}: {where} asks for {spec} hosts, more than the {MAX_HOSTS} a "
+                                      "composition may have")
                 names = [f"{role}{i}" for i in range(1, spec + 1)]
             else:
+                if len(spec) > MAX_HOSTS:
+                    raise ConfigError(f"{self.path}: {where} names {len(spec)} hosts, more than the {MAX_HOSTS} a "
+                                      "composition may have")
                 names = [str(n) for n in spec]
+            total += len(names)
+            if total > MAX_HOSTS:
+                raise ConfigError(f"{self.path}: {total} hosts or more, more than the {MAX_HOSTS} a composition may "
+                                  f"have (at role {role})")
             clash = seen.intersection(names)
             if clash:
                 raise ConfigError(f"{self.path}: host name {sorted(clash)[0]} is used twice (nxc: naming conflict)")
@@ -215,19 +233,38 @@ def evaluate(comp_file: Path, setup: dict[str, Any], flavour: dict[str, Any]) ->
 
 
 def parse_assignments(items: list[str], what: str, *, names: bool = False) -> dict[str, Any]:
-    """``k=v`` items: ints when they look like ints; with ``names``, ``a,b`` becomes a list."""
+    """``k=v`` items: ints when they look like ints. With ``names`` (roles: ``--roles``, ``-r``), each value is a
+    count of hosts (0 to MAX_HOSTS) or ``a,b``, a list of host names, and each key a role name: anything else is
+    refused naming WHAT and the item."""
     out: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
+        shown = item if len(item) <= 80 else item[:80] + "…"
         if not sep or not key:
-            raise ConfigError(f"{what} '{item}': expected NAME=VALUE")
-        if names and "," in value:
-            out[key] = [v for v in value.split(",") if v]
-        else:
+            raise ConfigError(f"{what} {shown!r}: expected NAME=VALUE")
+        if not names:
             try:
-                out[key] = int(value)
+                out[key] = int(value) if len(value.lstrip("-")) <= 18 else value
             except ValueError:
                 out[key] = value
+            continue
+        if not _ROLE_NAME.match(key):
+            raise ConfigError(f"{what} {shown!r}: {key[:40]!r} is not a role name (letters, digits, _ and -)")
+        if re.fullmatch(r"-?[0-9]+", value, re.ASCII):
+            if value.startswith("-"):
+                raise ConfigError(f"{what} {shown!r}: a count of hosts is 0 or more")
+            if len(value) > 6 or int(value) > MAX_HOSTS:
+                raise ConfigError(f"{what} {shown!r}: more than the {MAX_HOSTS} hosts a composition may have")
+            out[key] = int(value)
+            continue
+        hosts = [v for v in value.split(",") if v]
+        bad = next((h for h in hosts if not _HOST_NAME.match(h)), None)
+        if not hosts or bad is not None:
+            raise ConfigError(f"{what} {shown!r}: expected ROLE=COUNT or ROLE=host,host,... (host names of letters, "
+                              f"digits, _ and -{f'; not {bad[:40]!r}' if bad else ''})")
+        if len(hosts) > MAX_HOSTS:
+            raise ConfigError(f"{what} {shown!r}: more than the {MAX_HOSTS} hosts a composition may have")
+        out[key] = hosts
     return out
 
 

@@ -175,7 +175,7 @@ def timeline(report: Mapping[str, Any], phases: Sequence[Mapping[str, Any]] = ()
 def _stamp(epoch: Any) -> str:
     try:
         return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(epoch)))
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError, OSError):  # OSError: a time beyond what localtime takes
         return "?"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -52,10 +53,54 @@ def test_params_and_overrides(tmp_path: Path) -> None:
 
 def test_override_errors(tmp_path: Path) -> None:
     comp = composition.load(make(tmp_path, COMP))
-    with pytest.raises(ConfigError, match=r"no role db \(roles: frontend, node, server\)"):
+    with pytest.raises(ConfigError, match=r"oar_nxc_roles \(--roles\): no role db in this composition \(roles: "
+                                          r"frontend, node, server\)"):
         comp.hosts({"db": 1})
     with pytest.raises(ConfigError, match=r"host name frontend is used twice"):
         comp.hosts({"node": ["frontend"]})
+
+
+def test_counts_that_would_explode_are_refused_before_any_name_is_made(tmp_path: Path) -> None:
+    import time
+    import tracemalloc
+
+    comp = composition.load(make(tmp_path, COMP))
+    tracemalloc.start()
+    start = time.monotonic()
+    with pytest.raises(ConfigError, match=r"oar_nxc_roles \(--roles\) node asks for 1000000000 hosts, more than "
+                                          r"the 10000 a composition may have"):
+        comp.hosts({"node": 10**9})
+    with pytest.raises(ConfigError, match=r"oar_nxc_roles \(--roles\) node is negative \(-1\)"):
+        comp.hosts({"node": -1})
+    exploded = dataclasses.replace(comp, distribution={"node": 10**9})  # as nb_nodes = 1e9 in the params makes it
+    with pytest.raises(ConfigError, match=r"rolesDistribution.node asks for 1000000000 hosts"):
+        exploded.hosts()
+    with pytest.raises(ConfigError, match=r"11001 hosts or more, more than the 10000 a composition may have "
+                                          r"\(at role server\)"):
+        comp.hosts({"node": 6000, "server": 5000})
+    took, (_now, peak) = time.monotonic() - start, tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert took < 2 and peak < 50 * 1024 * 1024, (took, peak)
+
+
+@pytest.mark.parametrize(("item", "said"), [
+    ("node=1000000000", "--roles 'node=1000000000': more than the 10000 hosts a composition may have"),
+    ("node=-1", "--roles 'node=-1': a count of hosts is 0 or more"),
+    ("node=a;touch x,-oProxyCommand=x", "--roles 'node=a;touch x,-oProxyCommand=x': expected ROLE=COUNT or "
+                                        "ROLE=host,host,... (host names of letters, digits, _ and -; not 'a;touch x')"),
+    ("node=,", "--roles 'node=,': expected ROLE=COUNT or ROLE=host,host,..."),
+    ("{{x}}=1", "--roles '{{x}}=1': '{{x}}' is not a role name"),
+    ("node", "--roles 'node': expected NAME=VALUE"),
+])
+def test_role_assignments_are_refused_naming_the_option(item: str, said: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        composition.parse_assignments([item], "--roles", names=True)
+    assert str(info.value).startswith(said), str(info.value)
+
+
+def test_role_assignments_that_are_fine() -> None:
+    assert composition.parse_assignments(["node=3", "server=a,b-2", "x=0"], "--roles", names=True) == {
+        "node": 3, "server": ["a", "b-2"], "x": 0}
 
 
 def test_nodes_form_and_helpers(tmp_path: Path) -> None:

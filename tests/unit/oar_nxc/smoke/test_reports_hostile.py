@@ -129,3 +129,9 @@ def test_any_value_in_any_field_gives_a_safe_report(value: Any) -> None:
 @given(st.dictionaries(TEXT, JSONISH, max_size=8))
 def test_any_report_gives_a_safe_page(report: dict[str, Any]) -> None:
     assert_safe(report)
+
+
+def test_a_start_time_beyond_the_calendar_is_shown_as_unknown() -> None:
+    # found by the property test: localtime() raises OSError (EOVERFLOW) for such a time
+    page = reports.html({"started": 67_768_036_191_676_796, "ended": -1e300})
+    assert '<p class="muted">? to ?, as ? from ?</p>' in page
