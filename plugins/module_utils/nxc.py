@@ -27,6 +27,9 @@ DEFAULT_COMPOSITION_FILE = "composition.nix"
 EXCLUDE = ("build", "deploy", "artifact", "result", ".oar-nxc", ".git", ".hg", "__pycache__", ".venv", "venv",
            ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "node_modules", "dist")
 TIMEOUT_RC = 124  # timeout(1)'s exit code when the time ran out
+# a failure that is the input's fault (the core's errors.BAD_INPUT_SIGNAL; a unit test keeps them equal): the
+# oar-nxc command line turns a result with oar_nxc_exit: bad_input into exit code 2
+BAD_INPUT_SIGNAL = "bad_input"
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 

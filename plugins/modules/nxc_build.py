@@ -78,6 +78,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+oar_nxc_exit:
+  description:
+    - V(bad_input) when the failure is the input's fault (no composition, C(setup.toml) unreadable, a source or
+      an input missing); the oar-nxc command line turns it into exit code 2.
+  returned: on such a failure
+  type: str
+  sample: bad_input
 inputs:
   description: The roots hashed for the fingerprint (the composition or O(inputs), then the variant's sources).
   returned: when the composition was found
@@ -163,6 +170,7 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.oar.nxc.plugins.module_utils.nxc import (
+    BAD_INPUT_SIGNAL,
     FLAVOURS,
     build_argv,
     build_decision,
@@ -204,23 +212,25 @@ def main() -> None:
     def plan(run: bool, why: str, inputs: list[str] | None = None) -> dict[str, Any]:
         return {"step": "build", "command": quote(argv), "cwd": comp, "run": run, "why": why, "inputs": inputs or []}
 
+    def refuse(msg: str, why: str) -> None:
+        """A failure that is the input's fault (oar-nxc: exit code 2)."""
+        module.fail_json(msg=msg, why=why, oar_nxc_exit=BAD_INPUT_SIGNAL, plan=plan(True, why), **out)
+
     if not os.path.isfile(os.path.join(comp, "flake.nix")):
-        module.fail_json(msg=f"{comp}: not an nxc composition (no flake.nix)", why="no composition",
-                         plan=plan(True, "no composition"), **out)
+        refuse(f"{comp}: not an nxc composition (no flake.nix)", "no composition")
     try:
         sources, variant = variant_sources(comp, p["setup"])
     except ValueError as exc:
-        module.fail_json(msg=str(exc), why="setup.toml unreadable", plan=plan(True, "setup.toml unreadable"), **out)
+        refuse(str(exc), "setup.toml unreadable")
     gone = [f"{key} = {path}" for key, path in sources.items() if not os.path.exists(path)]
     if gone:
         msg = f"setup.toml variant {variant or '(none)'}: {'; '.join(gone)} does not exist (the OAR checkout to build)"
-        module.fail_json(msg=msg, why="source not found", plan=plan(True, "source not found"), **out)
+        refuse(msg, "source not found")
     inputs = (p["inputs"] or [comp]) + sorted(set(sources.values()))
     out.update(inputs=inputs, sources=sources, variant=variant)
     missing = [i for i in inputs if not os.path.exists(i)]
     if missing:
-        module.fail_json(msg=f"build inputs not found: {', '.join(missing)}", why="inputs not found",
-                         plan=plan(True, "inputs not found"), **out)
+        refuse(f"build inputs not found: {', '.join(missing)}", "inputs not found")
 
     version_argv = [p["nxc"], "--version"]
     if shutil.which(p["nxc"], path=env.get("PATH", os.environ.get("PATH", os.defpath))) is None:

@@ -94,3 +94,28 @@ def test_a_newline_or_an_escape_in_a_value_forges_no_line_of_the_plan(tmp_path: 
     assert not any(line.startswith("    deploy  SKIP  forged") for line in out.splitlines())
     assert "\x1b" not in out
     assert "no setup variant 'x\\n    deploy  SKIP  forged\\x1b[2J'" in out, out[-2000:]
+
+
+def copy_master(target: Path) -> Path:
+    shutil.copytree(REPO / "compositions" / "master", target,
+                    ignore=shutil.ignore_patterns("build", "deploy", "artifact", ".oar-nxc"))
+    return target
+
+
+def test_a_composition_that_is_not_one_is_bad_input(tmp_path: Path) -> None:
+    done = plan("--composition", str(tmp_path), "--run-dir", str(tmp_path / "run"))
+    assert_refused(done, f"{tmp_path}: not an nxc composition (no flake.nix)")
+
+
+def test_a_malformed_setup_toml_is_bad_input_naming_the_file(tmp_path: Path) -> None:
+    composition = copy_master(tmp_path / "c")
+    (composition / "setup.toml").write_text("[project]\nselected = [1\n")
+    done = plan("--composition", str(composition), "--run-dir", str(tmp_path / "run"))
+    assert_refused(done, f"{composition / 'setup.toml'}: cannot be read as TOML")
+
+
+def test_a_variant_whose_source_is_missing_is_bad_input(tmp_path: Path) -> None:
+    composition = copy_master(tmp_path / "c")
+    done = plan("--composition", str(composition), "--setup", "laptop", "--run-dir", str(tmp_path / "run"))
+    assert_refused(done, "setup.toml variant laptop: build.nur.repos.kapack.oar.src = /home/user/dev/oar3 does not "
+                         "exist (the OAR checkout to build)")

@@ -178,3 +178,9 @@ def test_the_fingerprint_survives_a_move(tmp_path: Path) -> None:
     assert nxc.fingerprint([str(one)])[0] == nxc.fingerprint([str(two)])[0]
     assert nxc.tree_digest(nxc.file_digests([str(one)]), str(one)) == nxc.tree_digest(
         nxc.file_digests([str(two)]), str(two))
+
+
+def test_the_bad_input_signal_is_the_cores() -> None:
+    from oar_nxc import errors
+
+    assert nxc.BAD_INPUT_SIGNAL == errors.BAD_INPUT_SIGNAL
