@@ -119,3 +119,19 @@ def test_a_variant_whose_source_is_missing_is_bad_input(tmp_path: Path) -> None:
     done = plan("--composition", str(composition), "--setup", "laptop", "--run-dir", str(tmp_path / "run"))
     assert_refused(done, "setup.toml variant laptop: build.nur.repos.kapack.oar.src = /home/user/dev/oar3 does not "
                          "exist (the OAR checkout to build)")
+
+
+@pytest.mark.parametrize(("line", "said"), [
+    ("127.0.0.1", "'127.0.0.1' is this machine's own address (loopback)"),
+    ("0x7f.1", "'0x7f.1' is an IPv4 address in a shorthand form (the C library reads it as 127.0.0.1)"),
+])
+def test_a_nodefile_naming_this_machine_is_refused_by_every_tool(tmp_path: Path, line: str, said: str) -> None:
+    nodefile = tmp_path / "OAR.7.stdout"
+    nodefile.write_text(f"dahu-1.grenoble.grid5000.fr\n{line}\n")
+    inventory = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(nodefile), "--list"], capture_output=True,
+                               text=True, timeout=120, check=False, env=clean_env(), cwd=str(REPO))
+    assert inventory.returncode != 0 and "Traceback" not in inventory.stderr
+    assert f"oar_nxc: {nodefile}:2: {said}" in " ".join(inventory.stderr.split()), inventory.stderr
+    done = subprocess.run([OAR_NXC, "plan", "--nodefile", str(nodefile), "--run-dir", str(tmp_path / "run")],
+                          capture_output=True, text=True, timeout=120, check=False, env=clean_env(), cwd=str(REPO))
+    assert_refused(done, f"{nodefile}:2: {said}")

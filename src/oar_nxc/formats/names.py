@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from dataclasses import dataclass
 
 # RFC 1123 labels; OAR network_address values and nxc host names follow it. Every check uses
@@ -79,6 +80,33 @@ def host_name_problem(value: str) -> str | None:
     if value.lower().rstrip(".") in RESERVED:
         return (f"'{value}' is a name Ansible reserves ({', '.join(RESERVED)}): a host so named would break or take "
                 "over the inventory")
+    shorthand = _inet_aton(value)
+    if shorthand is not None:
+        return (f"{quoted(value)} is an IPv4 address in a shorthand form (the C library reads it as {shorthand}): "
+                "give it as a dotted quad")
+    return None
+
+
+def _inet_aton(value: str) -> str | None:
+    """The dotted quad the C library reads VALUE as (``0x7f.1``, ``127.1``, ``017.0.0.1``), else None."""
+    try:
+        return socket.inet_ntoa(socket.inet_aton(value))
+    except (OSError, ValueError):
+        return None
+
+
+def machine_name_problem(value: str) -> str | None:
+    """Why VALUE cannot be a reserved machine (a nodefile's line, a machine OAR names), or None: a host name
+    problem, or this machine's own address (loopback, unspecified), which the controller's plays
+    (``hosts: localhost``) would then also run on."""
+    problem = host_name_problem(value)
+    if problem is not None:
+        return problem
+    if is_ipv4(value):
+        address = ipaddress.IPv4Address(value)
+        if address.is_loopback or address.is_unspecified:
+            return (f"'{value}' is this machine's own address ({'loopback' if address.is_loopback else 'unspecified'}):"
+                    " a reserved machine cannot be the controller, whose plays (hosts: localhost) would run on it")
     return None
 
 

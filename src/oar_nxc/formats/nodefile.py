@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from oar_nxc.errors import SourceError
 from oar_nxc.formats import reading
-from oar_nxc.formats.names import G5kName, host_name_problem, parse_g5k_name
+from oar_nxc.formats.names import G5kName, machine_name_problem, parse_g5k_name
 
 _STDOUT_NAME_RE = re.compile(r"OAR\.(?:.+\.)?(?P<id>[0-9]+)\.stdout", re.ASCII)
 _JOB_ID_RE = re.compile(r"[0-9]+", re.ASCII)
@@ -69,7 +69,7 @@ class _Counter:
         name = text.strip()
         if not name:
             return None
-        problem = host_name_problem(name)
+        problem = machine_name_problem(name)
         if problem is not None:
             raise SourceError(self.source, f"{problem}; a nodefile holds one host name or IPv4 address per line",
                               line=line)

@@ -20,7 +20,7 @@ from oar_nxc.formats import deployment as deployment_format
 from oar_nxc.formats import nodefile as nodefile_format
 from oar_nxc.formats import reading
 from oar_nxc.formats.detect import sniff
-from oar_nxc.formats.names import host_name_problem, parse_g5k_name
+from oar_nxc.formats.names import machine_name_problem, parse_g5k_name
 from oar_nxc.formats.reading import excerpt
 from oar_nxc.inventory.spec import NIXOS_PYTHON, InventorySpec, Options, add_job, describe
 from oar_nxc.oar import jobs as oarjob
@@ -417,7 +417,7 @@ def _job_nodefile(job: oarjob.Job, origin: str) -> nodefile_format.Nodefile:
                                   "nodefile", key="job_id")
     machines = []
     for machine in job.machines:
-        problem = host_name_problem(machine.name)
+        problem = machine_name_problem(machine.name)
         if problem is not None:
             raise SourceError(origin, f"OAR job {job.job_id}: {problem}", key="job_id")
         machines.append(nodefile_format.Machine(machine.name, machine.cores or 0, parse_g5k_name(machine.name)))

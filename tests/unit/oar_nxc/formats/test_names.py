@@ -53,3 +53,28 @@ def test_is_ipv4() -> None:
     assert is_ipv4("10.16.0.7")
     assert not is_ipv4("10.16.0")
     assert not is_ipv4("node1")
+
+
+@pytest.mark.parametrize(("value", "reads_as"), [("0x7f.0.0.1", "127.0.0.1"), ("0x7f.1", "127.0.0.1"),
+                                                 ("0x7f000001", "127.0.0.1"), ("0xa.0xd5.0.0xb", "10.213.0.11")])
+def test_ipv4_shorthand_is_refused_everywhere(value: str, reads_as: str) -> None:
+    assert host_name_problem(value) == (f"'{value}' is an IPv4 address in a shorthand form (the C library reads it "
+                                        f"as {reads_as}): give it as a dotted quad")
+
+
+@pytest.mark.parametrize(("value", "kind"), [("127.0.0.1", "loopback"), ("127.8.9.10", "loopback"),
+                                             ("0.0.0.0", "unspecified")])  # noqa: S104 (a refused value)
+def test_this_machines_own_address_is_no_reserved_machine(value: str, kind: str) -> None:
+    from oar_nxc.formats.names import machine_name_problem
+
+    assert host_name_problem(value) is None  # a deployment's vm hosts are reached on 127.0.0.1
+    assert machine_name_problem(value) == (
+        f"'{value}' is this machine's own address ({kind}): a reserved machine cannot be the controller, whose plays "
+        "(hosts: localhost) would run on it")
+
+
+def test_names_that_only_look_numeric_stay_names() -> None:
+    from oar_nxc.formats.names import machine_name_problem
+
+    for name in ("dahu-7.grenoble.grid5000.fr", "10x.example", "a0x7f.1", "oarnode1"):
+        assert machine_name_problem(name) is None, name
