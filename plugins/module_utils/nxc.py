@@ -30,6 +30,7 @@ TIMEOUT_RC = 124  # timeout(1)'s exit code when the time ran out
 # a failure that is the input's fault (the core's errors.BAD_INPUT_SIGNAL; a unit test keeps them equal): the
 # oar-nxc command line turns a result with oar_nxc_exit: bad_input into exit code 2
 BAD_INPUT_SIGNAL = "bad_input"
+MAX_TIMEOUT = 7 * 24 * 3600  # seconds: a step's timeout is 1 s to a week (Grid'5000's longest jobs)
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 

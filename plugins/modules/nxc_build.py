@@ -172,6 +172,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.oar.nxc.plugins.module_utils.nxc import (
     BAD_INPUT_SIGNAL,
     FLAVOURS,
+    MAX_TIMEOUT,
     build_argv,
     build_decision,
     build_paths,
@@ -216,6 +217,9 @@ def main() -> None:
         """A failure that is the input's fault (oar-nxc: exit code 2)."""
         module.fail_json(msg=msg, why=why, oar_nxc_exit=BAD_INPUT_SIGNAL, plan=plan(True, why), **out)
 
+    if not 0 < p["timeout"] <= MAX_TIMEOUT:
+        refuse(f"timeout (oar_nxc_build_timeout): {p['timeout']} is not a number of seconds from 1 to {MAX_TIMEOUT}",
+               "bad timeout")
     if not os.path.isfile(os.path.join(comp, "flake.nix")):
         refuse(f"{comp}: not an nxc composition (no flake.nix)", "no composition")
     try:

@@ -135,3 +135,10 @@ def test_a_nodefile_naming_this_machine_is_refused_by_every_tool(tmp_path: Path,
     done = subprocess.run([OAR_NXC, "plan", "--nodefile", str(nodefile), "--run-dir", str(tmp_path / "run")],
                           capture_output=True, text=True, timeout=120, check=False, env=clean_env(), cwd=str(REPO))
     assert_refused(done, f"{nodefile}:2: {said}")
+
+
+@pytest.mark.parametrize("variable", ["oar_nxc_build_timeout", "oar_nxc_deploy_timeout"])
+def test_a_timeout_that_is_not_one_is_bad_input(tmp_path: Path, variable: str) -> None:
+    done = plan("-e", f"{variable}=-5", "--run-dir", str(tmp_path / "run"))
+    assert_refused(done, f"timeout ({variable}): -5 is not a number of seconds from 1 to 604800")
+    assert "timeout -k 30 -5" not in done.stdout and "timeout -k 10 -5" not in done.stdout

@@ -36,6 +36,7 @@ from oar_nxc.inventory.spec import NIXOS_PYTHON, Options
 
 TIMEOUT_RC = 124  # timeout(1): the time ran out
 KILL_AFTER = 10  # seconds between timeout(1)'s SIGTERM and SIGKILL
+MAX_TIMEOUT = 7 * 24 * 3600  # seconds: as module_utils.nxc's (a unit test keeps them equal)
 POLL = 0.5  # seconds between looks at a background nxc start
 # seconds a background nxc start must keep running after it wrote the deployment file: nxc writes
 # it before it starts the VMs' network, so a missing vde_switch or KVM ends it just after
@@ -173,6 +174,9 @@ def plan(req: Request, *, check_machines: bool = True) -> Plan:
     problem = flavours_mod.unknown(req.flavour)
     if problem:
         raise ConfigError(problem)
+    if isinstance(req.timeout, bool) or not 0 < req.timeout <= MAX_TIMEOUT:
+        raise ConfigError(f"timeout (oar_nxc_deploy_timeout): {req.timeout} is not a number of seconds from 1 to "
+                          f"{MAX_TIMEOUT}")
     flavour = flavours_mod.FLAVOURS[req.flavour]
     comp_dir = os.path.abspath(req.composition_dir)
     comp = composition_mod.load(comp_dir, setup=req.setup or None, params=dict(req.params) or None,

@@ -184,3 +184,9 @@ def test_the_bad_input_signal_is_the_cores() -> None:
     from oar_nxc import errors
 
     assert nxc.BAD_INPUT_SIGNAL == errors.BAD_INPUT_SIGNAL
+
+
+def test_the_timeout_bound_is_the_cores() -> None:
+    from oar_nxc.nxc import start
+
+    assert nxc.MAX_TIMEOUT == start.MAX_TIMEOUT == 604800
