@@ -312,6 +312,17 @@ class Request:
                     raise where.error("nodefile", f"'{unnamed[0]}' does not carry its job id in its name "
                                                   "(OAR.<id>.stdout or <OAR runtime dir>/<id>): with several "
                                                   "nodefiles, each must")
+                by_job: dict[int, str] = {}
+                for nodefile_path in paths:
+                    job = nodefile_format.job_id_from_path(nodefile_path)
+                    if job is not None and job in by_job:
+                        raise where.error("nodefile", f"'{by_job[job]}' and '{nodefile_path}' are both the nodefile "
+                                                      f"of OAR job {job}: give one file per job")
+                    if job is not None:
+                        by_job[job] = nodefile_path
+                clash = sorted(set(by_job) & set(job_ids))
+                if clash:
+                    raise where.error("job_id", f"job {clash[0]} is also the job of '{by_job[clash[0]]}'")
         deployment_path = None
         if deployment:
             target = os.path.join(base, os.path.expanduser(deployment))

@@ -91,3 +91,14 @@ def test_jobs_given_by_id_come_from_oar(tmp_path: Path, monkeypatch: pytest.Monk
     assert spec.hosts["oarnode2"]["oar_properties"]["cluster"] == "beta"
     assert "oar_nodefile" not in spec.hosts["oarnode1"]
     assert {g: v["oar_job"]["walltime"] for g, v in spec.group_vars.items()} == {"oar_job_1": 1800, "oar_job_2": 600}
+
+
+def test_two_nodefiles_of_the_same_job_are_refused_naming_both(tmp_path: Path) -> None:
+    for directory, host in (("a", "dahu-1"), ("b", "dahu-2")):
+        (tmp_path / directory).mkdir()
+        (tmp_path / directory / "OAR.7.stdout").write_text(f"{host}.grenoble.grid5000.fr\n")
+    first, second = str(tmp_path / "a" / "OAR.7.stdout"), str(tmp_path / "b" / "OAR.7.stdout")
+    with pytest.raises(SourceError) as info:
+        config(tmp_path, nodefile=[first, second], live_job="never")
+    assert str(info.value) == (f"{tmp_path / 'inv.oar_nxc.yml'}: key 'nodefile': '{first}' and '{second}' are both "
+                               "the nodefile of OAR job 7: give one file per job")
