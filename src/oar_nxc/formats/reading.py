@@ -140,28 +140,43 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _int(text: str) -> int:
+class _Refused:
+    """A value refused while parsing, kept in place so that the key that holds it can be named."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+
+def _int(text: str) -> int | _Refused:
     digits = text.lstrip("-")
     if len(digits) > JSON_MAX_INT_DIGITS:
-        raise _JsonRefusal(f"an integer of {len(digits)} digits (at most {JSON_MAX_INT_DIGITS})")
+        return _Refused(f"an integer of {len(digits)} digits (at most {JSON_MAX_INT_DIGITS})")
     return int(text)
 
 
-def _constant(name: str) -> Any:
-    raise _JsonRefusal(f"{name} is not JSON")
+def _constant(name: str) -> _Refused:
+    return _Refused(f"{name} is not JSON")
 
 
 def _depth_problem(data: Any) -> str | None:
     """The key path of the first value nested deeper than JSON_MAX_DEPTH, iteratively."""
+    return _find(data)[0]
+
+
+def _find(data: Any) -> tuple[str | None, tuple[str, _Refused] | None]:
+    """(the key path of the first value nested too deep, or None; (key path, refusal) of a refused value)."""
     stack: list[tuple[Any, str, int]] = [(data, "", 1)]
+    refused: tuple[str, _Refused] | None = None
     while stack:
         value, path, depth = stack.pop()
+        if isinstance(value, _Refused) and refused is None:
+            refused = (path or "(top level)", value)
         if isinstance(value, (dict, list)):
             if depth > JSON_MAX_DEPTH:
-                return path or "(top level)"
+                return path or "(top level)", refused
             items = value.items() if isinstance(value, dict) else enumerate(value)
             stack.extend((child, f"{path}.{key}" if path else str(key), depth + 1) for key, child in items)
-    return None
+    return None, refused
 
 
 def loads_json(text: str, source: str) -> Any:
@@ -174,9 +189,11 @@ def loads_json(text: str, source: str) -> Any:
         raise SourceError(source, f"refused JSON: {exc}") from None
     except RecursionError:
         raise SourceError(source, f"refused JSON: nested deeper than {JSON_MAX_DEPTH} levels") from None
-    deep = _depth_problem(data)
+    deep, refused = _find(data)
     if deep is not None:
         raise SourceError(source, f"refused JSON: nested deeper than {JSON_MAX_DEPTH} levels", key=deep)
+    if refused is not None:
+        raise SourceError(source, f"refused JSON: {refused[1].why}", key=refused[0])
     return data
 
 

@@ -76,7 +76,9 @@ def test_deep_nesting_and_huge_integers_are_errors() -> None:
         "/d/c::vm.json: refused JSON: nested deeper than 32 levels")
     text = '{"deployment": {"10.0.0.1": {"role": "node", "host": "n", "vm_id": ' + "9" * 5000 + "}}}"
     assert error_of(deployment.parse_text, text, "/d/c::vm.json") == (
-        "/d/c::vm.json: refused JSON: an integer of 5000 digits (at most 18)")
+        "/d/c::vm.json: key 'deployment.10.0.0.1.vm_id': refused JSON: an integer of 5000 digits (at most 18)")
+    assert error_of(deployment.parse_text, '{"deployment": {}, "x": [1, NaN]}', "/d/c::vm.json") == (
+        "/d/c::vm.json: key 'x.1': refused JSON: NaN is not JSON")
 
 
 def test_vm_port_must_exist() -> None:
