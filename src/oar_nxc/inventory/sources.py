@@ -36,11 +36,52 @@ INI_REFUSED = (
 )
 
 
-def check_config_file(path: str) -> None:
-    """A ``plugin: oar_nxc`` file must be a regular file within its size limit, before YAML reads it
-    (checked on the open file, without reading it)."""
-    with reading.open_regular(path, "configuration file"):
-        pass
+def check_config_file(path: str) -> Any:
+    """A ``plugin: oar_nxc`` file must be a regular file within its size limit, strict UTF-8, and YAML without a
+    key given twice at any level (Ansible's own YAML reader only warns, and keeps the last): checked before
+    Ansible reads it, each problem naming the file, the line and the key. Its data (tags read as their text)."""
+    import yaml
+
+    text = reading.decode(reading.read_bytes(path, "configuration file"), path)
+    try:
+        return yaml.load(text, Loader=_StrictYaml)  # noqa: S506 (a SafeLoader that refuses duplicate keys)
+    except _DuplicateKey as exc:
+        raise SourceError(path, f"key '{exc.key}' is given twice (lines {exc.first} and {exc.second}): the second "
+                                "would silently replace the first", line=exc.second) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise SourceError(path, f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
+                          line=mark.line + 1 if mark is not None else None) from None
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, first: int, second: int) -> None:
+        super().__init__(key)
+        self.key, self.first, self.second = key, first, second
+
+
+def _strict_yaml_loader() -> type:
+    import yaml
+
+    class Strict(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+            seen: dict[Any, int] = {}
+            for key_node, _value in node.value:
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                if isinstance(key, (str, int, float, bool)) and key in seen:
+                    raise _DuplicateKey(str(key)[:60], seen[key], line)
+                if isinstance(key, (str, int, float, bool)):
+                    seen[key] = line
+            return dict(super().construct_mapping(node, deep=deep))
+
+    # Ansible's tags (!unsafe, !vault) read as their text: only the keys matter here
+    Strict.add_multi_constructor("!", lambda loader, _suffix, node: loader.construct_scalar(node)
+                                 if isinstance(node, yaml.ScalarNode) else None)
+    return Strict
+
+
+_StrictYaml = _strict_yaml_loader()
 
 
 def check_config_keys(config: Mapping[str, Any], path: str, known: Iterable[str]) -> None:

@@ -102,3 +102,25 @@ def test_two_nodefiles_of_the_same_job_are_refused_naming_both(tmp_path: Path) -
         config(tmp_path, nodefile=[first, second], live_job="never")
     assert str(info.value) == (f"{tmp_path / 'inv.oar_nxc.yml'}: key 'nodefile': '{first}' and '{second}' are both "
                                "the nodefile of OAR job 7: give one file per job")
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("plugin: oar.nxc.oar_nxc\nnodes: 2\nplugin: ansible.builtin.constructed\n",
+     ":3: key 'plugin' is given twice (lines 1 and 3): the second would silently replace the first"),
+    ("plugin: oar.nxc.oar_nxc\nkeyed_groups:\n  - key: a\n    prefix: x\n    key: b\n",
+     ":5: key 'key' is given twice (lines 3 and 5): the second would silently replace the first"),
+    ("plugin: oar.nxc.oar_nxc\nnodes: [1\n", ":3: not valid YAML: expected ',' or ']', but got '<stream end>'"),
+])
+def test_a_config_with_a_key_twice_or_bad_yaml_is_refused_naming_the_line(tmp_path: Path, text: str,
+                                                                          said: str) -> None:
+    path = tmp_path / "c.oar_nxc.yml"
+    path.write_text(text)
+    with pytest.raises(SourceError) as info:
+        assert sources.check_config_file(str(path)) == {"plugin": "oar.nxc.oar_nxc", "compose": {"x": "{{ y }}"}}
+    assert str(info.value) == f"{path}{said}"
+
+
+def test_a_config_with_ansible_tags_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "c.oar_nxc.yml"
+    path.write_text("plugin: oar.nxc.oar_nxc\ncompose:\n  x: !unsafe '{{ y }}'\n")
+    assert sources.check_config_file(str(path)) == {"plugin": "oar.nxc.oar_nxc", "compose": {"x": "{{ y }}"}}
