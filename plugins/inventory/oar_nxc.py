@@ -213,8 +213,8 @@ if _MISSING is None:
 else:
     _CORE = None  # type: ignore[assignment]
 
-# the names a configuration file may give in its `plugin:` key
-PLUGIN_NAMES = ("oar.nxc.oar_nxc", "oar_nxc")
+# the names a configuration file may give in its `plugin:` key (the core's list)
+PLUGIN_NAMES = _CORE.PLUGIN_NAMES if _CORE is not None else ("oar.nxc.oar_nxc", "oar_nxc")
 # a source of these kinds is this plugin's for sure: refusing it stops the run (see _refuse)
 OWN_KINDS = ("nodefile", "deployment", "config", "special", "executable")
 display = Display()
@@ -277,9 +277,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _common(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
         origins: dict[str, str] = {}
-        for name in ("job_id", "nodes", "exclude", "relax_host_key_checking", "private_key_file",
-                     "python_interpreter", "live_job", "properties_file", "frontend", "frontend_user", "frontend_port",
-                     "frontend_private_key_file", "frontend_known_hosts_file", "frontend_proxy_jump"):
+        for name in _CORE.COMMON_OPTIONS:
             values[name], origin = self.get_option_and_origin(name)
             if isinstance(origin, str) and origin.startswith("env: "):
                 origins[name] = "$" + origin[len("env: "):]

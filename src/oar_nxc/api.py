@@ -484,19 +484,62 @@ def inventory(path: str, *, nodes: int | None = None, exclude: list[str] | None 
     from oar_nxc.inventory import sources
 
     kind = detect.sniff(path)
-    if kind is None or kind == "config":
+    if kind is None:
         if not os.path.lexists(path):
             raise SourceError(path, "no such file")
         if os.path.isdir(path):
             raise SourceError(path, "is a directory: give the nodefile or deployment file itself")
-        raise SourceError(path, NOT_OURS if kind is None else "is a plugin configuration: give the nodefile or "
-                                                              "deployment file it names")
+        raise SourceError(path, NOT_OURS)
+    if kind == "config":
+        return _config_inventory(path, nodes=nodes, exclude=exclude)
     request = sources.Request.for_file(
         path, kind, job_id=job_id, nodes=nodes, exclude=exclude or [], relax_host_key_checking=None,
         private_key_file=None, python_interpreter=None, live_job=live_job, properties_file=properties_file,
         origins={"nodes": "--nodes", "exclude": "--exclude", "job_id": "$OAR_JOB_ID", "live_job": "$OAR_NXC_LIVE_JOB",
                  "properties_file": "$OAR_RESOURCE_PROPERTIES_FILE"})
     return request.describe()
+
+
+# a configuration's keys that only ansible-inventory applies (Jinja, the cache): read, not applied here
+ANSIBLE_ONLY_KEYS = ("compose", "groups", "keyed_groups", "strict", "leading_separator", "use_extra_vars", "cache",
+                     "cache_plugin", "cache_timeout", "cache_connection", "cache_prefix")
+
+
+def _config_inventory(path: str, *, nodes: int | None, exclude: list[str] | None) -> InventorySpec:
+    """A ``plugin: oar.nxc.oar_nxc`` configuration as the plugin reads it: its keys first, then the options'
+    environment variables, --nodes and --exclude over both."""
+    from oar_nxc.errors import SourceError
+    from oar_nxc.inventory import sources
+
+    data = sources.check_config_file(path)
+    if not isinstance(data, dict):
+        raise SourceError(path, "is not a YAML mapping of options")
+    if data.get("plugin") not in sources.PLUGIN_NAMES:
+        raise SourceError(path, f"is not a configuration of oar.nxc.oar_nxc ({', '.join(sources.PLUGIN_NAMES)})",
+                          key="plugin")
+    known = set(sources.COMMON_OPTIONS) | set(sources.CONFIG_OPTIONS) | set(ANSIBLE_ONLY_KEYS)
+    sources.check_config_keys(data, path, known)
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for name in ("nodefile", *sources.COMMON_OPTIONS):
+        if data.get(name) is not None:
+            values[name] = data[name]
+        elif os.environ.get(sources.OPTION_ENV.get(name, "")):
+            values[name] = os.environ[sources.OPTION_ENV[name]]
+            origins[name] = f"${sources.OPTION_ENV[name]}"
+    if nodes is not None:
+        values["nodes"], origins["nodes"] = nodes, "--nodes"
+    if exclude:
+        values["exclude"], origins["exclude"] = exclude, "--exclude"
+    request = sources.Request.for_config(path, nodefile=values.pop("nodefile", None),
+                                         deployment=data.get("deployment"), tag=data.get("tag"),
+                                         flavour=data.get("flavour"), origins=origins, **values)
+    spec = request.describe()
+    ignored = sorted(k for k in data if k in ANSIBLE_ONLY_KEYS)
+    if ignored:
+        spec.notes.append(f"{path}: {', '.join(ignored)} applied by ansible-inventory only (Jinja or the cache): "
+                          "not shown here")
+    return spec
 
 
 def parse_roles(items: list[str]) -> dict[str, Any]:

@@ -142,3 +142,30 @@ def test_a_timeout_that_is_not_one_is_bad_input(tmp_path: Path, variable: str) -
     done = plan("-e", f"{variable}=-5", "--run-dir", str(tmp_path / "run"))
     assert_refused(done, f"timeout ({variable}): -5 is not a number of seconds from 1 to 604800")
     assert "timeout -k 30 -5" not in done.stdout and "timeout -k 10 -5" not in done.stdout
+
+
+def test_oar_nxc_inventory_reads_the_config_form_as_ansible_inventory_does(tmp_path: Path) -> None:
+    (tmp_path / "OAR.9.stdout").write_text("dahu-1.grenoble.grid5000.fr\ndahu-2.grenoble.grid5000.fr\n"
+                                           "troll-4.grenoble.grid5000.fr\n")
+    config = tmp_path / "job.oar_nxc.yml"
+    config.write_text("plugin: oar.nxc.oar_nxc\nnodefile: OAR.9.stdout\nexclude: ['dahu-2*']\n"
+                      "keyed_groups:\n  - key: g5k_cluster\n    prefix: by\n")
+    env = clean_env(OAR_NXC_LIVE_JOB="never")
+    cli = subprocess.run([OAR_NXC, "inventory", str(config)], capture_output=True, text=True, timeout=120,
+                         check=False, env=env, cwd=str(REPO))
+    assert cli.returncode == 0, cli.stderr
+    assert "@all: 2 hosts" in cli.stdout and "dahu-2" not in cli.stdout and "troll-4.grenoble.grid5000.fr" in cli.stdout
+    assert f"oar-nxc: {config}: keyed_groups applied by ansible-inventory only (Jinja or the cache): not shown" in (
+        cli.stderr)
+    listed = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(config), "--list"], capture_output=True,
+                            text=True, timeout=120, check=False, env=env, cwd=str(REPO))
+    assert listed.returncode == 0, listed.stderr
+    import json
+
+    assert sorted(json.loads(listed.stdout)["_meta"]["hostvars"]) == [
+        "dahu-1.grenoble.grid5000.fr", "troll-4.grenoble.grid5000.fr"]
+    unknown = tmp_path / "bad.oar_nxc.yml"
+    unknown.write_text("plugin: oar.nxc.oar_nxc\nnodefile: OAR.9.stdout\nnodez: 2\n")
+    bad = subprocess.run([OAR_NXC, "inventory", str(unknown)], capture_output=True, text=True, timeout=120,
+                         check=False, env=env, cwd=str(REPO))
+    assert bad.returncode == 2 and bad.stderr.startswith(f"oar-nxc: {unknown}: key 'nodez': unknown option; ")

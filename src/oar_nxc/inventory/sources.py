@@ -196,6 +196,24 @@ def _live(value: Any, where: _Where) -> str:
     raise where.error("live_job", f"{excerpt(str(value), 20)} is not one of {', '.join(LIVE_JOB)}")
 
 
+# the options every source kind takes (the plugin's, and oar-nxc inventory's for a configuration file)
+COMMON_OPTIONS = ("job_id", "nodes", "exclude", "relax_host_key_checking", "private_key_file", "python_interpreter",
+                  "live_job", "properties_file", "frontend", "frontend_user", "frontend_port",
+                  "frontend_private_key_file", "frontend_known_hosts_file", "frontend_proxy_jump")
+# the options of a configuration file only
+CONFIG_OPTIONS = ("plugin", "nodefile", "deployment", "tag", "flavour")
+# the names its plugin: key may give
+PLUGIN_NAMES = ("oar.nxc.oar_nxc", "oar_nxc")
+# the environment variable of each option that has one (the plugin's documentation names the same)
+OPTION_ENV = {"nodefile": "OAR_NODEFILE", "job_id": "OAR_JOB_ID", "live_job": "OAR_NXC_LIVE_JOB",
+              "properties_file": "OAR_RESOURCE_PROPERTIES_FILE", "nodes": "OAR_NXC_NODES",
+              "exclude": "OAR_NXC_EXCLUDE", "relax_host_key_checking": "OAR_NXC_RELAX_HOST_KEY_CHECKING",
+              "private_key_file": "OAR_NXC_PRIVATE_KEY_FILE", "frontend": "OAR_NXC_FRONTEND",
+              "frontend_user": "OAR_NXC_FRONTEND_USER", "frontend_port": "OAR_NXC_FRONTEND_PORT",
+              "frontend_private_key_file": "OAR_NXC_FRONTEND_PRIVATE_KEY_FILE",
+              "frontend_known_hosts_file": "OAR_NXC_FRONTEND_KNOWN_HOSTS_FILE",
+              "frontend_proxy_jump": "OAR_NXC_FRONTEND_PROXY_JUMP"}
+
 FRONTEND_KEYS = ("frontend", "frontend_user", "frontend_port", "frontend_private_key_file",
                  "frontend_known_hosts_file", "frontend_proxy_jump")
 
