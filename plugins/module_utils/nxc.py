@@ -60,13 +60,43 @@ def quote(argv: Sequence[object]) -> str:
     return " ".join(shlex.quote(str(a)) for a in argv)
 
 
+# bounds of the inputs' fingerprint: a source that is the whole system, /proc or a huge file is refused, named
+MAX_INPUT_FILES = 200_000
+MAX_INPUT_FILE_BYTES = 1 << 30  # 1 GiB: a bigger file (a sparse disk image) is no build input
+MAX_INPUT_BYTES = 8 << 30
+SYSTEM_ROOTS = ("/", "/proc", "/sys", "/dev", "/run", "/tmp", "/var", "/usr", "/etc", "/home", "/root", "/nix",  # noqa: S108
+                "/nix/store")
+PSEUDO_FILESYSTEMS = ("/proc", "/sys", "/dev")
+
+
+class InputError(ValueError):
+    """An input of the build that cannot be fingerprinted (the path is named)."""
+
+
+def check_input_root(path: str, what: str = "build input") -> str:
+    """PATH as an input root: a directory or a regular file, not a system directory nor under /proc, /sys, /dev."""
+    full = os.path.realpath(path)
+    if full in SYSTEM_ROOTS or any(full == p or full.startswith(p + os.sep) for p in PSEUDO_FILESYSTEMS):
+        raise InputError(f"{what} {path} is {full}, a system directory: give the source tree itself")
+    try:
+        mode = os.stat(full).st_mode
+    except OSError as exc:
+        raise InputError(f"{what} {path}: {exc.strerror}") from None
+    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+        raise InputError(f"{what} {path} is not a directory nor a regular file (a FIFO, a device or a socket)")
+    return full
+
+
 def file_digests(paths: Sequence[str], exclude: Iterable[str] = EXCLUDE) -> dict[str, str]:
-    """Absolute path -> sha256 of the content, for every regular file under PATHS (symlinks and
-    EXCLUDE directories skipped), in a stable order."""
+    """Absolute path -> sha256 of the content, for every regular file under PATHS (symlinks, special files
+    and EXCLUDE directories skipped), in a stable order. Bounded: InputError past MAX_INPUT_FILES files, a file
+    over MAX_INPUT_FILE_BYTES or MAX_INPUT_BYTES in all, naming the path."""
     out: dict[str, str] = {}
     skip = set(exclude)
+    total = 0
     for root_path in paths:
         root_path = os.path.abspath(root_path)
+        check_input_root(root_path)
         if os.path.isfile(root_path):
             entries = [root_path]
         else:
@@ -74,9 +104,22 @@ def file_digests(paths: Sequence[str], exclude: Iterable[str] = EXCLUDE) -> dict
             for directory, dirs, files in os.walk(root_path):
                 dirs[:] = sorted(d for d in dirs if d not in skip)
                 entries.extend(os.path.join(directory, name) for name in sorted(files))
+                if len(entries) + len(out) > MAX_INPUT_FILES:
+                    raise InputError(f"build input {root_path} holds more than {MAX_INPUT_FILES} files: give the "
+                                     "source tree itself")
         for full in entries:
-            if os.path.islink(full) or not os.path.isfile(full) or full in out:
+            try:
+                info = os.lstat(full)
+            except OSError:
                 continue
+            if not stat.S_ISREG(info.st_mode) or full in out:
+                continue  # symlinks and special files: not read (a FIFO would block)
+            if info.st_size > MAX_INPUT_FILE_BYTES:
+                raise InputError(f"build input {full} has {info.st_size} bytes, more than {MAX_INPUT_FILE_BYTES} "
+                                 "(a disk image?): leave it out of the source tree")
+            total += info.st_size
+            if total > MAX_INPUT_BYTES:
+                raise InputError(f"the build inputs under {root_path} hold more than {MAX_INPUT_BYTES} bytes")
             digest = hashlib.sha256()
             with open(full, "rb") as handle:
                 for block in iter(lambda: handle.read(1 << 16), b""):
@@ -120,21 +163,36 @@ def variant_sources(composition_dir: str, setup: str) -> tuple[dict[str, str], s
         import tomllib
     except ImportError:  # Python < 3.11 on the builder: no TOML reader, no source paths
         return {}, setup
+    raw, why = read_bounded(path, SETUP_LIMIT)
+    if raw is None:
+        if why == "missing":
+            if setup:
+                raise ValueError(f"{path}: missing, so there is no setup variant '{setup}'")
+            return {}, setup
+        raise ValueError(f"{path}: {why}")
     try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        return {}, setup
-    except (OSError, ValueError) as exc:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
         raise ValueError(f"{path}: cannot be read as TOML ({exc})") from None
-    variant = setup or str((data.get("project") or {}).get("selected") or "")
+    selected = (data.get("project") or {}).get("selected") if isinstance(data.get("project"), dict) else None
+    if selected is not None and not isinstance(selected, str):
+        raise ValueError(f"{path}: key 'project.selected': must be the name of a variant, not a "
+                         f"{type(selected).__name__}")
+    variant = setup or str(selected or "")
+    variants = sorted(k for k, v in data.items() if k not in SETUP_SECTIONS and isinstance(v, dict))
+    if variant and (variant in SETUP_SECTIONS or variant not in variants):
+        raise ValueError(f"{path}: no setup variant {variant!r} (variants: {', '.join(variants) or 'none'}; "
+                         f"{', '.join(SETUP_SECTIONS)} are sections, not variants)")
     found: dict[str, str] = {}
 
     def walk(prefix: str, table: Any) -> None:
         if not isinstance(table, dict):
             return
         for key, value in table.items():
-            if key == "src" and isinstance(value, str):
+            if key == "src":
+                if not isinstance(value, str) or not value or "\0" in value:
+                    raise ValueError(f"{path}: key '{prefix}src': must be a path, not {type(value).__name__} "
+                                     f"{str(value)[:40]!r}")
                 found[prefix + "src"] = os.path.normpath(os.path.join(composition_dir, os.path.expanduser(value)))
             elif isinstance(value, dict):
                 walk(f"{prefix}{key}.", value)
@@ -166,10 +224,14 @@ def build_argv(nxc: str, flavour: str, setup: str = "", params: Mapping[str, Any
 RECORD_LIMIT = 16 * 1024 * 1024  # bytes a JSON record of this project may have (as the core's "state record")
 
 
-def read_json_object(path: str, limit: int = RECORD_LIMIT) -> tuple[dict[str, Any] | None, str]:
-    """A JSON object of this project's at PATH, read as untrusted input: a regular file only (a FIFO is opened
-    without blocking and refused), at most LIMIT bytes, strict UTF-8 JSON, an object at the top.
-    (the object, '') or (None, why not); a missing file says 'missing'."""
+SETUP_LIMIT = 1024 * 1024  # bytes of a setup.toml (the core's reading.LIMITS["setup.toml"])
+# setup.toml's sections that are no variant (the core's nxcsetup.SECTIONS; a unit test keeps them equal)
+SETUP_SECTIONS = ("project", "params", "options", "override-params", "overrides", "build")
+
+
+def read_bounded(path: str, limit: int) -> tuple[bytes | None, str]:
+    """The bytes of the regular file PATH, at most LIMIT: (data, '') or (None, why not: 'missing', a special
+    file, too large). A FIFO is opened without blocking and refused."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
@@ -182,6 +244,16 @@ def read_json_object(path: str, limit: int = RECORD_LIMIT) -> tuple[dict[str, An
         data = handle.read(limit + 1)
     if len(data) > limit:
         return None, f"{path} is larger than {limit} bytes"
+    return data, ""
+
+
+def read_json_object(path: str, limit: int = RECORD_LIMIT) -> tuple[dict[str, Any] | None, str]:
+    """A JSON object of this project's at PATH, read as untrusted input: a regular file only (a FIFO is opened
+    without blocking and refused), at most LIMIT bytes, strict UTF-8 JSON, an object at the top.
+    (the object, '') or (None, why not); a missing file says 'missing'."""
+    data, why = read_bounded(path, limit)
+    if data is None:
+        return None, why
     try:
         value = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:

@@ -173,10 +173,12 @@ from ansible_collections.oar.nxc.plugins.module_utils.nxc import (
     BAD_INPUT_SIGNAL,
     FLAVOURS,
     MAX_TIMEOUT,
+    InputError,
     build_argv,
     build_decision,
     build_paths,
     changed_inputs,
+    check_input_root,
     failure,
     file_digests,
     fingerprint,
@@ -225,7 +227,7 @@ def main() -> None:
     try:
         sources, variant = variant_sources(comp, p["setup"])
     except ValueError as exc:
-        refuse(str(exc), "setup.toml unreadable")
+        refuse(str(exc), "setup.toml refused")
     gone = [f"{key} = {path}" for key, path in sources.items() if not os.path.exists(path)]
     if gone:
         msg = f"setup.toml variant {variant or '(none)'}: {'; '.join(gone)} does not exist (the OAR checkout to build)"
@@ -235,6 +237,12 @@ def main() -> None:
     missing = [i for i in inputs if not os.path.exists(i)]
     if missing:
         refuse(f"build inputs not found: {', '.join(missing)}", "inputs not found")
+    try:  # before nxc is asked: a source nxc could not build from is refused in a dry run too
+        for key, path in sources.items():
+            check_input_root(path, f"setup.toml variant {variant or '(none)'}: {key} =")
+        digests = file_digests(inputs)
+    except InputError as exc:
+        refuse(str(exc), "inputs refused")
 
     version_argv = [p["nxc"], "--version"]
     if shutil.which(p["nxc"], path=env.get("PATH", os.environ.get("PATH", os.defpath))) is None:
@@ -249,7 +257,6 @@ def main() -> None:
                          rc=rc, stdout=version, stderr=err, why="nxc does not run", plan=plan(True, "nxc does not run"),
                          **out)
     version = version.strip()
-    digests = file_digests(inputs)
     digest, files = fingerprint(inputs, files=digests,
                                 extra={"flavour": p["flavour"], "setup": p["setup"], "params": p["params"],
                                        "extra_args": p["extra_args"], "nxc": version})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,31 @@ def test_oar_nxc_inventory_reads_the_config_form_as_ansible_inventory_does(tmp_p
     bad = subprocess.run([OAR_NXC, "inventory", str(unknown)], capture_output=True, text=True, timeout=120,
                          check=False, env=env, cwd=str(REPO))
     assert bad.returncode == 2 and bad.stderr.startswith(f"oar-nxc: {unknown}: key 'nodez': unknown option; ")
+
+
+@pytest.mark.parametrize(("src", "said"), [
+    ("/", "build.nur.repos.kapack.oar.src = / is /, a system directory"),
+    ("/proc", "build.nur.repos.kapack.oar.src = /proc is /proc, a system directory"),
+    ("../" * 40, "is /, a system directory"),
+])
+def test_a_variant_source_that_is_the_system_is_refused_in_seconds(tmp_path: Path, src: str, said: str) -> None:
+    composition = copy_master(tmp_path / "c")
+    (composition / "setup.toml").write_text(f'[dev.build.nur.repos.kapack.oar]\nsrc = "{src}"\n')
+    began = time.monotonic()
+    done = plan("--composition", str(composition), "--setup", "dev", "--run-dir", str(tmp_path / "run"))
+    assert time.monotonic() - began < 40
+    assert_refused(done, "setup.toml variant dev: build.nur.repos.kapack.oar.src = ")
+    assert said in " ".join((done.stdout + done.stderr).split())
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ('[dev.params]\nn = 1\n', "no setup variant 'nosuch' (variants: dev;"),
+    ('[project]\nselected = ["dev"]\n', "key 'project.selected': must be the name of a variant, not a list"),
+    ('[dev.build.oar]\nsrc = 42\n', "key 'build.oar.src': must be a path, not int '42'"),
+])
+def test_a_setup_nxc_would_refuse_is_bad_input_naming_the_key(tmp_path: Path, text: str, said: str) -> None:
+    composition = copy_master(tmp_path / "c")
+    (composition / "setup.toml").write_text(text)
+    setup = ("--setup", "nosuch") if "nosuch" in said else ("--setup", "dev") if "src" in said else ()
+    done = plan("--composition", str(composition), *setup, "--run-dir", str(tmp_path / "run"))
+    assert_refused(done, f"{composition / 'setup.toml'}: {said}")

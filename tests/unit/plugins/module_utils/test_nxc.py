@@ -145,7 +145,66 @@ def test_variant_sources_merge_the_top_level_and_the_variant(tmp_path: Path) -> 
     assert sources == {"build.nur.repos.kapack.oar.src": str(Path("~/oar3").expanduser()),
                        "build.other.src": str(tmp_path / "vendored/other")}
     assert nxc.variant_sources(str(tmp_path), "other")[0]["build.nur.repos.kapack.oar.src"] == "/elsewhere"
-    assert nxc.variant_sources(str(tmp_path / "none"), "x") == ({}, "x")
+    assert nxc.variant_sources(str(tmp_path / "none"), "") == ({}, "")
+    with pytest.raises(ValueError, match=r"setup\.toml: missing, so there is no setup variant 'x'"):
+        nxc.variant_sources(str(tmp_path / "none"), "x")
+
+
+@pytest.mark.parametrize(("text", "setup", "said"), [
+    ('[dev.params]\nn = 1\n', "nosuch", "no setup variant 'nosuch' (variants: dev; project, params, options, "
+                                         "override-params, overrides, build are sections, not variants)"),
+    ('[dev.params]\nn = 1\n', "params", "no setup variant 'params' (variants: dev;"),
+    ('[project]\nselected = ["dev"]\n[dev.params]\n', "", "key 'project.selected': must be the name of a variant, "
+                                                            "not a list"),
+    ('[project.selected]\nx = 1\n', "", "key 'project.selected': must be the name of a variant, not a dict"),
+    ('[project]\nselected = "gone"\n', "", "no setup variant 'gone' (variants: none;"),
+    ('[dev.build.oar]\nsrc = 42\n', "dev", "key 'build.oar.src': must be a path, not int '42'"),
+])
+def test_a_setup_variant_or_a_source_nxc_would_refuse_is_named(tmp_path: Path, text: str, setup: str,
+                                                                said: str) -> None:
+    (tmp_path / "setup.toml").write_text(text)
+    with pytest.raises(ValueError) as info:
+        nxc.variant_sources(str(tmp_path), setup)
+    assert str(info.value).startswith(f"{tmp_path / 'setup.toml'}: {said}"), str(info.value)
+
+
+def test_a_special_setup_toml_is_refused_without_blocking(tmp_path: Path) -> None:
+    import os
+
+    os.mkfifo(tmp_path / "setup.toml")
+    with pytest.raises(ValueError, match=r"setup\.toml is not a regular file"):
+        nxc.variant_sources(str(tmp_path), "")
+
+
+@pytest.mark.parametrize("root", ["/", "/proc", "/proc/self", "/sys/kernel", "/dev/null", "/tmp"])
+def test_a_source_that_is_the_system_is_refused(root: str) -> None:
+    with pytest.raises(nxc.InputError) as info:
+        nxc.file_digests([root])
+    assert "a system directory" in str(info.value) or "not a directory nor a regular file" in str(info.value)
+
+
+def test_a_source_that_climbs_to_the_root_or_is_a_fifo_is_refused(tmp_path: Path) -> None:
+    import os
+
+    climbing = str(tmp_path) + "/" + "../" * 30
+    with pytest.raises(nxc.InputError, match="is /, a system directory"):
+        nxc.file_digests([climbing])
+    os.mkfifo(tmp_path / "src")
+    with pytest.raises(nxc.InputError, match="is not a directory nor a regular file"):
+        nxc.file_digests([str(tmp_path / "src")])
+
+
+def test_a_huge_sparse_file_in_a_source_is_refused_at_once(tmp_path: Path) -> None:
+    import time
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("x")
+    with (tmp_path / "src" / "disk.img").open("wb") as handle:
+        handle.truncate(2 * 1024**3)
+    start = time.monotonic()
+    with pytest.raises(nxc.InputError, match=r"disk.img has 2147483648 bytes, more than 1073741824"):
+        nxc.file_digests([str(tmp_path / "src")])
+    assert time.monotonic() - start < 2
 
 
 def test_the_real_variants_of_master() -> None:
@@ -190,3 +249,11 @@ def test_the_timeout_bound_is_the_cores() -> None:
     from oar_nxc.nxc import start
 
     assert nxc.MAX_TIMEOUT == start.MAX_TIMEOUT == 604800
+
+
+def test_the_setup_facts_are_the_cores() -> None:
+    from oar_nxc.formats import nxcsetup, reading
+
+    assert nxc.SETUP_SECTIONS == nxcsetup.SECTIONS
+    assert reading.LIMITS["setup.toml"] == nxc.SETUP_LIMIT
+    assert reading.LIMITS["state record"] == nxc.RECORD_LIMIT
