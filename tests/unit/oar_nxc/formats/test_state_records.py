@@ -85,8 +85,8 @@ def test_nxc_json_and_setup_toml_name_their_file(tmp_path: Path, hostile: dict[s
 
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=400))
-def test_any_bytes_give_an_object_or_the_projects_own_error(tmp_path_factory: pytest.TempPathFactory,
-                                                              data: bytes) -> None:
+def test_any_bytes_give_an_object_or_the_projects_own_error(
+        tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
     path = tmp_path_factory.mktemp("rec") / "record.json"
     path.write_bytes(data)
     try:

@@ -151,17 +151,18 @@ def test_variant_sources_merge_the_top_level_and_the_variant(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(("text", "setup", "said"), [
-    ('[dev.params]\nn = 1\n', "nosuch", "no setup variant 'nosuch' (variants: dev; project, params, options, "
-                                         "override-params, overrides, build are sections, not variants)"),
+    ('[dev.params]\nn = 1\n', "nosuch",
+     "no setup variant 'nosuch' (variants: dev; project, params, options, override-params, overrides, build are "
+     "sections, not variants)"),
     ('[dev.params]\nn = 1\n', "params", "no setup variant 'params' (variants: dev;"),
-    ('[project]\nselected = ["dev"]\n[dev.params]\n', "", "key 'project.selected': must be the name of a variant, "
-                                                            "not a list"),
+    ('[project]\nselected = ["dev"]\n[dev.params]\n', "",
+     "key 'project.selected': must be the name of a variant, not a list"),
     ('[project.selected]\nx = 1\n', "", "key 'project.selected': must be the name of a variant, not a dict"),
     ('[project]\nselected = "gone"\n', "", "no setup variant 'gone' (variants: none;"),
     ('[dev.build.oar]\nsrc = 42\n', "dev", "key 'build.oar.src': must be a path, not int '42'"),
 ])
-def test_a_setup_variant_or_a_source_nxc_would_refuse_is_named(tmp_path: Path, text: str, setup: str,
-                                                                said: str) -> None:
+def test_a_setup_variant_or_a_source_nxc_would_refuse_is_named(
+        tmp_path: Path, text: str, setup: str, said: str) -> None:
     (tmp_path / "setup.toml").write_text(text)
     with pytest.raises(ValueError) as info:
         nxc.variant_sources(str(tmp_path), setup)
