@@ -181,7 +181,7 @@ def variant_sources(composition_dir: str, setup: str) -> tuple[dict[str, str], s
     variant = setup or str(selected or "")
     variants = sorted(k for k, v in data.items() if k not in SETUP_SECTIONS and isinstance(v, dict))
     if variant and (variant in SETUP_SECTIONS or variant not in variants):
-        raise ValueError(f"{path}: no setup variant {variant!r} (variants: {', '.join(variants) or 'none'}; "
+        raise ValueError(f"{path}: no setup variant '{variant}' (variants: {', '.join(variants) or 'none'}; "
                          f"{', '.join(SETUP_SECTIONS)} are sections, not variants)")
     found: dict[str, str] = {}
 

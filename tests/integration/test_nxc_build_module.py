@@ -88,9 +88,10 @@ def test_a_failed_build_names_nxcs_error_and_restores_setup_toml(comp: Path) -> 
     assert "docker: not found" in failed["stderr"]
     assert (comp / "setup.toml").read_bytes() == setup
     assert not (comp / "build/.oar-nxc-docker.json").exists()  # no record of a failed build
+    # an unknown variant is refused before nxc runs (nxc itself would say "Missing asked setup variant")
     bad_setup = build(comp, setup="nope")
-    assert bad_setup["msg"] == (f"nxc build failed (rc 1): Error: Missing asked setup variant: ${{selected_setup}} "
-                                f"[timeout -k 30 120 {NXC} build -f g5k-nfs-store -s nope]")
+    assert bad_setup["msg"].startswith(f"{comp / 'setup.toml'}: no setup variant 'nope' (variants: ")
+    assert (bad_setup["failed"], bad_setup["oar_nxc_exit"], "rc" in bad_setup) == (True, "bad_input", False)
     assert (comp / "setup.toml").read_bytes() == setup
 
 
