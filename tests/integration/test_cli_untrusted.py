@@ -25,6 +25,12 @@ def plan(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
                           check=False, env=clean_env(), cwd=str(cwd), stdin=subprocess.DEVNULL)
 
 
+def copy_master(target: Path) -> Path:
+    shutil.copytree(REPO / "compositions" / "master", target,
+                    ignore=shutil.ignore_patterns("build", "deploy", "artifact", ".oar-nxc"))
+    return target
+
+
 def assert_refused(done: subprocess.CompletedProcess[str], said: str) -> None:
     out = done.stdout + done.stderr
     assert done.returncode == 2, out[-3000:]
@@ -49,9 +55,7 @@ def test_a_run_dir_with_jinja_is_a_path_not_a_template(tmp_path: Path) -> None:
 
 def test_a_composition_path_with_jinja_is_a_path_not_a_template(tmp_path: Path) -> None:
     marker = tmp_path / "MARKER"
-    composition = tmp_path / payload(marker).replace("/", "_")
-    shutil.copytree(REPO / "compositions" / "master", composition,
-                    ignore=shutil.ignore_patterns("build", "deploy", "artifact", ".oar-nxc"))
+    composition = copy_master(tmp_path / payload(marker).replace("/", "_"))
     done = plan("--composition", str(composition), "--setup", "nosuch", "--run-dir", str(tmp_path / "run"))
     assert_refused(done, "no setup variant 'nosuch'")
     assert not marker.exists()
@@ -95,12 +99,6 @@ def test_a_newline_or_an_escape_in_a_value_forges_no_line_of_the_plan(tmp_path: 
     assert not any(line.startswith("    deploy  SKIP  forged") for line in out.splitlines())
     assert "\x1b" not in out
     assert "no setup variant 'x\\n    deploy  SKIP  forged\\x1b[2J'" in out, out[-2000:]
-
-
-def copy_master(target: Path) -> Path:
-    shutil.copytree(REPO / "compositions" / "master", target,
-                    ignore=shutil.ignore_patterns("build", "deploy", "artifact", ".oar-nxc"))
-    return target
 
 
 def test_a_composition_that_is_not_one_is_bad_input(tmp_path: Path) -> None:

@@ -158,11 +158,6 @@ def _constant(name: str) -> _Refused:
     return _Refused(f"{name} is not JSON")
 
 
-def _depth_problem(data: Any) -> str | None:
-    """The key path of the first value nested deeper than JSON_MAX_DEPTH, iteratively."""
-    return _find(data)[0]
-
-
 def _find(data: Any) -> tuple[str | None, tuple[str, _Refused] | None]:
     """(the key path of the first value nested too deep, or None; (key path, refusal) of a refused value)."""
     stack: list[tuple[Any, str, int]] = [(data, "", 1)]
