@@ -17,6 +17,14 @@ stderr, and every REST API request with its answer, in the order they were made.
 ``jobs`` runs the real job life of oar.nxc.oar_job (oar_nxc.oar.lifecycle) as oartest, each command
 recorded with its rc, stdout and stderr: submit and wait, reuse by name, a job that waits (its
 machines are held) until the timeout deletes it, more machines than exist, release, release again.
+
+    .venv/bin/python -m tests.testbed.record_oar faults tests/fixtures/oar/live <version>
+
+``faults`` records how a job ends when something goes wrong under it: ``oarstat -f -J`` of a 1-node
+job whose walltime (15 s) ran out (``walltime-<v>.json``), and of a 4-node job (20 s) whose last machine was
+cut off the network while it ran (``cutoff-<v>.json``, the host side of its veth set down, as
+tests/integration/test_pipeline.py does), with ``oarnodes -s -J`` after it (``cutoff-nodes-<v>.json``).
+The machine's link is set up again and ``testbed.sh up`` makes its resources Alive.
 """
 
 from __future__ import annotations
@@ -154,6 +162,33 @@ def record_live(outdir: Path, version: str) -> int:
     return 0
 
 
+def record_faults(outdir: Path, version: str) -> int:
+    outdir.mkdir(parents=True, exist_ok=True)
+    short = tb.submit("nodes=1,walltime=0:00:15", "sleep 600")
+    tb.wait_state(short, ("Running",), timeout=120)
+    tb.wait_state(short, tb.FINAL_STATES, timeout=120)
+    (outdir / f"oarstat-f-J-walltime-{version}.json").write_text(oarstat("-f", "-J", "-j", str(short)))
+    nodes = int((tb.STATE / "nodes").read_text().split()[0])
+    machine = f"oarnode{nodes}"
+    # a short job, as the smoke checks' batch job is: OAR reaches every machine again when it ends
+    # (its cpuset clean-up, over its own ssh), and cannot reach the one cut off under it
+    script = "sleep 20"
+    cut = tb.submit(f"nodes={nodes},walltime=0:05:00", script)
+    tb.wait_state(cut, ("Running",), timeout=120)
+    time.sleep(3)
+    subprocess.run(["ip", "link", "set", f"veth-{machine}", "down"], check=True, timeout=30)
+    try:
+        tb.wait_state(cut, tb.FINAL_STATES, timeout=240)
+        (outdir / f"oarstat-f-J-cutoff-{version}.json").write_text(oarstat("-f", "-J", "-j", str(cut)))
+        (outdir / f"oarnodes-s-J-cutoff-{version}.json").write_text(subprocess.run(
+            ["oarnodes", "-s", "-J"], capture_output=True, text=True, check=True, timeout=60).stdout)
+    finally:
+        subprocess.run(["ip", "link", "set", f"veth-{machine}", "up"], check=True, timeout=30)
+        subprocess.run([str(tb.HERE / "testbed.sh"), "up"], check=True, capture_output=True, timeout=600)
+    print(f"{outdir}: jobs {short} (walltime ran out) and {cut} ({machine} cut off) recorded as *-{version}.*")
+    return 0
+
+
 class RecordingShell:
     """oar_nxc.oar.remote.Shell on this machine, every command recorded."""
 
@@ -221,6 +256,9 @@ def main(argv: list[str]) -> int:
     live = sub.add_parser("live")
     live.add_argument("outdir", type=Path)
     live.add_argument("version")
+    faults = sub.add_parser("faults")
+    faults.add_argument("outdir", type=Path)
+    faults.add_argument("version")
     jobs = sub.add_parser("jobs")
     jobs.add_argument("out", type=Path)
     args = parser.parse_args(argv)
@@ -231,6 +269,8 @@ def main(argv: list[str]) -> int:
         return record_smoke(args.out)
     if args.what == "jobs":
         return record_jobs(args.out)
+    if args.what == "faults":
+        return record_faults(args.outdir, args.version)
     return record_live(args.outdir, args.version)
 
 

@@ -320,6 +320,12 @@ up() {
   for _ in $(seq 1 50); do ss -ltn | grep -q "$NET.1:$API_PORT " && break; sleep 0.1; done
 
   test_user
+  # every node's sshd is up now: a node OAR left Suspected (its network was cut by a fault test) is
+  # Alive again at once, not after finaud's next pass (FINAUD_FREQUENCY, 5 min)
+  local host
+  for host in $(oarnodes -s 2>/dev/null | awk '/^[^ ]/ {h = $1} /: Suspected/ {print h}' | sort -u); do
+    oarnodesetting -s Alive -h "$host" >> "$LOG/resources.log" 2>&1
+  done
   log "up: $N nodes, $(oarnodes -s | grep -c Alive) resources Alive"
 }
 

@@ -114,6 +114,8 @@ class JobInfo:
     stdout_file: str | None
     started: int | None = None  # epoch seconds (startTime; start_time on OAR 3), None before it starts
     stopped: int | None = None  # epoch seconds (stopTime; stop_time on OAR 3)
+    # OAR's account of the job's life: (type, description) of each event (OAR 2.5's -f -J; OAR 3's has none)
+    events: tuple[tuple[str, str], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -141,7 +143,17 @@ def info_of(raw: dict[str, Any], job: int) -> JobInfo:
         stdout_file=raw.get("stdout_file"),
         started=as_int(raw.get("startTime", raw.get("start_time"))) or None,
         stopped=as_int(raw.get("stopTime", raw.get("stop_time"))) or None,
+        events=_events(raw.get("events")),
     )
+
+
+def _events(found: Any) -> tuple[tuple[str, str], ...]:
+    """(type, description) of each event of the job, each cut to 200 characters; at most the last 50."""
+    if not isinstance(found, list):
+        return ()
+    out = [(str(e.get("type") or "")[:200], str(e.get("description") or "")[:200]) for e in found[-50:]
+           if isinstance(e, dict)]
+    return tuple(pair for pair in out if any(pair))
 
 
 def version(text: str) -> tuple[int, int, int] | None:

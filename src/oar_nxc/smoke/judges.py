@@ -31,7 +31,7 @@ def judge_batch(info: oarjson.JobInfo, addresses: list[str], output: str | None,
     if ok:
         return True, (f"job {info.job_id} on {len(addresses)} nodes: Terminated, exit status 0, output names "
                       f"{', '.join(sorted(addresses))}")
-    said = "no output on the submit host (homes not shared)" if names is None else \
+    said = f"OAR.{info.job_id}.stdout not readable on the submit host" if names is None else \
         f"output names {', '.join(names) or 'nothing'}"
     if errors:
         said += f", stderr: {excerpt(errors)}"

@@ -30,6 +30,7 @@ from oar_nxc.oar import output as oarjson
 from oar_nxc.oar.remote import Output, command_line
 from oar_nxc.smoke import checks as smoke
 from oar_nxc.smoke import jobs
+from oar_nxc.smoke.account import account
 from oar_nxc.smoke.api import ApiChecks
 from oar_nxc.smoke.gates import GateChecks
 from oar_nxc.smoke.jobs import property_of
@@ -292,6 +293,7 @@ class Runner(GateChecks, ApiChecks):
     def _judge(self, ended: list[PendingJob]) -> None:
         argv = ["oarstat", "-f", "-J", *[w for j in ended for w in ("-j", str(j.job))]]
         out = self._run(argv)
+        states: dict[str, list[str]] | None = None  # read once, when a check failed
         for j in ended:
             try:
                 if out.rc != 0:
@@ -302,8 +304,21 @@ class Runner(GateChecks, ApiChecks):
                 continue
             ok, message = JUDGES[j.check](info, Ended(self.options.addresses, j.deleted,
                                                       functools.partial(self._job_output, j.job)))
+            if not ok:  # OAR's own account first: a machine it suspects is the cause, not the missing output
+                if states is None:
+                    states = self._node_states()
+                message = account(info, states or None, {n.address: n.name for n in self.options.nodes},
+                                  self.options.addresses) + message
             self._record(j.check, "passed" if ok else "failed", message, job=j.job, job_started=info.started,
                          job_stopped=info.stopped, job_hosts=info.network_addresses)
+
+    def _node_states(self) -> dict[str, list[str]]:
+        """Host -> its resources' states (``oarnodes -s -J``); empty when OAR's answer cannot be read."""
+        out = self._run(["oarnodes", "-s", "-J"])
+        try:
+            return oarjson.node_states(out.stdout) if out.rc == 0 else {}
+        except OarNxcError:
+            return {}
 
     def _job_output(self, job: int) -> tuple[str | None, str | None]:
         """The job's stdout and stderr files in the user's home on the submit host (None without a shared home)."""

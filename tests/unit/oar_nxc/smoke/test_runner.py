@@ -430,3 +430,30 @@ def test_lines_are_what_the_action_prints() -> None:
     results, _unused, _unused = replay(recorded(), checks=["resources_alive"])
     assert smokerun.lines(results) == [f"passed   resources_alive  {results[0]['seconds']:>5.1f}s  "
                                        "4 resources Alive on oarnode2, oarnode3"]
+
+
+def test_a_machine_cut_off_under_the_batch_job_is_named_before_the_output() -> None:
+    """The batch job's end as OAR 2.5.9 told it when oarnode4 was cut off under a job on the testbed
+    (tests/fixtures/oar/live/*-cutoff-2.5.9.json), moved onto this recording's oarnode3."""
+    live = Path(__file__).parents[3] / "fixtures" / "oar" / "live"
+    cut = next(iter(json.loads((live / "oarstat-f-J-cutoff-2.5.9.json").read_text()).values()))
+    job = JOBS["batch_job"]
+    text = json.dumps(cut).replace("oarnode4", "oarnode3").replace(f"job {cut['Job_Id']}", f"job {job}")
+    nodes = (live / "oarnodes-s-J-cutoff-2.5.9.json").read_text().replace("oarnode3", "x").replace("oarnode4",
+                                                                                                   "oarnode3")
+    calls = recorded()
+    calls.append({"command": "timeout 60 oarnodes -s -J", "rc": 0, "stdout": nodes, "stderr": ""})
+    clock = Clock()
+    host = Replay(calls, clock)
+    host.info[job] = {**json.loads(text), "Job_Id": int(job), "exit_code": 256,
+                      "assigned_network_address": ["oarnode2", "oarnode3"]}
+    results = smokerun.run(host, options(), clock=clock, sleep=clock.sleep, wall=clock)
+    batch = next(r for r in results if r["name"] == "batch_job")
+    assert batch["status"] == "failed"
+    assert batch["message"].startswith(
+        f"node2 (oarnode3: Suspected) is not Alive in OAR; OAR's events on job {job}: CPUSET_CLEAN_ERROR: "
+        f"[job_finishing_sequence] OAR suspects nodes for the job {job} : oarnode3. job {job}: state Terminated, "
+        "exit status 1 (exit_code 256), ran on oarnode2, oarnode3")
+    assert "homes" not in batch["message"]
+    assert host.seen.count("timeout 60 oarnodes -s -J") == 2  # the gate's, then the judge's: once
+    assert [r["status"] for r in results if r["name"] != "batch_job"] == ["passed"] * (len(results) - 1)
