@@ -12,8 +12,10 @@ import json
 import os
 import re
 import subprocess
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -235,6 +237,55 @@ def test_smoke_fails_fast_with_oars_own_error_when_its_database_is_down(deployed
     assert "resources_alive: oarnodes -s -J failed (rc 25): DB connection error, exiting." in failures[0]
     # the inventory could not read the job either, and said why instead of failing
     assert f"OAR job {deployed.reservation.job_id} not read" in " ".join(broken.stderr.split())
+
+
+def cut_when_a_job_runs_on(machines: int, skip: int, machine: str, done: threading.Event) -> list[int]:
+    """Set the host side of MACHINE's veth down once a job other than SKIP runs on MACHINES machines (the
+    smoke checks' batch job); the job's id, when it was found."""
+    found: list[int] = []
+    while not done.is_set() and not found:
+        out = subprocess.run(["oarstat", "-J"], capture_output=True, text=True, check=False, timeout=30).stdout
+        running = [int(j) for j, v in (json.loads(out) if out.strip() else {}).items()
+                   if v.get("state") == "Running" and int(j) != skip]
+        for job in running:
+            hosts = tb.details(job).get("assigned_network_address") or []
+            if len(hosts) == machines and machine in hosts:
+                subprocess.run(["ip", "link", "set", f"veth-{machine}", "down"], check=True, timeout=30)
+                found.append(job)
+                break
+        done.wait(0.2)
+    return found
+
+
+def test_a_machine_cut_off_during_the_smoke_tests_is_named_as_the_cause(deployed: Deployed) -> None:
+    """Issue 27, class 7: OAR's account (the machine Suspected, its event) leads the failure, not the output."""
+    config = deployed.compositions.parent / "cut.oar_nxc.yml"
+    config.write_text(f"plugin: oar_nxc\nnodefile: {deployed.reservation.nodefile}\n"
+                      f"deployment: {deployed.master / 'deploy/composition::g5k-nfs-store.json'}\n")
+    hostvars = inventory_list(config)["_meta"]["hostvars"]
+    nodes = sorted(h for h, v in hostvars.items() if v.get("nxc_role") == "node")
+    node, machine = nodes[-1], hostvars[nodes[-1]]["oar_machine"]
+    done = threading.Event()
+    with ThreadPoolExecutor(1) as pool:
+        cutter = pool.submit(cut_when_a_job_runs_on, len(nodes), deployed.reservation.job_id, machine, done)
+        try:
+            broken = playbook("smoke.yml", "-e", '{"oar_nxc_smoke_checks": ["batch_job"]}',
+                              inventory=deployed.reservation.nodefile, compositions=deployed.compositions)
+        finally:
+            done.set()
+            (batch,) = cutter.result(timeout=60)
+            subprocess.run(["ip", "link", "set", f"veth-{machine}", "up"], check=True, timeout=30)
+            assert run_testbed("up").returncode == 0  # the machine's resources Alive again
+    assert broken.rc == 2, broken.explain()
+    assert broken.seconds < 120
+    assert "Traceback" not in broken.stdout + broken.stderr
+    (check,) = deployed.report()["checks"]
+    assert (check["name"], check["status"], check["job"]) == ("batch_job", "failed", batch)
+    assert check["message"].startswith(f"{node} ({machine}: Suspected) is not Alive in OAR; OAR's events on job "
+                                       f"{batch}: CPUSET_CLEAN_ERROR: [job_finishing_sequence] OAR suspects nodes "
+                                       f"for the job {batch} : {machine}. job {batch}: state "), check["message"]
+    assert "homes" not in check["message"]
+    assert tb.details(deployed.reservation.job_id)["state"] == "Running"  # the testbed is as it was
 
 
 def test_rest_api_fails_naming_the_url_when_the_api_is_down(deployed: Deployed) -> None:
