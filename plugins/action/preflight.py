@@ -3,7 +3,8 @@
 """Action: the preflight checks, before anything changes, decided in Python on the controller.
 
 A refusal is a failed result with ``oar_nxc_exit: bad_input`` (and the name of the check), the
-machine-readable signal the oar-nxc command line and API turn into exit code 2.
+machine-readable signal the oar-nxc command line and API turn into exit code 2; a refusal of the
+reservation itself (too few machines, too little walltime left) carries ``reservation`` (exit 6).
 """
 
 from __future__ import annotations
@@ -97,7 +98,8 @@ class ActionModule(OarNxcAction):
         refusals = [f for f in findings if f.refuse]
         # --check (oar-nxc plan) lists what it found and goes on to print every step's command
         if refusals and not self._task.check_mode:
-            return refuse(refusals[0].check, " ".join(f.message for f in refusals))
+            kind = checks.RESERVATION if all(f.reservation for f in refusals) else checks.BAD_INPUT
+            return refuse(refusals[0].check, " ".join(f.message for f in refusals), kind)
         warnings = [f.message for f in findings if not f.refuse or self._task.check_mode]
         if warnings:
             result["warnings"] = warnings

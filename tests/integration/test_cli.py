@@ -56,7 +56,7 @@ def cli(argv: list[str], *, timeout: float = 600) -> subprocess.CompletedProcess
 @pytest.fixture(scope="module")
 def setup(cluster: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     clear_jobs()
-    reservation = tb.reserve(4, walltime="0:30:00")
+    reservation = tb.reserve(4, walltime="1:00:00")
     base = tmp_path_factory.mktemp("cli")
     try:
         setup = Setup(reservation, copy_compositions(base) / "master", base)

@@ -59,7 +59,7 @@ def installed(cluster: None, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     collection = install_collection(tarball, base / "collections")
     bin_dir = make_venv(base / "venv", "/usr/bin/python3", str(wheel))
     clear_jobs()
-    reservation = tb.reserve(4, walltime="0:30:00")
+    reservation = tb.reserve(4, walltime="1:00:00")
     try:
         yield Installed(tarball, base / "collections", collection, bin_dir, base, reservation)
     finally:

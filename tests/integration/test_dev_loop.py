@@ -36,7 +36,7 @@ def node_sources(machines: list[str]) -> set[str]:
 
 def test_edit_rebuild_redeploy_then_nothing(cluster: None, tmp_path: Path) -> None:
     clear_jobs()
-    reservation = tb.reserve(4, walltime="0:30:00")
+    reservation = tb.reserve(4, walltime="1:00:00")
     try:
         compositions = copy_compositions(tmp_path)
         master = compositions / "master"

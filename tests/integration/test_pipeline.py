@@ -53,7 +53,7 @@ class Deployed:
 @pytest.fixture(scope="module")
 def deployed(cluster: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
     clear_jobs()
-    reservation = tb.reserve(4, walltime="0:30:00")
+    reservation = tb.reserve(4, walltime="1:00:00")
     compositions = copy_compositions(tmp_path_factory.mktemp("pipeline"))
     try:
         first = playbook("deploy.yml", inventory=reservation.nodefile, compositions=compositions)

@@ -22,7 +22,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def three(cluster: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[tb.Reservation, Path]]:
     clear_jobs()
-    reservation = tb.reserve(3, walltime="0:30:00")
+    reservation = tb.reserve(3, walltime="1:00:00")
     try:
         yield reservation, copy_compositions(tmp_path_factory.mktemp("redeploy"))
     finally:

@@ -128,18 +128,29 @@ def test_a_machine_whose_sshd_is_down_is_named_before_nxc_start(cluster: None, t
             f"(OAR_NXC_EXCLUDE={dead}) or reserve other machines") in failure
 
 
-def test_a_job_about_to_end_is_a_warning_naming_the_time_left(cluster: None) -> None:
+def test_a_job_about_to_end_is_refused_as_a_reservation_naming_the_time_left(cluster: None) -> None:
     clear_jobs()
     reservation = tb.reserve(2, walltime="0:05:00")
     try:
-        run_ = playbook("playbooks/preflight.yml", "-e", "oar_nxc_preflight_machines=true",
-                        inventory=reservation.nodefile)
+        refused = playbook("playbooks/preflight.yml", "-e", "oar_nxc_preflight_machines=true",
+                           inventory=reservation.nodefile)
+        planned = playbook("playbooks/preflight.yml", "--check", "-e", "oar_nxc_preflight_machines=true",
+                           inventory=reservation.nodefile)
+        forced = playbook("playbooks/preflight.yml", "-e", "oar_nxc_preflight_machines=true", "-e",
+                          "oar_nxc_min_walltime=0", inventory=reservation.nodefile)
     finally:
         tb.release(reservation.job_id)
-    assert run_.rc == 0, run_.explain()
-    said = " ".join((run_.stdout + run_.stderr).split())
-    assert re.search(rf"\[WARNING\]: OAR job {reservation.job_id} ends in 4 min \d\d s \(at \d\d:\d\d:\d\d\), less "
-                     r"than the 15 min 00 s of oar_nxc_min_walltime", said), said[-2000:]
+    assert refused.rc == 2, refused.explain()
+    (failure,) = refused.failures()
+    said = " ".join(failure.split())
+    assert re.search(rf"OAR job {reservation.job_id} ends in 4 min \d\d s \(at \d\d:\d\d:\d\d\), less than the "
+                     r"15 min 00 s of oar_nxc_min_walltime: the run would outlive the job and be cut short, so "
+                     r"nothing was started", said), said
+    (verdict,) = refused.result["plays"][0]["tasks"][-1]["hosts"].values()  # run_once: one host's result
+    assert (verdict["check"], verdict["oar_nxc_exit"]) == ("walltime", "reservation")  # oar-nxc: exit 6
+    assert planned.rc == 0, planned.explain()  # oar-nxc plan lists it as a warning
+    assert f"[WARNING]: OAR job {reservation.job_id} ends in 4 min" in " ".join(planned.stderr.split())
+    assert forced.rc == 0, forced.explain()
 
 
 def awx_env(job_id: int, tools: Path, **extra: str) -> dict[str, str]:

@@ -23,9 +23,11 @@ class Finding:
     check: str  # job_state, walltime, not_in_job, ssh
     message: str
     refuse: bool = True
+    reservation: bool = False  # a refusal of the reservation itself (oar-nxc: exit 6), not of the input
 
     def as_dict(self) -> dict[str, Any]:
-        return {"check": self.check, "message": self.message, "refuse": self.refuse}
+        return {"check": self.check, "message": self.message, "refuse": self.refuse,
+                "reservation": self.reservation}
 
 
 def _names(names: Sequence[str]) -> str:
@@ -38,8 +40,8 @@ def job_findings(machines: Mapping[str, Mapping[str, Any]], *, min_remaining: in
     """Findings on the OAR job(s) of the machines (host -> its variables ``oar_job``, ``oar_in_job``).
 
     A job that is not ``Running`` is refused, naming its id and state; one that is running but ends
-    within ``min_remaining`` seconds is a warning naming the time left; machines OAR does not list
-    in their job are refused, named.
+    within ``min_remaining`` seconds (0: no minimum) is refused as a reservation too short for the run,
+    naming the time left; machines OAR does not list in their job are refused, named.
     """
     now = time.time() if now is None else now
     jobs: dict[int, Mapping[str, Any]] = {}
@@ -74,8 +76,10 @@ def job_findings(machines: Mapping[str, Mapping[str, Any]], *, min_remaining: in
                 at = datetime.fromtimestamp(ends).strftime("%H:%M:%S")
                 findings.append(Finding("walltime", (
                     f"OAR job {job_id} ends in {describe_time(left)} (at {at}), less than the "
-                    f"{describe_time(min_remaining)} of oar_nxc_min_walltime: the deployment may be cut short "
-                    f"(oarwalltime {job_id} +1:00 asks for more, where the cluster allows it)"), refuse=False))
+                    f"{describe_time(min_remaining)} of oar_nxc_min_walltime: the run would outlive the job and "
+                    f"be cut short, so nothing was started. oarwalltime {job_id} +1:00 asks for more where the "
+                    "cluster allows it, or reserve a longer job; -e oar_nxc_min_walltime=0 goes on anyway"),
+                    reservation=True))
         if outside.get(job_id):
             names = outside[job_id]
             one = len(names) == 1

@@ -40,11 +40,17 @@ def test_a_job_that_is_not_running_is_refused(state: str, hint: str) -> None:
         Finding("job_state", f"OAR job 7 is {state}, not Running: {hint}")]
 
 
-def test_little_walltime_left_is_a_warning_naming_the_time() -> None:
+def test_little_walltime_left_is_a_refusal_of_the_reservation_naming_the_time() -> None:
     (finding,) = findings.job_findings({"n1": {"oar_job": job(ends=NOW + 245)}}, min_remaining=900, now=NOW)
-    assert (finding.check, finding.refuse) == ("walltime", False)
+    assert (finding.check, finding.refuse, finding.reservation) == ("walltime", True, True)
     assert finding.message.startswith("OAR job 7 ends in 4 min 05 s (at ")
-    assert "less than the 15 min 00 s of oar_nxc_min_walltime" in finding.message
+    assert finding.message.endswith(
+        "less than the 15 min 00 s of oar_nxc_min_walltime: the run would outlive the job and be cut short, so "
+        "nothing was started. oarwalltime 7 +1:00 asks for more where the cluster allows it, or reserve a longer "
+        "job; -e oar_nxc_min_walltime=0 goes on anyway")
+    # 0 is no minimum, and a job that ends after the minimum is no finding
+    assert findings.job_findings({"n1": {"oar_job": job(ends=NOW + 245)}}, min_remaining=0, now=NOW) == []
+    assert findings.job_findings({"n1": {"oar_job": job(ends=NOW + 901)}}, min_remaining=900, now=NOW) == []
 
 
 def test_machines_outside_the_job_are_refused_by_name() -> None:

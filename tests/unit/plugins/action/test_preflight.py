@@ -3,6 +3,7 @@ its exit kind and what to do."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -90,3 +91,22 @@ def test_arguments_are_validated_against_the_documented_options(action: RunActio
         action("preflight", args(min_machines="many"), inventory(MACHINES))
     with pytest.raises(AnsibleActionFail, match="flavours"):
         action("preflight", {"flavour": "docker"}, inventory(MACHINES))
+
+
+def test_too_little_walltime_left_is_a_reservation_refusal_and_a_warning_under_check(action: RunAction) -> None:
+    ends = int(time.time()) + 200
+    job = {"id": 7, "state": "Running", "ends": ends}
+    hosts = inventory(MACHINES)
+    for host in MACHINES:
+        hosts["hostvars"][host]["oar_job"] = job
+    result = action("preflight", args(min_walltime=900), hosts)
+    assert (result["failed"], result["check"], result["oar_nxc_exit"]) == (True, "walltime", "reservation")
+    assert result["msg"].startswith("OAR job 7 ends in 3 min ")
+    assert "less than the 15 min 00 s of oar_nxc_min_walltime: the run would outlive the job" in result["msg"]
+    planned = action("preflight", args(min_walltime=900), hosts, check_mode=True)
+    assert planned.get("failed") is not True and planned["warnings"][0] == result["msg"]
+    assert action("preflight", args(min_walltime=0), hosts).get("failed") is not True
+    # with another refusal beside it, the input is at fault: bad_input
+    hosts["hostvars"][MACHINES[1]]["oar_in_job"] = False
+    both = action("preflight", args(min_walltime=900), hosts)
+    assert (both["check"], both["oar_nxc_exit"]) == ("walltime", "bad_input")
