@@ -37,7 +37,7 @@ options:
     description:
       - With O(machines), refuse when the OAR job of the machines (the inventory's C(oar_job), read live by the
         oar_nxc plugin) ends within this many seconds, as a failure of the reservation (C(oar_nxc_exit=reservation),
-        C(oar-nxc) exit 6): the run would outlive the job. V(0) sets no minimum. In check mode it is a warning.
+        C(oar-nxc) exit 6), since the run would outlive the job. V(0) sets no minimum. In check mode it is a warning.
       - A job that is not C(Running) is refused whatever this says, naming its id and state, and so are machines
         OAR does not list in their job (C(oar_in_job=false)).
     type: int
