@@ -49,6 +49,8 @@ class ActionModule(OarNxcAction):
         try:
             if args["state"] == "absent":
                 return self._absent(result, frontend, args, poll)
+            if args["state"] == "running":
+                return self._running(result, frontend, args)
             owner = args["user"] or self._whoami(shell)  # whose jobs reuse looks at
             given = args["request"]  # checked by the core, which names the variable: not by the argument spec
             values = {**args["request_defaults"], **given} if isinstance(given, Mapping) else given
@@ -132,6 +134,44 @@ class ActionModule(OarNxcAction):
             jobguard.disarm(Path(args["record"]), jobguard.RELEASED, final_state=final or "gone")
         result.update(changed=changed, job_id=job_id, state=final or "gone",
                       msg=f"OAR job {job_id} {'released' if changed else 'had already ended'} ({final or 'gone'})")
+        return result
+
+    def _running(self, result: dict[str, Any], frontend: Any, args: dict[str, Any]) -> dict[str, Any]:
+        """One oarstat per job of job_ids (or job_id), no wait: each still holds its machines, or the run fails
+        naming every job that ended (a reservation failure; in check mode a warning). OAR unreadable is a
+        warning."""
+        from oar_nxc.plugin_api import lifecycle as joblife
+
+        ids = list(dict.fromkeys(args["job_ids"] or ([args["job_id"]] if args["job_id"] else [])))
+        if not ids:
+            result.update(failed=True, msg="state=running needs job_id or job_ids: the OAR jobs that should hold the "
+                                           "machines", oar_nxc_exit=checks.BAD_INPUT)
+            return result
+        states: dict[str, str] = {}  # by id, as JSON keys them
+        ended: list[str] = []
+        for job_id in ids:
+            try:
+                status, unread = joblife.still_held(frontend, job_id)
+            except joblife.JobError as exc:
+                states[str(job_id)] = "ended"
+                ended.append(str(exc))
+                continue
+            if status is None:
+                self._display.warning(unread)
+                states[str(job_id)] = "unknown"
+            else:
+                states[str(job_id)] = status.state
+        result.update(changed=False, job_id=ids[0], job_ids=ids, states=states, state=states[str(ids[0])],
+                      command=frontend.line(["oarstat", "-f", "-J", "-j", str(ids[0])]))
+        if ended and not self._task.check_mode:
+            result.update(failed=True, msg=" ".join(ended), oar_nxc_exit=checks.RESERVATION)
+            return result
+        for said in ended:  # check mode: nothing ran on the machines
+            self._display.warning(said)
+        held = [str(j) for j in ids if states[str(j)] == joblife.RUNNING]
+        result["msg"] = " ".join(ended) or (
+            f"OAR job {', '.join(held)} still {'holds its' if len(held) == 1 else 'hold their'} machines (Running)"
+            if held else f"OAR job {', '.join(map(str, ids))}: not known (see the warning)")
         return result
 
     def _describe(self, shell: _Frontend, job_id: int, args: dict[str, Any]) -> dict[str, Any]:

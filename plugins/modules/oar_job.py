@@ -30,13 +30,20 @@ description:
     O(record).
   - "O(state=absent): C(oardel), then wait until OAR has ended the job, at most O(release_timeout) seconds. A job that
     has already ended, or that OAR no longer knows, is no change."
+  - "O(state=running), at the end of a run: one C(oarstat) of each job of O(job_ids) (or O(job_id)), no wait. A job
+    that is no longer C(Running) (its walltime ended, OAR killed it, it is gone) fails the task, naming its state and
+    OAR's events on it (C(WALLTIME)...), as a failure of the reservation (RV(oar_nxc_exit)=C(reservation), C(oar-nxc)
+    exit 6): the run's results come from machines the job no longer held. OAR that cannot be read is a warning. In
+    check mode an ended job is a warning too."
   - Check mode runs only C(oarstat) and returns the exact C(oarsub) command line (RV(command)) and whether a job would
     be reused.
 options:
   state:
-    description: V(present) holds a running job; V(absent) releases O(job_id).
+    description:
+      - V(present) holds a running job; V(absent) releases O(job_id).
+      - V(running) checks that O(job_id) still runs (added in 1.2.0).
     type: str
-    choices: [present, absent]
+    choices: [present, absent, running]
     default: present
   request:
     description:
@@ -65,10 +72,17 @@ options:
     default: []
   job_id:
     description:
-      - O(state=absent), the job to release.
+      - O(state=absent), the job to release; O(state=running), the job that should still hold the machines.
       - O(state=present), a job to use as it is instead of a request, which is then not needed. It must not have ended;
         it is waited for until Running, never submitted, never guarded.
     type: int
+  job_ids:
+    description: O(state=running), the jobs that should still hold the machines (all are read; every one that ended is
+      named).
+    type: list
+    elements: int
+    default: []
+    version_added: "1.2.0"
   user:
     description: The user that owns the job (C(su - USER -c 'cd && oarsub ...') on the frontend); empty for the
       connection's own user.
@@ -136,7 +150,9 @@ job_id:
   returned: always, once a job is known (not for a check-mode submit)
   type: int
 state:
-  description: The job's state (C(Running) after O(state=present); C(Terminated), C(Error) or C(gone) after absent).
+  description:
+    - The job's state (C(Running) after O(state=present); C(Terminated), C(Error) or C(gone) after absent).
+    - After O(state=running), the first job's, as in RV(states).
   returned: success
   type: str
 command:
@@ -178,6 +194,20 @@ hosts:
   returned: state=present, not in check mode
   type: list
   elements: dict
+states:
+  description: O(state=running), each job's state by id (C(Running); C(ended) for one that ended, C(unknown) when OAR
+    could not be read).
+  returned: state=running
+  type: dict
+  version_added: "1.2.0"
+oar_nxc_exit:
+  description:
+    - V(reservation) when the job itself failed (oarsub refused it, it did not run in time, it ended before it ran or,
+      with O(state=running), before the run did): C(oar-nxc) exits 6, which a CI job may retry.
+    - V(bad_input) when the task's own arguments were wrong.
+  returned: failure
+  type: str
+  version_added: "1.2.0"
 cmd:
   description: The OAR command that failed, with its C(rc), C(stdout) and C(stderr).
   returned: failure of an OAR command

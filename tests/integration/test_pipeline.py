@@ -67,6 +67,9 @@ def test_deploy_end_to_end(deployed: Deployed) -> None:
     first = deployed.first
     assert first.rc == 0, first.explain()
     assert first.plays() == PLAYS
+    held = first.result["plays"][-1]["tasks"][-1]  # the job still ran when the checks ended
+    assert [res["msg"] for res in held["hosts"].values()] == [
+        f"OAR job {deployed.reservation.job_id} still holds its machines (Running)"]
     # nxc gave the machines (nodefile order) to the roles in alphabetical order
     deploy_file = deployed.master / "deploy/composition::g5k-nfs-store.json"
     deployment = json.loads(deploy_file.read_text())["deployment"]

@@ -153,6 +153,36 @@ def test_a_job_about_to_end_is_refused_as_a_reservation_naming_the_time_left(clu
     assert forced.rc == 0, forced.explain()
 
 
+def test_a_job_whose_walltime_ends_mid_deploy_fails_the_run_naming_the_job(cluster: None, tmp_path: Path) -> None:
+    """Issue 27, class 7: the machines boot past the job's end (the stand-in's knob holds nxc start until OAR
+    ended the job); the run fails at its end as a failure of the reservation, naming the job, its state and
+    OAR's WALLTIME event, instead of passing on machines the user no longer holds."""
+    clear_jobs()
+    reservation = tb.reserve(4, walltime="0:00:25")
+    job_id = reservation.job_id
+    try:
+        run_ = playbook("deploy.yml", "-e", "oar_nxc_min_walltime=0", "-e", "oar_nxc_smoke=false",
+                        inventory=reservation.nodefile, compositions=copy_compositions(tmp_path),
+                        env={"OAR_NXC_STANDIN_HOLD_UNTIL_JOB_ENDS": str(job_id)})
+    finally:
+        if tb.state(job_id) not in tb.FINAL_STATES:
+            tb.release(job_id)
+    assert run_.rc == 2, run_.explain()
+    assert run_.seconds < 120
+    assert "Traceback" not in run_.stdout + run_.stderr
+    assert run_.plays()[-1] == "Check that the OAR job still holds the machines"
+    assert "Start the composition with nxc" in run_.plays()  # the deploy ran, past the job's end
+    (failure,) = run_.failures()
+    said = " ".join(failure.split())
+    assert said.startswith("oar.nxc.oar_job : Check that the OAR jobs still run @ localhost: ")
+    assert re.search(rf"OAR job {job_id} ended during the run: it is Error, not Running \(OAR's events: "
+                     rf"FRAG_JOB_REQUEST: .*; WALLTIME: \[sarko\] Job \[{job_id}\] from \d+ with 25; current "
+                     r"time=\d+ \(Elapsed\)\)\. The run's results come from machines the job no longer held",
+                     said), said
+    (verdict,) = run_.result["plays"][-1]["tasks"][-1]["hosts"].values()
+    assert (verdict["states"], verdict["oar_nxc_exit"]) == ({str(job_id): "ended"}, "reservation")  # oar-nxc: 6
+
+
 def awx_env(job_id: int, tools: Path, **extra: str) -> dict[str, str]:
     """What an AWX inventory source's execution environment gives ansible-inventory: no OAR command on PATH, the
     "OAR frontend" credential's variables and the source variable OAR_JOB_ID (README, AWX and Automation

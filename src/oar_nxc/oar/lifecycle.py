@@ -11,6 +11,8 @@ tests replay what OAR 2.5 and OAR 3 printed on the testbed.
 * **Wait** until the job is Running, bounded. While it waits the progress says why, in OAR's words
   (its ``message``) and with the start OAR predicts (``scheduledStart``/``scheduled_start``). On
   timeout a job this call submitted is deleted (and awaited), and the error says all of it.
+* **Still held** at the end of a run: a job that is no longer Running (its walltime ended, OAR killed
+  it) fails the run as a failure of the reservation, naming its state and OAR's events.
 * **Release** with ``oardel`` and wait until OAR has ended the job, bounded. A job that has already
   ended (or that OAR no longer knows) is no change.
 """
@@ -18,7 +20,7 @@ tests replay what OAR 2.5 and OAR 3 printed on the testbed.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,7 +86,7 @@ class Status:
     message: str = ""  # the scheduler's own words: R=4,W=0:5:0,J=B (Karma=...)
     scheduled_start: int | None = None  # epoch seconds OAR predicts the start at
     exit_code: int | None = None  # the raw wait status
-    events: tuple[str, ...] = ()
+    events: tuple[tuple[str, str], ...] = ()  # (type, description) of OAR's events on the job (OAR 2.5)
 
     def why(self, now: float | None = None) -> str:
         parts = [self.state]
@@ -95,8 +97,17 @@ class Status:
             ahead = self.scheduled_start - (time.time() if now is None else now)
             parts.append(f"predicted start {when}" + (f" (in {int(ahead)} s)" if ahead > 0 else ""))
         if self.events:
-            parts.append(f"events: {'; '.join(self.events[-3:])}")
+            parts.append(f"events: {self.said(self.events)}")
         return ", ".join(parts)
+
+    def trouble(self) -> str:
+        """OAR's events on the job that say what ended it or went wrong under it ('' when none)."""
+        return self.said([e for e in self.events if e[0] in oarjson.TROUBLE_EVENTS])
+
+    @staticmethod
+    def said(events: Sequence[tuple[str, str]]) -> str:
+        """The last three events, each as TYPE: description on one line."""
+        return "; ".join(f"{kind}: {' '.join(text.split())}" if text else kind for kind, text in events[-3:])
 
 
 @dataclass(slots=True)
@@ -148,14 +159,10 @@ def parse_status(text: str, job_id: int, source: str) -> Status | None:
     if not isinstance(raw, dict) or not isinstance(raw.get("state"), str):
         raise SourceError(source, "no job state", key=f"{job_id}.state")
     start = oarjson.as_int(raw.get("scheduledStart", raw.get("scheduled_start")))
-    found = raw.get("events")
-    events: list[Any] = found if isinstance(found, list) else []
-    said = tuple(str(e.get("description") or e.get("type") or "")[:200] for e in events
-                 if isinstance(e, dict) and (e.get("description") or e.get("type")))
     message = raw.get("message")
     return Status(job_id=job_id, state=raw["state"], message=message.strip() if isinstance(message, str) else "",
                   scheduled_start=start if start and start > 0 else None,
-                  exit_code=oarjson.as_int(raw.get("exit_code")), events=said)
+                  exit_code=oarjson.as_int(raw.get("exit_code")), events=oarjson.events_of(raw.get("events")))
 
 
 def oar_said(out: Output) -> str:
@@ -304,6 +311,27 @@ def present(frontend: Frontend, request: JobRequest | None, owner: str, *, timeo
         raise WaitTimeout(f"{exc}; job {held.job_id} {end}", job_id=held.job_id, ended=ended) from None
     held.state = status.state
     return held
+
+
+def still_held(frontend: Frontend, job_id: int) -> tuple[Status | None, str]:
+    """At the end of a run: the job still holds its machines (it is Running), or :class:`JobError` (a failure of
+    the reservation) naming its state and OAR's account of its end (the WALLTIME event...). ``(None, why)`` when
+    OAR cannot be read: then whether the machines were held is not known, which the caller warns of."""
+    try:
+        status = frontend.status(job_id)
+    except OarNxcError as exc:  # the command failed, or printed what is not a job
+        return None, f"OAR job {job_id} could not be read at the end of the run, so whether it still held its " \
+                     f"machines is not known: {exc}"
+    if status is None:
+        raise JobError(f"OAR job {job_id} is gone (oarstat knows it no more): the run went on past the job, so its "
+                       "results come from machines it no longer held", job_id=job_id, ended=True, reservation=True)
+    if status.state == RUNNING:
+        return status, ""
+    trouble = status.trouble()
+    raise JobError(f"OAR job {job_id} ended during the run: it is {status.state}, not Running"
+                   + (f" (OAR's events: {trouble})" if trouble else "")
+                   + ". The run's results come from machines the job no longer held: reserve a longer job (its "
+                   "walltime) and run again", job_id=job_id, ended=status.state in FINAL, reservation=True)
 
 
 def nodefile_text(machines: list[tuple[str, int]]) -> str:

@@ -25,6 +25,11 @@ from oar_nxc.errors import SourceError
 JOB_ID_RE = re.compile(r"^OAR_JOB_ID=(\d+)\s*$", re.MULTILINE)
 VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 FINAL_STATES = ("Terminated", "Error")
+# the event types OAR logs when something outside the job ended it or went wrong under it
+TROUBLE_EVENTS = ("CPUSET_CLEAN_ERROR", "CPUSET_ERROR", "PING_CHECKER_NODE_SUSPECTED", "SUSPECTED_NODE",
+                  "EXTERMINATE_JOB", "BIPBIP_CHALLENGE", "CANNOT_CREATE_TMP_DIRECTORY", "LAUNCHING_OAREXEC_TIMEOUT",
+                  "EXIT_VALUE_OAREXEC", "SSH_TRANSFER_TIMEOUT", "BAD_HASHTABLE_DUMP", "WALLTIME", "FRAG_JOB_REQUEST",
+                  "RESERVATION_NO_NODE", "SCHEDULER_REDUCE_NB_NODES_FOR_RESERVATION")
 RESERVATION_GRANTED = ("Reservation valid --> OK", "Advance reservation is GRANTED.")
 RESERVATION_REJECTED = ("Reservation valid --> KO", "Advance reservation is REJECTED.")
 
@@ -143,11 +148,11 @@ def info_of(raw: dict[str, Any], job: int) -> JobInfo:
         stdout_file=raw.get("stdout_file"),
         started=as_int(raw.get("startTime", raw.get("start_time"))) or None,
         stopped=as_int(raw.get("stopTime", raw.get("stop_time"))) or None,
-        events=_events(raw.get("events")),
+        events=events_of(raw.get("events")),
     )
 
 
-def _events(found: Any) -> tuple[tuple[str, str], ...]:
+def events_of(found: Any) -> tuple[tuple[str, str], ...]:
     """(type, description) of each event of the job, each cut to 200 characters; at most the last 50."""
     if not isinstance(found, list):
         return ()

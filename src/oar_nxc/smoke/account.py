@@ -10,12 +10,6 @@ from collections.abc import Mapping, Sequence
 from oar_nxc.oar import output as oarjson
 from oar_nxc.smoke.steps import excerpt
 
-# the event types OAR logs when something outside the job ended it or went wrong under it
-TROUBLE = ("CPUSET_CLEAN_ERROR", "CPUSET_ERROR", "PING_CHECKER_NODE_SUSPECTED", "SUSPECTED_NODE",
-           "EXTERMINATE_JOB", "BIPBIP_CHALLENGE", "CANNOT_CREATE_TMP_DIRECTORY", "LAUNCHING_OAREXEC_TIMEOUT",
-           "EXIT_VALUE_OAREXEC", "SSH_TRANSFER_TIMEOUT", "BAD_HASHTABLE_DUMP", "WALLTIME", "FRAG_JOB_REQUEST",
-           "RESERVATION_NO_NODE", "SCHEDULER_REDUCE_NB_NODES_FOR_RESERVATION")
-
 
 def account(info: oarjson.JobInfo, states: Mapping[str, Sequence[str]] | None,
             names: Mapping[str, str], addresses: Sequence[str]) -> str:
@@ -33,7 +27,7 @@ def account(info: oarjson.JobInfo, states: Mapping[str, Sequence[str]] | None,
                      else f"{a} ({'/'.join(dict.fromkeys(found))})" for a, found in down[:5]]
             more = f" and {len(down) - 5} more" if len(down) > 5 else ""
             parts.append(f"{', '.join(shown)}{more} {'is' if len(down) == 1 else 'are'} not Alive in OAR")
-    trouble = [f"{kind}: {excerpt(said)}" for kind, said in info.events if kind in TROUBLE]
+    trouble = [f"{kind}: {excerpt(said)}" for kind, said in info.events if kind in oarjson.TROUBLE_EVENTS]
     if trouble:
         parts.append(f"OAR's events on job {info.job_id}: {'; '.join(trouble[-3:])}")
     if not parts:

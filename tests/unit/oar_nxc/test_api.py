@@ -36,6 +36,9 @@ def failed(play: str, task: str, host: str = "oarnode1", **res: str) -> dict:
         # oar.nxc.oar_job's signal: OAR refused the job or did not run it in time (a CI job retries only this)
         ("failed", 2, [failed("Reserve the OAR job", "Reserve or reuse the OAR job", host="localhost",
                               oar_nxc_exit="reservation")], None, False, api.RESERVATION),
+        # the job that ended during the run (oar.nxc.oar_job state=running): a reservation failure too
+        ("failed", 2, [failed("Check that the OAR job still holds the machines", "Check that the OAR jobs still run",
+                              host="localhost", oar_nxc_exit="reservation")], None, False, api.RESERVATION),
         ("canceled", 254, [], None, True, api.INTERRUPTED),
         ("failed", 0, [], None, False, api.ERROR),
     ],

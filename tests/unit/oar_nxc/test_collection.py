@@ -85,7 +85,7 @@ START_PLAYS = ["Start the composition with nxc", "Check that every deployed host
                "Start again when the recorded deployment does not answer",
                "Wait for every host of the new deployment to report its role"]
 SMOKE_PLAYS = ["Load the current deployment into the inventory", "Probe each compute node",
-               "Smoke-test OAR on the deployed composition"]
+               "Smoke-test OAR on the deployed composition", "Check that the OAR job still holds the machines"]
 
 
 def test_plays_follow_fqcn_imports() -> None:

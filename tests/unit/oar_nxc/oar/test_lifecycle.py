@@ -191,3 +191,57 @@ def test_unreadable_oarstat_is_a_source_error(text: str) -> None:
 
 def test_nodefile_text_is_oars() -> None:
     assert joblife.nodefile_text([("node2", 2), ("node1", 1)]) == "node1\nnode2\nnode2\n"
+
+
+WALLTIME = (FIXTURES / "live" / "oarstat-f-J-walltime-2.5.9.json").read_text()  # job 7, walltime ran out
+
+
+def status_calls(job_id: int, rc: int, stdout: str, stderr: str = "") -> list[dict[str, Any]]:
+    return [{"command": f"timeout 60 oarstat -f -J -j {job_id}", "rc": rc, "stdout": stdout, "stderr": stderr}]
+
+
+def test_a_job_whose_walltime_ran_out_is_no_longer_held_naming_its_state_and_oars_events() -> None:
+    front, replay = frontend(status_calls(7, 0, WALLTIME), "")
+    with pytest.raises(joblife.JobError) as error:
+        joblife.still_held(front, 7)
+    assert str(error.value) == (
+        "OAR job 7 ended during the run: it is Error, not Running (OAR's events: FRAG_JOB_REQUEST: User root "
+        "requested to frag the job 7; WALLTIME: [sarko] Job [7] from 1796393212 with 15; current time=1796393232 "
+        "(Elapsed)). The run's results come from machines the job no longer held: reserve a longer job (its "
+        "walltime) and run again")
+    assert (error.value.reservation, error.value.ended, error.value.job_id) == (True, True, 7)
+    assert replay.ran == ["timeout 60 oarstat -f -J -j 7"]  # one read, no wait
+
+
+def test_a_running_job_is_still_held_and_one_that_finishes_is_not() -> None:
+    running = json.dumps({"5": {"state": "Running", "exit_code": None}})
+    front, _unused = frontend(status_calls(5, 0, running), "")
+    status, unread = joblife.still_held(front, 5)
+    assert (status is not None and status.state, unread) == ("Running", "")
+    finishing = json.dumps({"5": {"state": "Finishing", "events": []}})
+    front, _unused = frontend(status_calls(5, 0, finishing), "")
+    with pytest.raises(joblife.JobError, match=r"^OAR job 5 ended during the run: it is Finishing, not Running\. "
+                                               r"The run's results") as error:
+        joblife.still_held(front, 5)
+    assert (error.value.reservation, error.value.ended) == (True, False)  # not ended yet: release it still
+
+
+def test_a_job_oar_forgot_is_no_longer_held() -> None:
+    front, _unused = frontend(status_calls(9, 0, "{}"), "")
+    with pytest.raises(joblife.JobError, match=r"^OAR job 9 is gone \(oarstat knows it no more\): the run went on "
+                                               r"past the job") as error:
+        joblife.still_held(front, 9)
+    assert error.value.reservation is True
+
+
+@pytest.mark.parametrize(("rc", "stdout", "said"), [
+    (255, "", r"oarstat -f -J -j 5 failed \(rc 255\): ssh: connect to host fgrenoble port 22: Connection refused$"),
+    (0, "[1, 2]", r"oarstat -f -J -j 5: must be a JSON object \(job id -> job\)$"),
+])
+def test_oar_that_cannot_be_read_is_not_known_and_said(rc: int, stdout: str, said: str) -> None:
+    front, _unused = frontend(status_calls(5, rc, stdout, "ssh: connect to host fgrenoble port 22: Connection "
+                                                          "refused" if rc else ""), "")
+    status, unread = joblife.still_held(front, 5)
+    assert status is None
+    assert re.match(r"OAR job 5 could not be read at the end of the run, so whether it still held its machines is not "
+                    r"known: " + said, unread), unread

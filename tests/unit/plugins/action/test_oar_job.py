@@ -4,7 +4,7 @@ gives the guard is the frontend's connection, as an argument list (a host name n
 from __future__ import annotations
 
 from ansible.playbook.play_context import PlayContext
-from tests.unit.plugins.action.conftest import make_action
+from tests.unit.plugins.action.conftest import make_action, run_action
 
 LINE = "timeout 60 oardel 4242"
 
@@ -28,3 +28,10 @@ def test_an_address_like_an_option_stays_the_destination() -> None:
     action = make_action("oar_job", {"state": "absent", "job_id": 4242}, connection="ssh", play_context=pc)
     argv = action._argv(LINE)
     assert argv[argv.index("--") + 1:] == ["-oProxyCommand=touch /tmp/x", LINE]
+
+
+def test_state_running_without_a_job_is_bad_input_before_any_oar_command() -> None:
+    result = run_action("oar_job", {"state": "running"})
+    assert (result["failed"], result["msg"], result["oar_nxc_exit"]) == (
+        True, "state=running needs job_id or job_ids: the OAR jobs that should hold the machines", "bad_input")
+    assert "cmd" not in result
