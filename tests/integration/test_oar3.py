@@ -184,8 +184,8 @@ def test_the_live_oar_3_job_in_the_inventory(deployed3: Deployed3, tmp_path: Pat
             h for h in job.hosts if cluster_of(h) == cluster)
     oar_job = hostvars[job.hosts[0]]["oar_job"]
     assert {k: oar_job[k] for k in ("id", "state", "owner", "walltime", "oar")} == {
-        "id": job.job_id, "state": "Running", "owner": "oartest", "walltime": 1800, "oar": "3"}
-    assert 1000 < oar_job["remaining"] <= 1800
+        "id": job.job_id, "state": "Running", "owner": "oartest", "walltime": 3600, "oar": "3"}
+    assert 2800 < oar_job["remaining"] <= 3600
     # the nodefile itself, with its live job: the same cores
     live = inventory_list(job.nodefile, env=clean_env(**LIVE))["_meta"]["hostvars"]
     assert {h: v["oar_cores"] for h, v in live.items() if h.startswith("oarnode")} == dict.fromkeys(job.hosts, 2)
