@@ -202,8 +202,8 @@ states:
   version_added: "1.2.0"
 oar_nxc_exit:
   description:
-    - V(reservation) when the job itself failed (oarsub refused it, it did not run in time, it ended before it ran or,
-      with O(state=running), before the run did): C(oar-nxc) exits 6, which a CI job may retry.
+    - "V(reservation) when the job itself failed (oarsub refused it, it did not run in time, it ended before it ran
+      or, with O(state=running), before the run did): C(oar-nxc) exits 6, which a CI job may retry."
     - V(bad_input) when the task's own arguments were wrong.
   returned: failure
   type: str
