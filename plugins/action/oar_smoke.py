@@ -87,6 +87,22 @@ class ActionModule(OarNxcAction):
     NO_LOG = frozenset({"api_password"})
     _requires_connection = True  # the commands run over the submit host's connection
 
+    @staticmethod
+    def _probe_nodes(nodes: list[dict[str, Any]], port: Any, timeout: Any) -> None:
+        """Every node's OAR sshd that no per-node play probed (its ``sshd`` None), from the controller, all at once
+        (oar_nxc.probes.wait_all: a port that refuses is asked again until the timeout): one task, not one per
+        node."""
+        from oar_nxc.plugin_api import probes
+
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+            return  # the runner's options refuse it, naming the option
+        todo = [n for n in nodes if n["sshd"] is None]
+        answers = probes.wait_all([probes.Target(n["name"], n["ip"] or n["name"], port) for n in todo],
+                                  max(0.0, float(timeout)))
+        for node in todo:
+            _unused, problem = answers[node["name"]]
+            node["sshd"] = problem or ""
+
     def act(self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         from oar_nxc.plugin_api import OarNxcError
         from oar_nxc.plugin_api import runner as smokerun
@@ -94,17 +110,20 @@ class ActionModule(OarNxcAction):
 
         submit = args["submit"]
         hostvars = task_vars.get("hostvars", {})
-        nodes = []
+        found: list[dict[str, Any]] = []
         for name in args["nodes"]:
             hv = hostvars.get(name, {}) if hasattr(hostvars, "get") else {}
             address = str(hv.get(args["address_var"], name)) if args["address_var"] else name
-            nodes.append(smokerun.Node(name=name, address=address, machine=str(hv.get("oar_machine", "") or ""),
-                                       ip=str(hv.get("ansible_host", "") or ""),
-                                       sshd=_probe(hv.get(args["probe_var"]))))
+            found.append({"name": name, "address": address, "machine": str(hv.get("oar_machine", "") or ""),
+                          "ip": str(hv.get("ansible_host", "") or ""), "sshd": _probe(hv.get(args["probe_var"]))})
+        checks = args["checks"] if args["checks"] is not None else smoke.names()
+        if "node_sshd" in checks and not self._task.check_mode:
+            self._probe_nodes(found, args["sshd_port"], args["sshd_timeout"])
+        nodes = [smokerun.Node(**node) for node in found]
         try:
             options = smokerun.Options(
                 user=args["user"], submit=submit, nodes=nodes,
-                checks=args["checks"] if args["checks"] is not None else smoke.names(),
+                checks=checks,
                 job_types=args["job_types"], walltime=args["walltime"], job_timeout=args["job_timeout"],
                 poll_interval=max(1, args["poll_interval"]), concurrent=args["concurrent"],
                 grace=max(0, args["grace"]), sshd_port=args["sshd_port"], sshd_timeout=args["sshd_timeout"],

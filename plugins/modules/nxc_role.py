@@ -15,7 +15,8 @@ description:
     without Python on the host (C(cat)), and compares it with O(role). nxc itself ignores the exit status of the
     commands that boot the hosts.
   - "Run it in a play over the deployed hosts (C(hosts: nxc_nodes)): the hosts are checked in parallel, with forks,
-    and the slowest host bounds the wait."
+    and the slowest host bounds the wait. M(oar.nxc.nxc_roles) asks them all at once from the controller in one task
+    instead, which the collection's playbooks use: one Ansible task per host costs the controller more per host."
   - Until O(timeout) it retries, resetting the connection between attempts. A host that answers with another
     role fails; one that never answers is unreachable.
   - With O(timeout=0) it asks once and never fails; the answer is the fact C(nxc_role_probe)

@@ -21,7 +21,7 @@ description:
     extra machines are left out (nxc would wait for their ssh port)."
   - "Skipped (C(changed) false) when C(.oar-nxc/deployed-<flavour>.json) records the same command, machines and
     build (the digest of the last nxc build) and the deployment file exists. The deployed hosts are then returned
-    for a probe: run M(oar.nxc.nxc_role) with O(oar.nxc.nxc_role#module:timeout=0) on them, then this
+    for a probe: run M(oar.nxc.nxc_roles) with O(oar.nxc.nxc_roles#module:timeout=0) on them, then this
     action again with O(probes); it starts again only if a host did not answer."
   - nxc rewrites C(setup.toml); the action puts it back byte for byte. The run is recorded in
     C(.oar-nxc/start-<flavour>.json) (argv, rc, times, nxc's error line).
@@ -85,8 +85,9 @@ options:
     default: false
   probes:
     description:
-      - The probe of each deployed host (the fact C(nxc_role_probe) that M(oar.nxc.nxc_role) sets with timeout 0).
-        When given, nxc start runs only if one of them is not C(ok), and RV(why) names them.
+      - The probe of each deployed host (RV(oar.nxc.nxc_roles#module:probes) of M(oar.nxc.nxc_roles) with timeout 0,
+        or the fact C(nxc_role_probe) that M(oar.nxc.nxc_role) sets). When given, nxc start runs only if one of them
+        is not C(ok), and RV(why) names them.
     type: list
     elements: dict
   state:

@@ -14,8 +14,11 @@ description:
   - Runs the OAR smoke checks (C(ansible-doc -t lookup oar.nxc.smoke_checks)) on the host the task is delegated to,
     which must be O(submit), over that host's own connection. The OAR commands need no Python there; the REST API
     check uses M(ansible.builtin.uri) on that host.
-  - The gate checks come first (C(node_sshd) reads each node's probe in O(probe_var), C(resources_alive) polls
-    C(oarnodes -s -J)); when one fails, the job checks are recorded as skipped.
+  - The gate checks come first; when one fails, the job checks are recorded as skipped. C(node_sshd) reads each
+    node's probe in O(probe_var) when a per-node play made one (M(oar.nxc.sshd_probe)); every other node's OAR sshd
+    is probed here, from the controller, all nodes at once (a TCP connection to C(ansible_host):O(sshd_port) that
+    reads the banner, a refusal asked again until O(sshd_timeout)), in one task instead of one per node.
+    C(resources_alive) polls C(oarnodes -s -J).
   - "The job checks are submitted together and awaited in one bounded loop that reads every pending job with one
     C(oarstat -s -J -j A -j B ...) every O(poll_interval) seconds; each is judged on its own. With O(concurrent)
     their jobs are of type C(timesharing=*,*) so that OAR runs them side by side, and the reservation (for a slot
@@ -44,7 +47,8 @@ options:
     type: str
     default: ""
   probe_var:
-    description: Host variable with the M(oar.nxc.sshd_probe) result of the node's OAR sshd probe.
+    description: Host variable with the M(oar.nxc.sshd_probe) result of the node's OAR sshd probe, when a per-node
+      play made one (else the node is probed here).
     type: str
     default: oar_smoke_node_sshd
   checks:
@@ -78,11 +82,11 @@ options:
     type: int
     default: 10
   sshd_port:
-    description: Port of OAR's node sshd (named in the C(node_sshd) message).
+    description: Port of OAR's node sshd (probed, and named in the C(node_sshd) message).
     type: int
     default: 6667
   sshd_timeout:
-    description: The probe's bound (named in the C(node_sshd) message).
+    description: The probe's bound, in seconds, for all the nodes together (named in the C(node_sshd) message).
     type: int
     default: 10
   api_url:

@@ -12,10 +12,11 @@ from pathlib import Path
 try:  # the oar_nxc_exit values oar-nxc turns into exit codes, as the core writes them (oar_nxc.errors)
     from oar_nxc.plugin_api import errors as _errors
 except ImportError:  # the core is missing: every action that sends them refuses first (core.require)
-    BAD_INPUT = RESERVATION = "core missing"
+    BAD_INPUT = RESERVATION = UNREACHABLE = "core missing"
 else:
     BAD_INPUT = _errors.BAD_INPUT_SIGNAL
     RESERVATION = _errors.RESERVATION_SIGNAL
+    UNREACHABLE = _errors.UNREACHABLE_SIGNAL
 
 # this collection's meta/runtime.yml (plugins/plugin_utils/checks.py -> the collection root)
 RUNTIME = Path(__file__).resolve().parents[2] / "meta" / "runtime.yml"

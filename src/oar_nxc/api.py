@@ -31,12 +31,21 @@ from typing import Any, TextIO
 
 from oar_nxc import collection as collection_mod
 from oar_nxc import rundir, unsafe_vars
-from oar_nxc.errors import BAD_INPUT_SIGNAL, EXIT_SIGNAL, RESERVATION_SIGNAL, ConfigError, OarNxcError
+from oar_nxc.errors import (
+    BAD_INPUT_SIGNAL,
+    EXIT_SIGNAL,
+    RESERVATION_SIGNAL,
+    UNREACHABLE_SIGNAL,
+    ConfigError,
+    OarNxcError,
+)
 from oar_nxc.formats import flavours, reading
 from oar_nxc.inventory import sources
 from oar_nxc.inventory.spec import InventorySpec
 from oar_nxc.progress import Progress
 
+# forks: one per machine within these bounds (README, "How large a job"); ansible.cfg's 20 without a nodefile
+FORKS_MIN, FORKS_CAP = 5, 50
 # Exit codes, documented in the README and `oar-nxc --help`
 OK = 0
 ERROR = 1  # an unexpected error of oar-nxc itself
@@ -125,11 +134,19 @@ G5K_FLAVOURS = flavours.G5K  # the flavours that deploy on reserved machines
 REFUSALS = "refusals.jsonl"  # in the run directory: the inventory plugin's refusals ($OAR_NXC_REFUSALS)
 
 
-def check_nodefile(path: str, options: Options | None = None) -> None:
+def check_nodefile(path: str, options: Options | None = None) -> int:
     """Refuse, before Ansible sees it, what the oar_nxc plugin would refuse (exit BAD_INPUT): the
-    file, and the selection --nodes/--exclude makes of it."""
-    inventory(path, nodes=options.nodes if options else None, exclude=options.exclude if options else None,
-              job_id=os.environ.get("OAR_JOB_ID"), live_job="never")
+    file, and the selection --nodes/--exclude makes of it. The number of hosts it gives."""
+    spec = inventory(path, nodes=options.nodes if options else None, exclude=options.exclude if options else None,
+                     job_id=os.environ.get("OAR_JOB_ID"), live_job="never")
+    return len(spec.hosts)
+
+
+def forks_for(machines: int) -> int:
+    """ansible-playbook's forks for a run on MACHINES hosts: one per host, within FORKS_MIN and FORKS_CAP. The
+    collection's playbooks run no task per host on their default path (the checks of every host are one
+    controller-side task each), so forks only serve a user's own plays over the machines."""
+    return max(FORKS_MIN, min(FORKS_CAP, machines))
 
 
 def composition_dir(options: Options, cwd: Path) -> Path | None:
@@ -208,8 +225,9 @@ def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[s
     """Run the collection's playbook ``playbook`` (``deploy`` or ``oar.nxc.deploy``)."""
     import ansible_runner
 
+    forks: list[str] = []
     if options.nodefile:  # bad input first, before anything about this machine
-        check_nodefile(options.nodefile, options)
+        forks = ["--forks", str(forks_for(check_nodefile(options.nodefile, options)))]
     cwd = Path(options.cwd or Path.cwd()).resolve()
     collection = collection_mod.locate(cwd)
     fqcn = f"{collection_mod.FQCN}.{playbook.removeprefix(collection_mod.FQCN + '.').removesuffix('.yml')}"
@@ -239,7 +257,8 @@ def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[s
         runner = ansible_runner.run(
             private_data_dir=str(run_dir), project_dir=str(cwd), playbook=fqcn,
             inventory=str(Path(options.nodefile).resolve()) if options.nodefile else None,
-            cmdline=_cmdline(options, cmdline or [], unsafe_vars.write(run_dir, extravars)), envvars=envvars,
+            cmdline=_cmdline(options, [*forks, *(cmdline or [])], unsafe_vars.write(run_dir, extravars)),
+            envvars=envvars,
             event_handler=handler, cancel_callback=cancel or (lambda: False), quiet=True,
             suppress_env_files=True, ident="run", rotate_artifacts=0,
         )
@@ -299,6 +318,8 @@ def _collect(command: str, runner: Any, events: list[dict[str, Any]], run_dir: P
                 bad_input = True
             elif res.get(EXIT_SIGNAL) == RESERVATION_SIGNAL:  # oar.nxc.oar_job: OAR refused or did not run the job
                 reservation = True
+            elif res.get(EXIT_SIGNAL) == UNREACHABLE_SIGNAL:  # oar.nxc.nxc_roles: hosts that never answered
+                unreachable = True
         elif kind == "runner_on_unreachable" and not data.get("ignore_unreachable"):
             unreachable = True
             failures.append(f"{data.get('play')} / {data.get('task')} @ {data.get('host')}: unreachable: "

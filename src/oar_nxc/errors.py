@@ -9,10 +9,12 @@ from __future__ import annotations
 
 # The machine-readable signal a task's result carries (its key EXIT_SIGNAL) for oar-nxc to turn into its exit
 # code: a refusal for bad input (exit 2); an OAR job that cannot serve the run: refused, not run in time, or
-# with too few machines (exit 6, retryable). The actions send it, api._collect reads it.
+# with too few machines (exit 6, retryable); deployed hosts that never answered, asked from the controller in
+# one task (exit 4, as Ansible's own unreachable hosts). The actions send it, api._collect reads it.
 EXIT_SIGNAL = "oar_nxc_exit"
 BAD_INPUT_SIGNAL = "bad_input"
 RESERVATION_SIGNAL = "reservation"
+UNREACHABLE_SIGNAL = "unreachable"
 
 
 class OarNxcError(Exception):

@@ -2,8 +2,9 @@
 
 The probe runs on all machines at once, in daemon threads, and the whole probe is bounded by its
 timeout: a machine that has not answered by then (a hung name lookup included) is reported as such,
-and the caller never waits longer. The preflight (before nxc start), ``nxc start``'s timeout message
-and the oar.nxc.sshd_probe action use it.
+and the caller never waits longer. The preflight (before nxc start), ``nxc start``'s timeout message,
+the oar.nxc.sshd_probe action and the smoke checks' node_sshd (every node's OAR sshd, :func:`wait_all`)
+use it.
 """
 
 from __future__ import annotations
@@ -81,6 +82,24 @@ def wait_answer(target: Target, timeout: float, *, interval: float = 0.25) -> tu
         if problem is None or waited + interval >= timeout:
             return problem, address, waited
         time.sleep(interval)
+
+
+def wait_all(targets: Iterable[Target], timeout: float, *, interval: float = 0.25) -> dict[str, tuple[str, str | None]]:
+    """:func:`wait_answer` for every target at once: each round asks, all together, the targets that have not
+    answered yet, until all have or TIMEOUT seconds (in all) have passed. name -> (the address asked, None or
+    why its last attempt failed), in the targets' order."""
+    items = list(targets)
+    started = time.monotonic()
+    deadline = started + timeout
+    found: dict[str, tuple[str, str | None]] = {}
+    pending = items
+    while pending:
+        found.update(_attempts(pending, max(0.1, deadline - time.monotonic()), timed=False))
+        pending = [t for t in pending if found[t.name][1] is not None]
+        if not pending or time.monotonic() - started + interval >= timeout:
+            break
+        time.sleep(interval)
+    return {t.name: found[t.name] for t in items}
 
 
 def _attempts(items: list[Target], timeout: float, timed: bool = True) -> dict[str, tuple[str, str | None]]:

@@ -69,8 +69,9 @@ class Run:
 
 def playbook(name: str, *args: str, inventory: str | None = None, json_output: bool = True,
              testbed: bool = True, compositions: Path | None = None, timeout: float = 900,
-             env: dict[str, str] | None = None) -> Run:
-    argv = [str(BIN / "ansible-playbook"), name]
+             env: dict[str, str] | None = None, wrap: list[str] | None = None) -> Run:
+    """Run playbook NAME from the repository root; WRAP, when given, runs before the argv (bench/rusage.py)."""
+    argv = [*(wrap or []), str(BIN / "ansible-playbook"), name]
     if inventory:
         argv += ["-i", inventory]
     if testbed:

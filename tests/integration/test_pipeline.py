@@ -161,15 +161,17 @@ def test_rerun_changes_nothing(deployed: Deployed) -> None:
     assert (start["changed"], start["probe"], start["why"]) == (
         False, True, "this build is already deployed on oarnode1, oarnode2, oarnode3, oarnode4: nxc start skipped "
                      "(force starts again)")
-    # one probe per deployed host, in the play over them, each answered at once
-    probes = [r for r in results(again, WAIT) if not r.get("skipped")]
-    assert sorted((p["ok"], p["attempts"], p["ansible_facts"]["nxc_role_probe"]["host"]) for p in probes) == [
-        (True, 1, "frontend"), (True, 1, "node1"), (True, 1, "node2"), (True, 1, "server")]
+    # one task on the controller asks every deployed host once, each answered at once
+    (asked,) = results(again, ASK)
+    assert sorted((p["host"], p["ok"]) for p in asked["probes"]) == [
+        ("frontend", True), ("node1", True), ("node2", True), ("server", True)]
+    assert asked["attempts"] == {"frontend": 1, "node1": 1, "node2": 1, "server": 1}
     assert again.changed_in("Start again when the recorded deployment does not answer") == []
     assert deployed.report()["summary"] == {"passed": 7, "failed": 0, "skipped": 0}
 
 
-WAIT = "Wait for the host to report the role nxc gave it"
+ASK = "Ask every deployed host for the role nxc gave it"
+WAIT = "Wait for every host started again to report the role nxc gave it"
 
 
 def results(run: Run, task_name: str) -> list[dict]:
@@ -190,10 +192,10 @@ def test_a_node_that_lost_its_deployment_is_started_again(deployed: Deployed) ->
     assert restart["why"] == ("the recorded deployment does not answer: node2 (/etc/nxc/role says rebooted, the "
                               "deployment file says node)")
     assert role_file.read_text() == "node\n"
-    probe, wait = results(again, WAIT)[:4], results(again, WAIT)[4:]
-    assert sorted((r["ansible_facts"]["nxc_role_probe"]["host"], r["ok"]) for r in probe) == [
+    (probe,), (wait,) = results(again, ASK), results(again, WAIT)
+    assert sorted((p["host"], p["ok"]) for p in probe["probes"]) == [
         ("frontend", True), ("node1", True), ("node2", False), ("server", True)]
-    assert sorted((r["ansible_facts"]["nxc_role_probe"]["host"], r["ok"]) for r in wait) == [
+    assert sorted((p["host"], p["ok"]) for p in wait["probes"]) == [
         ("frontend", True), ("node1", True), ("node2", True), ("server", True)]
 
 

@@ -157,8 +157,8 @@ def argv(req: Request, role_args: Sequence[str], machine_file: str | None) -> li
 
 
 def after_probes(probes: Sequence[Any] | None) -> tuple[list[str], str]:
-    """The decision after the deployed hosts were probed (each host's ``nxc_role_probe``, from oar.nxc.nxc_role
-    with timeout 0): (the hosts that did not answer, with why; and, when every one answered, why nothing is to
+    """The decision after the deployed hosts were probed (oar.nxc.nxc_roles's ``probes``, one per host, with
+    timeout 0): (the hosts that did not answer, with why; and, when every one answered, why nothing is to
     start). No probes (None): nothing was probed, so ([], "") and :func:`plan` decides alone."""
     if probes is None:
         return [], ""

@@ -39,6 +39,14 @@ def failed(play: str, task: str, host: str = "oarnode1", **res: str) -> dict:
         # the job that ended during the run (oar.nxc.oar_job state=running): a reservation failure too
         ("failed", 2, [failed("Check that the OAR job still holds the machines", "Check that the OAR jobs still run",
                               host="localhost", oar_nxc_exit="reservation")], None, False, api.RESERVATION),
+        # oar.nxc.nxc_roles's signal: deployed hosts that never answered, asked in one task on the controller
+        ("failed", 2, [failed("Check that every deployed host reports its role",
+                              "Ask every deployed host for the role nxc gave it", host="localhost",
+                              oar_nxc_exit="unreachable")], None, False, api.UNREACHABLE),
+        # a host that answered another role: a failed host, not an unreachable one
+        ("failed", 2, [failed("Check that every deployed host reports its role",
+                              "Ask every deployed host for the role nxc gave it", host="localhost")], None, False,
+         api.FAILED_HOSTS),
         ("canceled", 254, [], None, True, api.INTERRUPTED),
         ("failed", 0, [], None, False, api.ERROR),
     ],
@@ -143,3 +151,9 @@ def test_the_record_names_the_flavour_and_composition_that_ran(tmp_path: Path) -
     assert api._extravars(api.Options(), {}) == {}
     assert api._extravars(api.Options(flavour="vm", composition="nfs-home"), {}) == {
         "oar_nxc_flavour": "vm", "oar_nxc_composition": "nfs-home"}
+
+
+@pytest.mark.parametrize(("machines", "forks"), [(0, 5), (1, 5), (4, 5), (16, 16), (64, 50), (128, 50), (200, 50)])
+def test_forks_follow_the_machines_within_the_documented_cap(machines: int, forks: int) -> None:
+    assert api.forks_for(machines) == forks
+    assert (api.FORKS_MIN, api.FORKS_CAP) == (5, 50)  # README, "How large a job"

@@ -84,8 +84,8 @@ def test_a_broken_ansible_cfg_is_named(tmp_path: Path) -> None:
 START_PLAYS = ["Start the composition with nxc", "Check that every deployed host reports its role",
                "Start again when the recorded deployment does not answer",
                "Wait for every host of the new deployment to report its role"]
-SMOKE_PLAYS = ["Load the current deployment into the inventory", "Probe each compute node",
-               "Smoke-test OAR on the deployed composition", "Check that the OAR job still holds the machines"]
+SMOKE_PLAYS = ["Load the current deployment into the inventory", "Smoke-test OAR on the deployed composition",
+               "Check that the OAR job still holds the machines"]
 
 
 def test_plays_follow_fqcn_imports() -> None:

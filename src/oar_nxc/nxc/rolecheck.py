@@ -1,0 +1,187 @@
+"""Every deployed host reports the role its deployment file gives it (``/etc/nxc/role``), asked from the
+controller at once.
+
+One argv per host, from the host's own connection settings (its inventory variables): ``ssh`` with the
+host's address, port, user, key and ssh arguments (the relaxed host-key checking the oar_nxc plugin gives
+deployed nodes comes from there, never from here), ``docker exec`` for a container, ``cat`` for a local
+host. At most ``parallel`` run at a time, each host retried until the one shared deadline; a host whose
+turn comes after the deadline is still asked once. No shell on the controller: the host name and every
+setting are argv words, the address comes after ``--``.
+
+The cost on the controller is one short process per host and attempt: no Ansible task, worker or module
+per host (issue 28: a task per host made a no-op rerun grow with the machines).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from oar_nxc.errors import ConfigError
+
+ROLE_FILE = "/etc/nxc/role"
+SSH = ("ssh", "ansible.builtin.ssh", "smart", "paramiko", "paramiko_ssh", "ansible.builtin.paramiko_ssh")
+DOCKER = ("docker", "community.docker.docker", "community.general.docker")
+LOCAL = ("local", "ansible.builtin.local")
+MAX_PARALLEL = 256
+SHOWN = 5  # hosts named in one message; the rest are counted
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    host: str
+    address: str
+    expected: str
+    argv: tuple[str, ...]
+    ssh: bool = True  # rc 255 is ssh's own failure: the host did not answer
+
+
+@dataclass(slots=True)
+class Answer:
+    host: str
+    address: str
+    expected: str
+    ok: bool = False
+    role: str | None = None
+    error: str = "not asked"
+    answered: bool = False
+    attempts: int = 0
+    elapsed: float = 0.0
+
+    def probe(self) -> dict[str, Any]:
+        """The answer as oar.nxc.nxc_start reads it (its ``probes``)."""
+        return {"host": self.host, "address": self.address, "ok": self.ok, "role": self.role,
+                "expected": self.expected, "error": self.error}
+
+    def said(self) -> str:
+        return f"{self.host} ({self.address}): {self.error}"
+
+
+def _text(variables: Mapping[str, Any], key: str, host: str) -> str:
+    value = variables.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise ConfigError(f"host {host}: {key} must be a string, not {type(value).__name__}")
+    text = str(value)
+    if any(c in text for c in "\n\r\0"):
+        raise ConfigError(f"host {host}: {key} holds a newline or a NUL character")
+    return text
+
+
+def target(host: str, variables: Mapping[str, Any], *, connect_timeout: int = 10) -> Target:
+    """The argv that prints HOST's role file, from its variables; ConfigError naming the host and the key."""
+    expected = _text(variables, "nxc_role", host)
+    if not expected:
+        raise ConfigError(f"host {host}: no nxc_role (not a deployed host of the oar_nxc plugin or nxc_deploy)")
+    connection = _text(variables, "ansible_connection", host) or "ssh"
+    address = _text(variables, "ansible_host", host) or host
+    if connection in LOCAL:
+        return Target(host, address, expected, ("cat", ROLE_FILE), ssh=False)
+    if connection in DOCKER:
+        return Target(host, address, expected, ("docker", "exec", "--", address, "cat", ROLE_FILE), ssh=False)
+    if connection not in SSH:
+        raise ConfigError(f"host {host}: ansible_connection {connection} cannot be asked from the controller "
+                          f"(ssh, docker or local)")
+    argv = ["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={max(1, connect_timeout)}",
+            "-o", "ControlMaster=no", "-o", "ControlPath=none"]
+    for key in ("ansible_ssh_common_args", "ansible_ssh_extra_args"):
+        try:
+            argv += shlex.split(_text(variables, key, host))
+        except ValueError as exc:
+            raise ConfigError(f"host {host}: {key}: {exc}") from None
+    port = _text(variables, "ansible_port", host) or _text(variables, "ansible_ssh_port", host)
+    if port:
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"host {host}: ansible_port {port!r} is not a TCP port (1-65535)")
+        argv += ["-p", port]
+    user = _text(variables, "ansible_user", host) or _text(variables, "ansible_ssh_user", host)
+    if user:
+        argv += ["-l", user]
+    key = _text(variables, "ansible_ssh_private_key_file", host) or _text(variables, "ansible_private_key_file", host)
+    if key:
+        argv += ["-i", os.path.expanduser(key)]
+    return Target(host, address, expected, (*argv, "--", address, f"cat {ROLE_FILE}"))
+
+
+def _one(argv: Sequence[str], limit: float) -> tuple[int | None, str, str]:
+    try:
+        proc = subprocess.run(list(argv), capture_output=True, text=True, errors="replace", timeout=limit,
+                              stdin=subprocess.DEVNULL, check=False)
+    except subprocess.TimeoutExpired:
+        return None, "", f"no answer within {limit:g} s"
+    except OSError as exc:
+        return None, "", f"cannot run {argv[0]}: {exc.strerror or exc}"
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def _flat(text: str, limit: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def ask(targets: Sequence[Target], timeout: float, *, parallel: int = 64, sleep: float = 2.0,
+        attempt_limit: float = 20.0, clock: Callable[[], float] = time.monotonic,
+        pause: Callable[[float], None] = time.sleep,
+        run: Callable[[Sequence[str], float], tuple[int | None, str, str]] = _one) -> list[Answer]:
+    """Ask every target, at most PARALLEL at a time, until each reports its role or TIMEOUT seconds (shared)
+    have passed; 0 asks each once. The answers in the targets' order."""
+    started = clock()
+    deadline = started + max(0.0, timeout)
+    stop = threading.Event()
+
+    def one(t: Target) -> Answer:
+        answer = Answer(t.host, t.address, t.expected)
+        while not stop.is_set():
+            answer.attempts += 1
+            left = deadline - clock()
+            rc, out, err = run(t.argv, max(1.0, min(attempt_limit, left + 1.0)))
+            if rc == 0:
+                answer.answered, answer.role = True, out.strip()
+                answer.ok = answer.role == t.expected
+                answer.error = "" if answer.ok else \
+                    f"{ROLE_FILE} says {answer.role or '(empty)'}, the deployment file says {t.expected}"
+            elif rc is None or (rc == 255 and t.ssh):
+                answer.error = _flat(err) or f"{t.argv[0]} failed (rc {rc})"
+            else:
+                answer.answered = True
+                answer.error = f"cat {ROLE_FILE}: rc {rc}: {_flat(err or out, 200)}"
+            if answer.ok or clock() + sleep > deadline:
+                break
+            pause(sleep)
+        answer.elapsed = round(clock() - started, 3)
+        return answer
+
+    if not targets:
+        return []
+    workers = max(1, min(MAX_PARALLEL, parallel, len(targets)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nxc-role") as pool:
+        futures = [pool.submit(one, t) for t in targets]
+        try:
+            return [f.result() for f in futures]
+        except BaseException:  # an interrupt: no new attempt starts, the running ones end within their bound
+            stop.set()
+            for f in futures:
+                f.cancel()
+            raise
+
+
+def summary(answers: Sequence[Answer], timeout: float) -> tuple[str, bool]:
+    """(The message, whether some host never answered at all) for answers that are not all ok."""
+    bad = [a for a in answers if not a.ok]
+    if not bad:
+        slowest = max((a.elapsed for a in answers), default=0.0)
+        return f"the {len(answers)} deployed host(s) report their roles (the last after {slowest:g} s)", False
+    shown = "; ".join(a.said() for a in bad[:SHOWN])
+    more = f"; and {len(bad) - SHOWN} more" if len(bad) > SHOWN else ""
+    one = len(bad) == 1
+    return (f"{len(bad)} of the {len(answers)} deployed hosts {'does' if one else 'do'} not report "
+            f"{'its' if one else 'their'} role after {timeout:g} s: {shown}{more}",
+            any(not a.answered for a in bad))
