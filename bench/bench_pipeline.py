@@ -142,9 +142,11 @@ def mitogen_env(target: Path) -> dict[str, str] | None:
 
 def timed(name: str, *args: str, inventory: str, compositions: Path, env: dict[str, str] | None = None
           ) -> tuple[Run, dict[str, float]]:
-    """The run and what it cost the controller (bench/rusage.py)."""
+    """The run and what it cost the controller (bench/rusage.py). The core is this checkout's (src/ first on
+    PYTHONPATH), whatever the environment has installed: a worktree of an older commit measures that commit."""
+    core = {"PYTHONPATH": os.pathsep.join(p for p in (str(REPO / "src"), (env or {}).get("PYTHONPATH", "")) if p)}
     with tempfile.NamedTemporaryFile(suffix=".json") as cost:
-        run = playbook(name, *args, inventory=inventory, compositions=compositions, env=env,
+        run = playbook(name, *args, inventory=inventory, compositions=compositions, env={**(env or {}), **core},
                        wrap=[sys.executable, "-m", "bench.rusage", cost.name, "--"])
         spent = json.loads(Path(cost.name).read_text() or "{}")
     return run, {"cpu_s": float(spent.get("cpu_s", 0.0)), "maxrss_mb": round(spent.get("maxrss_kb", 0) / 1024, 1)}
