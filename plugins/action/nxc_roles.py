@@ -46,7 +46,7 @@ class ActionModule(OarNxcAction):
         answers = rolecheck.ask(targets, timeout, parallel=args["parallel"], sleep=max(1, args["sleep"]))
         said, unanswered = rolecheck.summary(answers, timeout)
         result.update(changed=False, ok=all(a.ok for a in answers), probes=[a.probe() for a in answers],
-                      attempts={a.host: a.attempts for a in answers},
+                      asked={a.host: a.attempts for a in answers},
                       elapsed=max((a.elapsed for a in answers), default=0.0), msg=said)
         if timeout == 0 or result["ok"]:
             return result

@@ -74,8 +74,8 @@ probes:
   returned: always
   type: list
   elements: dict
-attempts:
-  description: How many times each host was asked, by host.
+asked:
+  description: How many times each host was asked, by host (not C(attempts), which Ansible keeps for C(until)).
   returned: always
   type: dict
 elapsed:

@@ -165,7 +165,7 @@ def test_rerun_changes_nothing(deployed: Deployed) -> None:
     (asked,) = results(again, ASK)
     assert sorted((p["host"], p["ok"]) for p in asked["probes"]) == [
         ("frontend", True), ("node1", True), ("node2", True), ("server", True)]
-    assert asked["attempts"] == {"frontend": 1, "node1": 1, "node2": 1, "server": 1}
+    assert asked["asked"] == {"frontend": 1, "node1": 1, "node2": 1, "server": 1}
     assert again.changed_in("Start again when the recorded deployment does not answer") == []
     assert deployed.report()["summary"] == {"passed": 7, "failed": 0, "skipped": 0}
 

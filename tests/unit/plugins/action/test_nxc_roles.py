@@ -21,7 +21,7 @@ def test_a_probe_with_timeout_0_asks_each_host_once_and_never_fails(action: RunA
     hostvars = {"node1": LOCAL, "node2": {**LOCAL, "ansible_host": "10.0.0.4"}}
     result = action("nxc_roles", {"hosts": ["node1", "node2", "node1"], "timeout": 0}, {"hostvars": hostvars})
     assert result.get("failed") is not True
-    assert (result["ok"], result["attempts"]) == (False, {"node1": 1, "node2": 1})
+    assert (result["ok"], result["asked"]) == (False, {"node1": 1, "node2": 1})
     assert result["probes"] == [
         {"host": "node1", "address": "10.0.0.3", "ok": False, "role": None, "expected": "node", "error": MISSING},
         {"host": "node2", "address": "10.0.0.4", "ok": False, "role": None, "expected": "node", "error": MISSING}]
@@ -38,7 +38,7 @@ def test_hosts_that_never_answer_make_the_failure_unreachable_within_the_timeout
     assert result["msg"].startswith(f"2 of the 2 deployed hosts do not report their role after 2 s: node1 "
                                     f"(10.0.0.3): {MISSING}; server (127.0.0.1): ")
     assert "Connection refused" in result["msg"]
-    assert result["attempts"]["node1"] >= 2
+    assert result["asked"]["node1"] >= 2
 
 
 def test_a_host_that_answers_without_its_role_fails_without_the_unreachable_signal(action: RunAction) -> None:
