@@ -33,13 +33,19 @@ class ActionModule(OarNxcAction):
         timeout = max(0, args["timeout"])
         hostvars = task_vars.get("hostvars", {})
         try:
+            sockets = rolecheck.control_dir()
+        except OSError as exc:  # no home to keep the sockets in: every question opens its own connection
+            self._display.warning(f"nxc_roles: ssh connections are not shared ({rolecheck.CONTROL_DIR}: {exc})")
+            sockets = ""
+        try:
             targets = []
             for host in dict.fromkeys(str(h) for h in args["hosts"]):
                 if host not in hostvars:
                     raise OarNxcError(f"host {host}: not in the inventory")
                 found = hostvars[host]
                 variables = {key: found[key] for key in READ if key in found}
-                targets.append(rolecheck.target(host, variables, connect_timeout=args["connect_timeout"]))
+                targets.append(rolecheck.target(host, variables, connect_timeout=args["connect_timeout"],
+                                                sockets=sockets))
         except OarNxcError as exc:
             result.update(failed=True, msg=str(exc), oar_nxc_exit=checks.BAD_INPUT)
             return result

@@ -16,9 +16,12 @@ description:
     boot the hosts.
   - Each host is asked with its own connection variables as an argument list, never through a shell - C(ssh) with
     C(ansible_host), C(ansible_port), C(ansible_user), C(ansible_ssh_private_key_file), C(ansible_ssh_common_args)
-    and C(ansible_ssh_extra_args) (key-based, C(BatchMode=yes), no connection sharing); C(docker exec) for
+    and C(ansible_ssh_extra_args) (key-based, C(BatchMode=yes)); C(docker exec) for
     C(community.docker.docker); C(cat) for C(local). Another connection is refused, naming the host. Host-key
     checking is what the host's variables say (the C(oar.nxc.oar_nxc) plugin relaxes it for deployed nodes only).
+  - ssh connections are shared as Ansible's are (C(ControlMaster=auto), C(ControlPersist=60s), sockets in
+    C(~/.ansible/cp), made 0700, named C(oar-nxc-%C)), so that a rerun's probe needs no new handshake; a master whose
+    host went away is dropped within 10 s (C(ServerAliveInterval=5), C(ServerAliveCountMax=2)).
   - At most O(parallel) hosts are asked at a time, each retried until the one shared O(timeout); a host whose turn
     comes after it is still asked once. The controller's cost is one short process per host and attempt, no Ansible
     task or worker per host, so a play over 128 hosts costs about what one over 4 does.

@@ -18,15 +18,17 @@ TESTBED_NODE = {"nxc_role": "node", "ansible_host": "10.213.0.12", "ansible_user
 
 
 def test_a_deployed_node_is_asked_over_ssh_with_its_own_settings_and_the_address_after_the_options() -> None:
-    target = rolecheck.target("node1", {**TESTBED_NODE, "ansible_port": 2222}, connect_timeout=7)
+    target = rolecheck.target("node1", {**TESTBED_NODE, "ansible_port": 2222}, connect_timeout=7, sockets="/s")
     assert target == rolecheck.Target("node1", "10.213.0.12", "node", (
-        "ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=7", "-o", "ControlMaster=no", "-o", "ControlPath=none",
+        "ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=7", "-o", "ControlMaster=auto", "-o",
+        "ControlPersist=60s", "-o", "ControlPath=/s/oar-nxc-%C", "-o", "ServerAliveInterval=5", "-o",
+        "ServerAliveCountMax=2",
         "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
         "-p", "2222", "-l", "root", "-i", "/run/oar-testbed/id", "--", "10.213.0.12", "cat /etc/nxc/role"))
 
 
 def test_host_key_checking_stays_on_unless_the_hosts_own_variables_relax_it() -> None:
-    target = rolecheck.target("web1", {"nxc_role": "server"})
+    target = rolecheck.target("web1", {"nxc_role": "server"}, sockets="")
     assert target.argv == ("ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "ControlMaster=no", "-o",
                            "ControlPath=none", "--", "web1", "cat /etc/nxc/role")
     assert "StrictHostKeyChecking=no" not in " ".join(target.argv)
@@ -120,6 +122,21 @@ def test_timeout_zero_asks_each_host_once(tmp_path: Path) -> None:
     assert [a.probe() for a in answers] == [
         {"host": f"node{i}", "address": f"addr-node{i}", "ok": False, "role": None, "expected": "node",
          "error": f"cat /etc/nxc/role: rc 1: cat: {tmp_path / 'none'}: No such file or directory"} for i in (1, 2)]
+
+
+def test_the_sockets_directory_is_made_private(tmp_path: Path) -> None:
+    made = rolecheck.control_dir(str(tmp_path / "cp"))
+    assert (made, (tmp_path / "cp").stat().st_mode & 0o777) == (str(tmp_path / "cp"), 0o700)
+
+
+def test_a_probe_gives_each_host_a_real_attempt_whatever_the_deadline() -> None:
+    limits: list[float] = []
+
+    def run(argv: object, limit: float) -> tuple[int | None, str, str]:
+        limits.append(limit)
+        return 0, "node\n", ""
+    rolecheck.ask([rolecheck.Target("n", "a", "node", ("x",))], 0, run=run)
+    assert limits == [15.0]  # not 1 s: 128 handshakes at once take longer than that on 2 cores
 
 
 def test_a_hanging_host_is_bounded_by_the_attempt_limit() -> None:
