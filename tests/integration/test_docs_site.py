@@ -88,7 +88,7 @@ def test_every_plugin_module_filter_lookup_and_role_has_its_page(site: Path) -> 
     built = {p.name for p in (site / COLLECTION_PAGES).glob("*.html")} - {"index.html"}
     assert built == expected_pages()
     kinds = sorted(name.removesuffix(".html").rsplit("_", 1)[1] for name in built)
-    assert {k: kinds.count(k) for k in kinds} == {"module": 11, "filter": 10, "lookup": 2, "inventory": 1, "role": 7}
+    assert {k: kinds.count(k) for k in kinds} == {"module": 12, "filter": 10, "lookup": 2, "inventory": 1, "role": 7}
 
 
 def test_each_role_page_lists_its_entry_points(site: Path) -> None:
