@@ -20,8 +20,9 @@ description:
     C(community.docker.docker); C(cat) for C(local). Another connection is refused, naming the host. Host-key
     checking is what the host's variables say (the C(oar.nxc.oar_nxc) plugin relaxes it for deployed nodes only).
   - ssh connections are shared as Ansible's are (C(ControlMaster=auto), C(ControlPersist=60s), sockets in
-    C(~/.ansible/cp), made 0700, named C(oar-nxc-%C)), so that a rerun's probe needs no new handshake; a master whose
-    host went away is dropped within 10 s (C(ServerAliveInterval=5), C(ServerAliveCountMax=2)).
+    C(~/.ansible/cp), made 0700, named C(%C)), so that a rerun's probe needs no new handshake; a master whose host
+    went away is dropped within 10 s (C(ServerAliveInterval=5), C(ServerAliveCountMax=2)). When a socket's path there
+    would be too long for ssh (a deep home directory), connections are not shared.
   - At most O(parallel) hosts are asked at a time, each retried until the one shared O(timeout); a host whose turn
     comes after it is still asked once. The controller's cost is one short process per host and attempt, no Ansible
     task or worker per host, so a play over 128 hosts costs about what one over 4 does.

@@ -262,6 +262,10 @@ def cut_when_a_job_runs_on(machines: int, skip: int, machine: str, done: threadi
     return found
 
 
+@pytest.mark.skip(reason="racy (issue 27 stays open): the cut must fall inside the batch job's one-second command; "
+                         "too late (CI, 2026-12-04) the job passes, too early (a 50 ms poll) the job hangs past the "
+                         "smoke job timeout. It passed twice, in 84 s; the account itself is tested on the recorded "
+                         "output (tests/unit/oar_nxc/smoke/test_account.py)")
 def test_a_machine_cut_off_during_the_smoke_tests_is_named_as_the_cause(deployed: Deployed) -> None:
     """Issue 27, class 7: OAR's account (the machine Suspected, its event) leads the failure, not the output."""
     config = deployed.compositions.parent / "cut.oar_nxc.yml"

@@ -86,9 +86,17 @@ def _text(variables: Mapping[str, Any], key: str, host: str) -> str:
     return text
 
 
+# a Unix socket's path holds at most 107 bytes, and ssh binds the master's to ControlPath plus a 17-character
+# temporary suffix first: the directory, '/' and the 40 hex digits of %C must leave room for it
+SOCKET_PATH_MAX = 107 - 17
+
+
 def control_dir(path: str = CONTROL_DIR) -> str:
-    """The directory of the shared connections' sockets, made 0700 when missing; the expanded path."""
+    """The directory of the shared connections' sockets, made 0700 when missing; the expanded path, or '' (no
+    sharing) when a socket's path there would be too long for ssh (a deep home directory)."""
     directory = os.path.expanduser(path)
+    if len(os.fsencode(directory)) + 1 + 40 > SOCKET_PATH_MAX:
+        return ""
     os.makedirs(directory, mode=0o700, exist_ok=True)
     return directory
 
@@ -112,7 +120,7 @@ def target(host: str, variables: Mapping[str, Any], *, connect_timeout: int = 10
     argv = ["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={max(1, connect_timeout)}"]
     if sockets:
         argv += ["-o", "ControlMaster=auto", "-o", f"ControlPersist={PERSIST}",
-                 "-o", f"ControlPath={os.path.join(os.path.expanduser(sockets), 'oar-nxc-%C')}",
+                 "-o", f"ControlPath={os.path.join(os.path.expanduser(sockets), '%C')}",
                  "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=2"]
     else:
         argv += ["-o", "ControlMaster=no", "-o", "ControlPath=none"]

@@ -3,6 +3,7 @@ oar_nxc plugin writes them), and the asking itself with real processes (cat, sh,
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -21,7 +22,7 @@ def test_a_deployed_node_is_asked_over_ssh_with_its_own_settings_and_the_address
     target = rolecheck.target("node1", {**TESTBED_NODE, "ansible_port": 2222}, connect_timeout=7, sockets="/s")
     assert target == rolecheck.Target("node1", "10.213.0.12", "node", (
         "ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=7", "-o", "ControlMaster=auto", "-o",
-        "ControlPersist=60s", "-o", "ControlPath=/s/oar-nxc-%C", "-o", "ServerAliveInterval=5", "-o",
+        "ControlPersist=60s", "-o", "ControlPath=/s/%C", "-o", "ServerAliveInterval=5", "-o",
         "ServerAliveCountMax=2",
         "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
         "-p", "2222", "-l", "root", "-i", "/run/oar-testbed/id", "--", "10.213.0.12", "cat /etc/nxc/role"))
@@ -124,9 +125,16 @@ def test_timeout_zero_asks_each_host_once(tmp_path: Path) -> None:
          "error": f"cat /etc/nxc/role: rc 1: cat: {tmp_path / 'none'}: No such file or directory"} for i in (1, 2)]
 
 
-def test_the_sockets_directory_is_made_private(tmp_path: Path) -> None:
-    made = rolecheck.control_dir(str(tmp_path / "cp"))
-    assert (made, (tmp_path / "cp").stat().st_mode & 0o777) == (str(tmp_path / "cp"), 0o700)
+def test_the_sockets_directory_is_made_private() -> None:
+    with tempfile.TemporaryDirectory(dir="/tmp", prefix="cp") as short:  # pytest's tmp_path is too deep for it
+        made = rolecheck.control_dir(f"{short}/cp")
+        assert (made, Path(made).stat().st_mode & 0o777) == (f"{short}/cp", 0o700)
+
+
+def test_a_directory_too_deep_for_a_socket_means_no_sharing(tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 60)
+    assert rolecheck.control_dir(str(deep)) == ""
+    assert not deep.exists()
 
 
 def test_a_probe_gives_each_host_a_real_attempt_whatever_the_deadline() -> None:
