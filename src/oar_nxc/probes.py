@@ -74,20 +74,15 @@ def wait_answer(target: Target, timeout: float, *, interval: float = 0.25) -> tu
     starting, a port that refuses), for TIMEOUT seconds at most, a hung name lookup included.
     (None, or why the last attempt failed; the address asked; the seconds waited)."""
     started = time.monotonic()
-    deadline = started + timeout
-    while True:
-        # the last attempt's own time says nothing here: untimed
-        address, problem = _attempts([target], max(0.1, deadline - time.monotonic()), timed=False)[target.name]
-        waited = time.monotonic() - started
-        if problem is None or waited + interval >= timeout:
-            return problem, address, waited
-        time.sleep(interval)
+    address, problem = wait_all([target], timeout, interval=interval)[target.name]
+    return problem, address, time.monotonic() - started
 
 
 def wait_all(targets: Iterable[Target], timeout: float, *, interval: float = 0.25) -> dict[str, tuple[str, str | None]]:
-    """:func:`wait_answer` for every target at once: each round asks, all together, the targets that have not
-    answered yet, until all have or TIMEOUT seconds (in all) have passed. name -> (the address asked, None or
-    why its last attempt failed), in the targets' order."""
+    """Wait until every target's port answers an ssh banner: each round asks, all together, the targets that
+    have not answered yet (untimed: the last attempt's own time says nothing here), every INTERVAL seconds,
+    until all have or TIMEOUT seconds (in all) have passed. name -> (the address asked, None or why its last
+    attempt failed), in the targets' order."""
     items = list(targets)
     started = time.monotonic()
     deadline = started + timeout
