@@ -244,55 +244,64 @@ def test_smoke_fails_fast_with_oars_own_error_when_its_database_is_down(deployed
     assert f"OAR job {deployed.reservation.job_id} not read" in " ".join(broken.stderr.split())
 
 
-def cut_when_a_job_runs_on(machines: int, skip: int, machine: str, done: threading.Event) -> list[int]:
-    """Set the host side of MACHINE's veth down once a job other than SKIP runs on MACHINES machines (the
-    smoke checks' batch job); the job's id, when it was found."""
+def cut_when_a_job_ends_on(machines: int, skip: int, machine: str, done: threading.Event) -> list[int]:
+    """Once a job other than SKIP, on MACHINES machines with MACHINE among them (the smoke checks' batch
+    job), has run its command and is held by the testbed's server epilogue, set the host side of
+    MACHINE's veth down, then let the job end: OAR's finishing sequence then meets a machine that is
+    gone, whatever the command's length. The job's id, when it was found."""
     found: list[int] = []
     while not done.is_set() and not found:
-        out = subprocess.run(["oarstat", "-J"], capture_output=True, text=True, check=False, timeout=30).stdout
-        running = [int(j) for j, v in (json.loads(out) if out.strip() else {}).items()
-                   if v.get("state") == "Running" and int(j) != skip]
-        for job in running:
+        for job in (j for j in tb.held_jobs() if j != skip):
             hosts = tb.details(job).get("assigned_network_address") or []
             if len(hosts) == machines and machine in hosts:
                 subprocess.run(["ip", "link", "set", f"veth-{machine}", "down"], check=True, timeout=30)
                 found.append(job)
                 break
-        done.wait(0.2)
+        else:
+            done.wait(0.1)
+    tb.release_job_ends()
     return found
 
 
-@pytest.mark.skip(reason="racy (issue 27 stays open): the cut must fall inside the batch job's one-second command; "
-                         "too late (CI, 2026-12-04) the job passes, too early (a 50 ms poll) the job hangs past the "
-                         "smoke job timeout. It passed twice, in 84 s; the account itself is tested on the recorded "
-                         "output (tests/unit/oar_nxc/smoke/test_account.py)")
 def test_a_machine_cut_off_during_the_smoke_tests_is_named_as_the_cause(deployed: Deployed) -> None:
-    """Issue 27, class 7: OAR's account (the machine Suspected, its event) leads the failure, not the output."""
+    """Issue 27, class 7: OAR's account (the machine Suspected, its event) leads the failure, not the output.
+
+    The machine is cut off after the batch job's command ran on it and before OAR cleans the job's
+    nodes: the testbed's server epilogue holds the job's end until the cut is made (no race)."""
     config = deployed.compositions.parent / "cut.oar_nxc.yml"
     config.write_text(f"plugin: oar_nxc\nnodefile: {deployed.reservation.nodefile}\n"
                       f"deployment: {deployed.master / 'deploy/composition::g5k-nfs-store.json'}\n")
     hostvars = inventory_list(config)["_meta"]["hostvars"]
     nodes = sorted(h for h, v in hostvars.items() if v.get("nxc_role") == "node")
     node, machine = nodes[-1], hostvars[nodes[-1]]["oar_machine"]
+    addresses = [hostvars[n]["oar_machine"] for n in nodes]
+    tb.hold_job_ends()
     done = threading.Event()
     with ThreadPoolExecutor(1) as pool:
-        cutter = pool.submit(cut_when_a_job_runs_on, len(nodes), deployed.reservation.job_id, machine, done)
+        cutter = pool.submit(cut_when_a_job_ends_on, len(nodes), deployed.reservation.job_id, machine, done)
         try:
             broken = playbook("smoke.yml", "-e", '{"oar_nxc_smoke_checks": ["batch_job"]}',
                               inventory=deployed.reservation.nodefile, compositions=deployed.compositions)
         finally:
             done.set()
-            (batch,) = cutter.result(timeout=60)
+            found = cutter.result(timeout=60)
+            tb.release_job_ends()
             subprocess.run(["ip", "link", "set", f"veth-{machine}", "up"], check=True, timeout=30)
             assert run_testbed("up").returncode == 0  # the machine's resources Alive again
+    assert len(found) == 1, f"no batch job on {machine} was held at its end: {broken.explain()}"
+    (batch,) = found
     assert broken.rc == 2, broken.explain()
     assert broken.seconds < 120
     assert "Traceback" not in broken.stdout + broken.stderr
     (check,) = deployed.report()["checks"]
     assert (check["name"], check["status"], check["job"]) == ("batch_job", "failed", batch)
-    assert check["message"].startswith(f"{node} ({machine}: Suspected) is not Alive in OAR; OAR's events on job "
-                                       f"{batch}: CPUSET_CLEAN_ERROR: [job_finishing_sequence] OAR suspects nodes "
-                                       f"for the job {batch} : {machine}. job {batch}: state "), check["message"]
+    # the command ran on every machine, then OAR could not clean the one cut off: the job is Terminated,
+    # exit 0, and still the check fails, OAR's account first
+    assert check["message"] == (
+        f"{node} ({machine}: Suspected) is not Alive in OAR; OAR's events on job {batch}: CPUSET_CLEAN_ERROR: "
+        f"[job_finishing_sequence] OAR suspects nodes for the job {batch} : {machine}. job {batch} on "
+        f"{len(nodes)} nodes: Terminated, exit status 0, output names {', '.join(sorted(addresses))}; but OAR "
+        "suspected a machine of the job as it ended"), check["message"]
     assert "homes" not in check["message"]
     assert tb.details(deployed.reservation.job_id)["state"] == "Running"  # the testbed is as it was
 

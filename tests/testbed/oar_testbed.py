@@ -28,6 +28,10 @@ HOME = Path("/home") / USER
 RUNTIME = Path("/var/lib/oar")
 JOB_ID_RE = re.compile(r"^OAR_JOB_ID=(-?\d+)$", re.MULTILINE)
 FINAL_STATES = ("Terminated", "Error")
+# the testbed's fault knob (OAR 2.5, tests only; tests/testbed/server-epilogue.sh): while HOLD exists,
+# OAR's server epilogue holds every job that ends, after its command and before OAR cleans its machines
+FAULTS = STATE / "faults"
+HOLD = FAULTS / "hold-server-epilogue"
 
 
 class TestbedError(RuntimeError):
@@ -40,6 +44,23 @@ class Reservation:
     nodefile: str  # a copy of the real $OAR_NODEFILE, named by the job id
     stdout: str  # the job's OAR.<id>.stdout (unique host list)
     hosts: list[str]
+
+
+def held_jobs() -> list[int]:
+    """The jobs the server epilogue holds at their end (each wrote ``held-<job>``; see HOLD)."""
+    names = [p.name.removeprefix("held-") for p in FAULTS.glob("held-*")]
+    return sorted(int(n) for n in names if n.isdigit())
+
+
+def hold_job_ends() -> None:
+    """Hold the end of every job from now on, until :func:`release_job_ends` (no job held before)."""
+    for old in FAULTS.glob("held-*"):
+        old.unlink()
+    HOLD.touch()
+
+
+def release_job_ends() -> None:
+    HOLD.unlink(missing_ok=True)
 
 
 def ssh_env() -> dict[str, str]:

@@ -21,10 +21,13 @@ machines are held) until the timeout deletes it, more machines than exist, relea
     .venv/bin/python -m tests.testbed.record_oar faults tests/fixtures/oar/live <version>
 
 ``faults`` records how a job ends when something goes wrong under it: ``oarstat -f -J`` of a 1-node
-job whose walltime (15 s) ran out (``walltime-<v>.json``), and of a 4-node job (20 s) whose last machine was
-cut off the network while it ran (``cutoff-<v>.json``, the host side of its veth set down, as
-tests/integration/test_pipeline.py does), with ``oarnodes -s -J`` after it (``cutoff-nodes-<v>.json``).
-The machine's link is set up again and ``testbed.sh up`` makes its resources Alive.
+job whose walltime (15 s) ran out (``walltime-<v>.json``), of a 4-node job (20 s) whose last machine was
+cut off the network while it ran (``cutoff-<v>.json``, the host side of its veth set down), and of a
+4-node ``true`` job whose last machine was cut off after its command and before OAR cleaned its
+machines (``cutatend-<v>.json``: the testbed's server epilogue holds its end for the cut, as
+tests/integration/test_pipeline.py does; OAR 2.5 only), each with ``oarnodes -s -J`` after it
+(``oarnodes-s-J-cutoff-<v>.json``, ``oarnodes-s-J-cutatend-<v>.json``). After each cut the machine's
+link is set up again and ``testbed.sh up`` makes its resources Alive.
 """
 
 from __future__ import annotations
@@ -162,6 +165,23 @@ def record_live(outdir: Path, version: str) -> int:
     return 0
 
 
+def record_cut(outdir: Path, name: str, job: int, machine: str, version: str) -> None:
+    """Wait for JOB to end with MACHINE cut off (the cut is made by the caller), record NAME's files,
+    then bring the machine back."""
+    try:
+        tb.wait_state(job, tb.FINAL_STATES, timeout=240)
+        (outdir / f"oarstat-f-J-{name}-{version}.json").write_text(oarstat("-f", "-J", "-j", str(job)))
+        (outdir / f"oarnodes-s-J-{name}-{version}.json").write_text(subprocess.run(
+            ["oarnodes", "-s", "-J"], capture_output=True, text=True, check=True, timeout=60).stdout)
+    finally:
+        subprocess.run(["ip", "link", "set", f"veth-{machine}", "up"], check=True, timeout=30)
+        subprocess.run([str(tb.HERE / "testbed.sh"), "up"], check=True, capture_output=True, timeout=600)
+
+
+def cut(machine: str) -> None:
+    subprocess.run(["ip", "link", "set", f"veth-{machine}", "down"], check=True, timeout=30)
+
+
 def record_faults(outdir: Path, version: str) -> int:
     outdir.mkdir(parents=True, exist_ok=True)
     short = tb.submit("nodes=1,walltime=0:00:15", "sleep 600")
@@ -172,20 +192,27 @@ def record_faults(outdir: Path, version: str) -> int:
     machine = f"oarnode{nodes}"
     # a short job, as the smoke checks' batch job is: OAR reaches every machine again when it ends
     # (its cpuset clean-up, over its own ssh), and cannot reach the one cut off under it
-    script = "sleep 20"
-    cut = tb.submit(f"nodes={nodes},walltime=0:05:00", script)
-    tb.wait_state(cut, ("Running",), timeout=120)
+    during = tb.submit(f"nodes={nodes},walltime=0:05:00", "sleep 20")
+    tb.wait_state(during, ("Running",), timeout=120)
     time.sleep(3)
-    subprocess.run(["ip", "link", "set", f"veth-{machine}", "down"], check=True, timeout=30)
-    try:
-        tb.wait_state(cut, tb.FINAL_STATES, timeout=240)
-        (outdir / f"oarstat-f-J-cutoff-{version}.json").write_text(oarstat("-f", "-J", "-j", str(cut)))
-        (outdir / f"oarnodes-s-J-cutoff-{version}.json").write_text(subprocess.run(
-            ["oarnodes", "-s", "-J"], capture_output=True, text=True, check=True, timeout=60).stdout)
-    finally:
-        subprocess.run(["ip", "link", "set", f"veth-{machine}", "up"], check=True, timeout=30)
-        subprocess.run([str(tb.HERE / "testbed.sh"), "up"], check=True, capture_output=True, timeout=600)
-    print(f"{outdir}: jobs {short} (walltime ran out) and {cut} ({machine} cut off) recorded as *-{version}.*")
+    cut(machine)
+    record_cut(outdir, "cutoff", during, machine, version)
+    recorded = f"jobs {short} (walltime ran out), {during} ({machine} cut off)"
+    if tb.HOLD.parent.is_dir():  # OAR 2.5's server epilogue: the cut between the command and the clean-up
+        tb.hold_job_ends()
+        try:
+            ending = tb.submit(f"nodes={nodes},walltime=0:05:00", "true")
+            deadline = time.monotonic() + 120
+            while ending not in tb.held_jobs():
+                if time.monotonic() > deadline:
+                    raise tb.TestbedError(f"job {ending} was not held at its end within 120 s")
+                time.sleep(0.1)
+            cut(machine)
+        finally:
+            tb.release_job_ends()
+        record_cut(outdir, "cutatend", ending, machine, version)
+        recorded += f", {ending} ({machine} cut off at its end)"
+    print(f"{outdir}: {recorded} recorded as *-{version}.*")
     return 0
 
 

@@ -294,6 +294,12 @@ up() {
   # 13.6 s instead of 3.5 s, 1 time in 3. 0: every call runs when asked
   sed -i '/^SCHEDULER_MIN_TIME_BETWEEN_2_CALLS=/d' "$OAR_CONF"
   echo 'SCHEDULER_MIN_TIME_BETWEEN_2_CALLS="0"' >> "$OAR_CONF"
+  # a fault knob for tests: a server epilogue that returns at once unless a test holds the end of
+  # a job ($ST/faults/hold-server-epilogue; tests/testbed/server-epilogue.sh says how)
+  install -d -o oar -g oar -m 0755 "$ST/faults"
+  install -m 0755 "$HERE/server-epilogue.sh" "$ST/server-epilogue"
+  sed -i '/^SERVER_EPILOGUE_EXEC_FILE=/d' "$OAR_CONF"
+  echo "SERVER_EPILOGUE_EXEC_FILE=\"$ST/server-epilogue\"" >> "$OAR_CONF"
 
   postgresql
   log "6. OAR database and resources ($N nodes x 2 cores)"

@@ -25,10 +25,13 @@ from oar_nxc.errors import SourceError
 JOB_ID_RE = re.compile(r"^OAR_JOB_ID=(\d+)\s*$", re.MULTILINE)
 VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 FINAL_STATES = ("Terminated", "Error")
+# the event types with which OAR suspects a machine of the job: it could not reach it to set the job
+# up or clean it (a job can still end Terminated, exit 0, with one of these: its command ran before)
+MACHINE_LOST_EVENTS = ("CPUSET_CLEAN_ERROR", "CPUSET_ERROR", "PING_CHECKER_NODE_SUSPECTED",
+                       "PING_CHECKER_NODE_SUSPECTED_END_JOB", "SUSPECTED_NODE")
 # the event types OAR logs when something outside the job ended it or went wrong under it
-TROUBLE_EVENTS = ("CPUSET_CLEAN_ERROR", "CPUSET_ERROR", "PING_CHECKER_NODE_SUSPECTED", "SUSPECTED_NODE",
-                  "EXTERMINATE_JOB", "BIPBIP_CHALLENGE", "CANNOT_CREATE_TMP_DIRECTORY", "LAUNCHING_OAREXEC_TIMEOUT",
-                  "EXIT_VALUE_OAREXEC", "SSH_TRANSFER_TIMEOUT", "BAD_HASHTABLE_DUMP", "WALLTIME", "FRAG_JOB_REQUEST",
+TROUBLE_EVENTS = (*MACHINE_LOST_EVENTS, "EXTERMINATE_JOB", "BIPBIP_CHALLENGE", "CANNOT_CREATE_TMP_DIRECTORY",
+                  "LAUNCHING_OAREXEC_TIMEOUT", "EXIT_VALUE_OAREXEC", "SSH_TRANSFER_TIMEOUT", "BAD_HASHTABLE_DUMP", "WALLTIME", "FRAG_JOB_REQUEST",
                   "RESERVATION_NO_NODE", "SCHEDULER_REDUCE_NB_NODES_FOR_RESERVATION")
 RESERVATION_GRANTED = ("Reservation valid --> OK", "Advance reservation is GRANTED.")
 RESERVATION_REJECTED = ("Reservation valid --> KO", "Advance reservation is REJECTED.")

@@ -304,6 +304,10 @@ class Runner(GateChecks, ApiChecks):
                 continue
             ok, message = JUDGES[j.check](info, Ended(self.options.addresses, j.deleted,
                                                       functools.partial(self._job_output, j.job)))
+            if ok and any(kind in oarjson.MACHINE_LOST_EVENTS for kind, _said in info.events):
+                # the command ran, then OAR could not reach a machine of the job: the check ran on
+                # machines the user no longer holds as they were
+                ok, message = False, f"{message}; but OAR suspected a machine of the job as it ended"
             if not ok:  # OAR's own account first: a machine it suspects is the cause, not the missing output
                 if states is None:
                     states = self._node_states()

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from oar_nxc.errors import OarNxcError
+from oar_nxc.oar import output as oarjson
 from oar_nxc.smoke import model
 from oar_nxc.smoke import runner as smokerun
 
@@ -457,3 +458,42 @@ def test_a_machine_cut_off_under_the_batch_job_is_named_before_the_output() -> N
     assert "homes" not in batch["message"]
     assert host.seen.count("timeout 60 oarnodes -s -J") == 2  # the gate's, then the judge's: once
     assert [r["status"] for r in results if r["name"] != "batch_job"] == ["passed"] * (len(results) - 1)
+
+
+def test_a_batch_job_that_passed_on_a_machine_oar_then_lost_fails_naming_the_machine() -> None:
+    """The batch job's end as OAR 2.5.9 told it when oarnode4 was cut off after a job's command and before
+    OAR cleaned its machines (tests/fixtures/oar/live/*-cutatend-2.5.9.json): Terminated, exit code 0,
+    every name in the output, and the event CPUSET_CLEAN_ERROR. Moved onto this recording's oarnode3."""
+    live = Path(__file__).parents[3] / "fixtures" / "oar" / "live"
+    cut = next(iter(json.loads((live / "oarstat-f-J-cutatend-2.5.9.json").read_text()).values()))
+    assert (cut["state"], cut["exit_code"]) == ("Terminated", 0)
+    job = JOBS["batch_job"]
+    text = json.dumps(cut).replace("oarnode4", "oarnode3").replace(f"job {cut['Job_Id']}", f"job {job}")
+    nodes = (live / "oarnodes-s-J-cutatend-2.5.9.json").read_text().replace("oarnode3", "x").replace(
+        "oarnode4", "oarnode3")
+    calls = recorded()
+    calls.append({"command": "timeout 60 oarnodes -s -J", "rc": 0, "stdout": nodes, "stderr": ""})
+    clock = Clock()
+    host = Replay(calls, clock)
+    host.info[job] = {**json.loads(text), "Job_Id": int(job), "assigned_network_address": ["oarnode2", "oarnode3"]}
+    results = smokerun.run(host, options(), clock=clock, sleep=clock.sleep, wall=clock)
+    batch = next(r for r in results if r["name"] == "batch_job")
+    assert (batch["status"], batch["message"]) == ("failed", (
+        f"node2 (oarnode3: Suspected) is not Alive in OAR; OAR's events on job {job}: CPUSET_CLEAN_ERROR: "
+        f"[job_finishing_sequence] OAR suspects nodes for the job {job} : oarnode3. job {job} on 2 nodes: "
+        "Terminated, exit status 0, output names oarnode2, oarnode3; but OAR suspected a machine of the job as "
+        "it ended"))
+    assert [r["status"] for r in results if r["name"] != "batch_job"] == ["passed"] * (len(results) - 1)
+
+
+def test_a_job_check_passes_with_oar_s_other_events_and_fails_with_each_machine_lost_event() -> None:
+    """oardel's own FRAG_JOB_REQUEST is no loss; each of OAR's machine-lost event types fails a passed check."""
+    for kind, status in [("FRAG_JOB_REQUEST", "passed"), *((k, "failed") for k in oarjson.MACHINE_LOST_EVENTS)]:
+        clock = Clock()
+        host = Replay(recorded(), clock)
+        job = JOBS["failing_job"]
+        host.info[job] = {**host.info.get(job, {}), "events": [
+            {"type": kind, "description": f"OAR says {kind} for the job {job} : oarnode2"}]}
+        results = smokerun.run(host, options(checks=["failing_job"]), clock=clock, sleep=clock.sleep, wall=clock)
+        assert results[0]["status"] == status, (kind, results[0]["message"])
+        assert (kind in results[0]["message"]) == (status == "failed")
