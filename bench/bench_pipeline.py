@@ -1,15 +1,16 @@
 """The pipeline at Grid'5000 sizes on the testbed, in one run: 4, 16, 64 and 128 machines (master
 with `node` x 2, x 14, x 62 and x 126). For each size: deploy.yml from scratch with smoke off, the
 no-op rerun with smoke off, smoke.yml; for each, the wall time, the tasks executed, the controller's
-CPU seconds (user + sys of ansible-playbook and every process it waited for, bench/rusage.py) and
-ansible-playbook's peak memory. Then the references: "OAR alone" (one job that runs ``true`` on the
-compute nodes, from oarsub to Terminated, without Ansible: OAR's own per-node cost on this machine),
-the seed's manual flow in plain bash at the small sizes (bench/baseline.sh), and, with
-OAR_NXC_BENCH_MITOGEN=1, the no-op rerun under mitogen's strategy, side by side (mitogen from PyPI,
-installed into a temporary directory, never into the project). Mitogen 0.3.54 supports ansible-core
-2.19 to 2.21, but it checks host keys itself and ignores the deployed nodes' own relaxation
-(ansible_ssh_common_args): every deployed host failed its role check ("Host key checking is
-enabled"), at 4 and at 128 machines, 2026-12-04. It is not kept.
+CPU seconds (user + sys of ansible-playbook and every process it waited for, bench/rusage.py, less the
+testbed's stand-in for the nodes' reboot, which a node does on Grid'5000: shown apart as standin_s) and
+ansible-playbook's peak memory. Then the references: "OAR alone" (the smoke checks' own jobs, the same
+oarsub arguments, submitted and awaited without Ansible and without the smoke runner: OAR's own work for
+those checks on this machine, see oar_alone_checks), the seed's manual flow in plain bash at the small
+sizes (bench/baseline.sh), and, with OAR_NXC_BENCH_MITOGEN=1, the no-op rerun under mitogen's strategy,
+side by side (mitogen from PyPI, installed into a temporary directory, never into the project). Mitogen
+0.3.54 supports ansible-core 2.19 to 2.21, but it checks host keys itself and ignores the deployed
+nodes' own relaxation (ansible_ssh_common_args): every deployed host failed its role check ("Host key
+checking is enabled"), at 4 and at 128 machines, 2026-12-04. It is not kept.
 
 Targets (issue 28): the no-op rerun with smoke off at most 6 s at 128 machines and within 1.5x its
 4-machine figure; deploy.yml from scratch with smoke off at 128 within 1.5x of 4; smoke.yml within
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -44,7 +46,11 @@ from tests.conftest import BIN, REPO
 from tests.integration.pipeline import Run, clear_jobs, copy_compositions, oar_jobs, playbook
 from tests.testbed import oar_testbed as tb
 
-OAR_ALONE = "OAR alone: a `true` job on the nodes"
+from oar_nxc.smoke import checks as smoke_checks
+from oar_nxc.smoke import jobs as smoke_jobs
+from oar_nxc.smoke.model import Node, Options
+
+OAR_ALONE = "OAR alone: the smoke checks' jobs"
 
 
 def _delta(text: str) -> float:
@@ -102,18 +108,48 @@ def baseline(machines: int, nodefile: str) -> float:
         return time.monotonic() - started
 
 
-def oar_alone(nodes: int, runs: int = 3) -> float:
-    """OAR's own cost of one job on NODES nodes, without the pipeline: seconds from ``oarsub`` to
-    Terminated of a job that runs ``true`` (timesharing, as the smoke jobs), the median of RUNS.
-    It sets up and cleans up every node over ssh (OAR's job resource manager, its node check), all
-    on this machine's 2 cores: the part of the smoke checks' growth that is OAR's."""
-    seconds = []
-    for _unused in range(runs):
-        started = time.monotonic()
-        job = tb.submit(f"nodes={nodes},walltime=0:05:00", "true", tb.SHARED)
-        tb.wait_state(job, ("Terminated",), timeout=120)
-        seconds.append(time.monotonic() - started)
-    return sorted(seconds)[len(seconds) // 2]
+def oar_alone_checks(addresses: list[str], timeout: float = 240) -> float:
+    """OAR's own work for the smoke checks' jobs, without Ansible and without the smoke runner: the very
+    oarsub arguments the checks submit (oar_nxc.smoke.jobs, their one owner: the batch job's script on
+    every compute node, the failing job, the job to delete), submitted at once as the smoke user with
+    the testbed's job types, then ``oarstat -s -J`` every 0.2 s until each has ended, the oardel job
+    deleted as soon as it runs; beside them the reservation check's ``oarsub -r`` and its ``oardel``.
+    Seconds from the first oarsub to the last end."""
+    options = Options(user=tb.USER, submit="", nodes=[Node(name=a, address=a) for a in addresses],
+                      job_types=list(tb.SHARED))
+    names = [n for n in smoke_checks.names("job") if n != "reservation"]
+    started = time.monotonic()
+    pending: dict[int, str] = {}
+    for name, args in smoke_jobs.specs(options, names):
+        out = tb.as_user("cd && " + shlex.join(["oarsub", *smoke_jobs.types(options), *args]))
+        match = tb.JOB_ID_RE.search(out.stdout)
+        if out.returncode != 0 or match is None:
+            raise SystemExit(f"OAR alone: oarsub for {name} failed: {out.stdout}{out.stderr}")
+        pending[int(match.group(1))] = name
+    at = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(time.time() + 60 * smoke_jobs.reservation_minutes(
+        options.walltime)))
+    asked = tb.as_user("cd && " + shlex.join(["oarsub", *smoke_jobs.types(options), "-r", at, "-l",
+                                              "nodes=1,walltime=0:01:00", "-p",
+                                              smoke_jobs.property_of(addresses[:1]), "sleep 1"]))
+    reserved = tb.JOB_ID_RE.search(asked.stdout)
+    if reserved is not None:
+        tb.as_user(f"oardel {int(reserved.group(1))}")
+    deleted: set[int] = set()
+    deadline = time.monotonic() + timeout
+    while pending:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"OAR alone: jobs {sorted(pending)} not ended after {timeout:g} s")
+        states = {int(j): s for j, s in json.loads(subprocess.run(
+            ["oarstat", "-s", "-J", *[w for j in pending for w in ("-j", str(j))]], capture_output=True, text=True,
+            check=True, timeout=60).stdout or "{}").items()}
+        for job, name in list(pending.items()):
+            if name == "oardel" and job not in deleted and states.get(job) == "Running":
+                tb.as_user(f"oardel {job}")
+                deleted.add(job)
+            elif states.get(job) in tb.FINAL_STATES:
+                del pending[job]
+        time.sleep(0.2)
+    return time.monotonic() - started
 
 
 def settle(keep: int, timeout: float = 60) -> None:
@@ -143,16 +179,25 @@ def mitogen_env(target: Path) -> dict[str, str] | None:
     return {"PYTHONPATH": str(target), "ANSIBLE_STRATEGY_PLUGINS": str(strategy), "ANSIBLE_STRATEGY": "mitogen_linear"}
 
 
+# each boot of the testbed's stand-in for the reboot into the image appends its CPU seconds here: on Grid'5000 the
+# node does that work, so the controller's CPU is counted without it (and the stand-in's is shown apart)
+STANDIN_CPU = tb.STATE / "standin-cpu.log"
+
+
 def timed(name: str, *args: str, inventory: str, compositions: Path, env: dict[str, str] | None = None
           ) -> tuple[Run, dict[str, float]]:
     """The run and what it cost the controller (bench/rusage.py). The core is this checkout's (src/ first on
     PYTHONPATH), whatever the environment has installed: a worktree of an older commit measures that commit."""
     core = {"PYTHONPATH": os.pathsep.join(p for p in (str(REPO / "src"), (env or {}).get("PYTHONPATH", "")) if p)}
+    STANDIN_CPU.unlink(missing_ok=True)
     with tempfile.NamedTemporaryFile(suffix=".json") as cost:
         run = playbook(name, *args, inventory=inventory, compositions=compositions, env={**(env or {}), **core},
                        wrap=[sys.executable, "-m", "bench.rusage", cost.name, "--"])
         spent = json.loads(Path(cost.name).read_text() or "{}")
-    return run, {"cpu_s": float(spent.get("cpu_s", 0.0)), "maxrss_mb": round(spent.get("maxrss_kb", 0) / 1024, 1)}
+    standin = sum(float(x) for x in STANDIN_CPU.read_text().split()) if STANDIN_CPU.exists() else 0.0
+    total = float(spent.get("cpu_s", 0.0))
+    return run, {"cpu_s": round(total - standin, 3), "standin_cpu_s": round(standin, 3), "total_cpu_s": total,
+                 "maxrss_mb": round(spent.get("maxrss_kb", 0) / 1024, 1)}
 
 
 def row(machines: int, label: str, run: Run | None, wall: float, cost: dict[str, float] | None = None
@@ -160,13 +205,15 @@ def row(machines: int, label: str, run: Run | None, wall: float, cost: dict[str,
     work = work_seconds(run) if run is not None else wall
     return {"machines": machines, "run": label, "tasks": tasks(run) if run is not None else 0,
             "wall_s": round(wall, 1), "work_s": round(work, 1), "ansible_overhead_s": round(wall - work, 1),
-            "cpu_s": round((cost or {}).get("cpu_s", 0.0), 2), "maxrss_mb": (cost or {}).get("maxrss_mb", 0.0)}
+            "cpu_s": round((cost or {}).get("cpu_s", 0.0), 2), "standin_cpu_s": round((cost or {}).get(
+                "standin_cpu_s", 0.0), 2), "maxrss_mb": (cost or {}).get("maxrss_mb", 0.0)}
 
 
 def measure(machines: int, mitogen: dict[str, str] | None) -> list[dict[str, object]]:
     clear_jobs()
     reservation = tb.reserve(machines, walltime="1:00:00", timeout=180)
     rows: list[dict[str, object]] = []
+    compute: list[str] = []  # the compute nodes' OAR addresses, as the smoke checks' batch job ran on them
     roles = json.dumps({"oar_nxc_roles": {"node": machines - 2}})
     runs: list[tuple[str, str, list[str], dict[str, str] | None]] = [
         (SCRATCH, "deploy.yml", ["-e", "oar_nxc_smoke=false"], None),
@@ -192,6 +239,7 @@ def measure(machines: int, mitogen: dict[str, str] | None) -> list[dict[str, obj
                 keep.write_text(json.dumps(run.result))  # per play, task and host: where the time went
                 if name == "smoke.yml":  # against its own checks (issue 15) and OAR alone (issue 28)
                     report = json.loads((compositions / "master/.oar-nxc/reports/report.json").read_text())
+                    compute = next(c.get("job_hosts") or [] for c in report["checks"] if c["name"] == "batch_job")
                     seconds = [float(c["seconds"]) for c in report["checks"]]
                     entry.update(checks_sum_s=round(sum(seconds), 1), slowest_check_s=round(max(seconds), 1),
                                  startup_s=round(run.startup(), 1),
@@ -199,7 +247,7 @@ def measure(machines: int, mitogen: dict[str, str] | None) -> list[dict[str, obj
                                  checks=len(report["checks"]))
                 rows.append(entry)
         settle(reservation.job_id)
-        rows.append(row(machines, OAR_ALONE, None, oar_alone(machines - 2, runs=3 if machines <= 16 else 1)))
+        rows.append(row(machines, OAR_ALONE, None, oar_alone_checks(sorted(compute))))
         if machines <= BASELINE_UP_TO:
             clear_jobs()
             rows.append(row(machines, BASELINE, None, baseline(machines, reservation.nodefile)))
@@ -210,10 +258,11 @@ def measure(machines: int, mitogen: dict[str, str] | None) -> list[dict[str, obj
 
 def report(rows: list[dict[str, object]], sizes: list[int]) -> None:
     width = max(len(str(r["run"])) for r in rows)
-    print(f"{'machines':>8}  {'run':<{width}}  tasks   wall   work  overhead  cpu_s  peak_MB")
+    print(f"{'machines':>8}  {'run':<{width}}  tasks   wall   work  overhead  cpu_s  standin_s  peak_MB")
     for r in rows:
         print(f"{r['machines']:>8}  {r['run']:<{width}}  {r['tasks']:>5}  {r['wall_s']:5.1f}  {r['work_s']:5.1f}  "
-              f"{r['ansible_overhead_s']:8.1f}  {r['cpu_s']:5.1f}  {r['maxrss_mb']:7.1f}")
+              f"{r['ansible_overhead_s']:8.1f}  {r['cpu_s']:5.1f}  {r.get('standin_cpu_s', 0.0):9.1f}  "
+              f"{r['maxrss_mb']:7.1f}")
     got = {(int(r["machines"]), str(r["run"])): r for r in rows}  # type: ignore[call-overload]
     small, large = min(sizes), max(sizes)
     for label in (SCRATCH, NOOP, SMOKE, MITOGEN):
