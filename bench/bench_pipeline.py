@@ -2,7 +2,8 @@
 with `node` x 2, x 14, x 62 and x 126). For each size: deploy.yml from scratch with smoke off, the
 no-op rerun with smoke off, smoke.yml; for each, the wall time, the tasks executed, the controller's
 CPU seconds (user + sys of ansible-playbook and every process it waited for, bench/rusage.py, less the
-testbed's stand-in for the nodes' reboot, which a node does on Grid'5000: shown apart as standin_s) and
+testbed's stand-in for the nodes' reboot, which a node does on Grid'5000: shown apart as standin_s; machine_s
+is what the whole machine spent meanwhile, the testbed nodes' sshd and OAR included) and
 ansible-playbook's peak memory. Then the references: "OAR alone" (the smoke checks' own jobs, the same
 oarsub arguments, submitted and awaited without Ansible and without the smoke runner: OAR's own work for
 those checks on this machine, see oar_alone_checks), the seed's manual flow in plain bash at the small
@@ -197,6 +198,7 @@ def timed(name: str, *args: str, inventory: str, compositions: Path, env: dict[s
     standin = sum(float(x) for x in STANDIN_CPU.read_text().split()) if STANDIN_CPU.exists() else 0.0
     total = float(spent.get("cpu_s", 0.0))
     return run, {"cpu_s": round(total - standin, 3), "standin_cpu_s": round(standin, 3), "total_cpu_s": total,
+                 "machine_cpu_s": float(spent.get("machine_cpu_s", 0.0)),
                  "maxrss_mb": round(spent.get("maxrss_kb", 0) / 1024, 1)}
 
 
@@ -206,7 +208,8 @@ def row(machines: int, label: str, run: Run | None, wall: float, cost: dict[str,
     return {"machines": machines, "run": label, "tasks": tasks(run) if run is not None else 0,
             "wall_s": round(wall, 1), "work_s": round(work, 1), "ansible_overhead_s": round(wall - work, 1),
             "cpu_s": round((cost or {}).get("cpu_s", 0.0), 2), "standin_cpu_s": round((cost or {}).get(
-                "standin_cpu_s", 0.0), 2), "maxrss_mb": (cost or {}).get("maxrss_mb", 0.0)}
+                "standin_cpu_s", 0.0), 2), "machine_cpu_s": round((cost or {}).get("machine_cpu_s", 0.0), 2),
+            "maxrss_mb": (cost or {}).get("maxrss_mb", 0.0)}
 
 
 def measure(machines: int, mitogen: dict[str, str] | None) -> list[dict[str, object]]:
@@ -258,11 +261,11 @@ def measure(machines: int, mitogen: dict[str, str] | None) -> list[dict[str, obj
 
 def report(rows: list[dict[str, object]], sizes: list[int]) -> None:
     width = max(len(str(r["run"])) for r in rows)
-    print(f"{'machines':>8}  {'run':<{width}}  tasks   wall   work  overhead  cpu_s  standin_s  peak_MB")
+    print(f"{'machines':>8}  {'run':<{width}}  tasks   wall   work  overhead  cpu_s  standin_s  machine_s  peak_MB")
     for r in rows:
         print(f"{r['machines']:>8}  {r['run']:<{width}}  {r['tasks']:>5}  {r['wall_s']:5.1f}  {r['work_s']:5.1f}  "
               f"{r['ansible_overhead_s']:8.1f}  {r['cpu_s']:5.1f}  {r.get('standin_cpu_s', 0.0):9.1f}  "
-              f"{r['maxrss_mb']:7.1f}")
+              f"{r.get('machine_cpu_s', 0.0):9.1f}  {r['maxrss_mb']:7.1f}")
     got = {(int(r["machines"]), str(r["run"])): r for r in rows}  # type: ignore[call-overload]
     small, large = min(sizes), max(sizes)
     for label in (SCRATCH, NOOP, SMOKE, MITOGEN):
