@@ -19,6 +19,11 @@
 # Root logs in with the testbed's own key ($ST/id_ed25519), known_hosts is $ST/known_hosts.
 # The normal user `oartest` submits jobs. Needs root; no systemd: daemons are started directly.
 #
+# Fault knob for tests (OAR 2.5): OAR's server epilogue is tests/testbed/server-epilogue.sh (copied to
+# $ST/server-epilogue). It returns at once, unless a test holds the end of jobs ($ST/faults/
+# hold-server-epilogue): then each job that ends waits there, after its command and before OAR cleans its
+# machines, so that a test can cut a machine off at that point (tests/testbed/oar_testbed.py hold_job_ends).
+#
 # OAR 3: TESTBED_OAR_SRC=<an OAR 3 checkout, or a .tar.gz of one> brings up the same nodes, names
 # and addresses with OAR 3 installed from that source instead (tests/testbed/oar3.sh says how);
 # its REST API is at http://$NET.1:6668/api/. `up` with the other OAR than the one that is up takes

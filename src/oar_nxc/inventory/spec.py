@@ -21,7 +21,12 @@ from oar_nxc.oar.frontend import Frontend
 from oar_nxc.oar.jobs import Job
 
 NIXOS_PYTHON = "/run/current-system/sw/bin/python3"
-RELAXED_SSH_ARGS = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
+# the deployed hosts' ssh settings: freshly booted images have new host keys, so they are not checked (for these
+# hosts only); and the classic curve25519 key exchange is preferred to OpenSSH 9's default post-quantum hybrid
+# (sntrup761x25519), which costs about 0.15 s of CPU on each side of every new connection (measured on the
+# testbed: 128 machines asked at once took 11 s, both ends on 2 cores). Every OpenSSH since 7.4 has it.
+RELAXED_SSH_ARGS = ("-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "
+                    "-o KexAlgorithms=curve25519-sha256,curve25519-sha256@libssh.org")
 ALL_MACHINES_GROUP = "oar_nodes"
 ALL_DEPLOYED_GROUP = "nxc_nodes"
 _UNSAFE_GROUP_CHARS = re.compile(r"[^A-Za-z0-9_]")
