@@ -25,7 +25,8 @@ def test_a_deployed_node_is_asked_over_ssh_with_its_own_settings_and_the_address
         "ControlPersist=60s", "-o", "ControlPath=/s/%C", "-o", "ServerAliveInterval=5", "-o",
         "ServerAliveCountMax=2",
         "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-        "-o", "KexAlgorithms=curve25519-sha256,curve25519-sha256@libssh.org", "-p", "2222", "-l", "root", "-i", "/run/oar-testbed/id", "--", "10.213.0.12", "cat /etc/nxc/role"))
+        "-o", "KexAlgorithms=curve25519-sha256,curve25519-sha256@libssh.org", "-p", "2222", "-l", "root", "-i",
+        "/run/oar-testbed/id", "--", "10.213.0.12", "cat /etc/nxc/role"))
 
 
 def test_host_key_checking_stays_on_unless_the_hosts_own_variables_relax_it() -> None:
