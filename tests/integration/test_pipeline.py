@@ -254,7 +254,7 @@ def cut_when_a_job_ends_on(machines: int, skip: int, machine: str, done: threadi
         for job in (j for j in tb.held_jobs() if j != skip):
             hosts = tb.details(job).get("assigned_network_address") or []
             if len(hosts) == machines and machine in hosts:
-                subprocess.run(["ip", "link", "set", f"veth-{machine}", "down"], check=True, timeout=30)
+                tb.set_link(machine, up=False)
                 found.append(job)
                 break
         else:
@@ -286,7 +286,7 @@ def test_a_machine_cut_off_during_the_smoke_tests_is_named_as_the_cause(deployed
             done.set()
             found = cutter.result(timeout=60)
             tb.release_job_ends()
-            subprocess.run(["ip", "link", "set", f"veth-{machine}", "up"], check=True, timeout=30)
+            tb.set_link(machine, up=True)
             assert run_testbed("up").returncode == 0  # the machine's resources Alive again
     assert len(found) == 1, f"no batch job on {machine} was held at its end: {broken.explain()}"
     (batch,) = found

@@ -63,6 +63,11 @@ def release_job_ends() -> None:
     HOLD.unlink(missing_ok=True)
 
 
+def set_link(machine: str, up: bool) -> None:
+    """Cut MACHINE off the network (the host side of its veth down), or bring it back."""
+    subprocess.run(["ip", "link", "set", f"veth-{machine}", "up" if up else "down"], check=True, timeout=30)
+
+
 def ssh_env() -> dict[str, str]:
     """ANSIBLE_* settings that reach the testbed nodes as root, host keys checked."""
     return {

@@ -174,12 +174,8 @@ def record_cut(outdir: Path, name: str, job: int, machine: str, version: str) ->
         (outdir / f"oarnodes-s-J-{name}-{version}.json").write_text(subprocess.run(
             ["oarnodes", "-s", "-J"], capture_output=True, text=True, check=True, timeout=60).stdout)
     finally:
-        subprocess.run(["ip", "link", "set", f"veth-{machine}", "up"], check=True, timeout=30)
+        tb.set_link(machine, up=True)
         subprocess.run([str(tb.HERE / "testbed.sh"), "up"], check=True, capture_output=True, timeout=600)
-
-
-def cut(machine: str) -> None:
-    subprocess.run(["ip", "link", "set", f"veth-{machine}", "down"], check=True, timeout=30)
 
 
 def record_faults(outdir: Path, version: str) -> int:
@@ -195,7 +191,7 @@ def record_faults(outdir: Path, version: str) -> int:
     during = tb.submit(f"nodes={nodes},walltime=0:05:00", "sleep 20")
     tb.wait_state(during, ("Running",), timeout=120)
     time.sleep(3)
-    cut(machine)
+    tb.set_link(machine, up=False)
     record_cut(outdir, "cutoff", during, machine, version)
     recorded = f"jobs {short} (walltime ran out), {during} ({machine} cut off)"
     if tb.HOLD.parent.is_dir():  # OAR 2.5's server epilogue: the cut between the command and the clean-up
@@ -207,7 +203,7 @@ def record_faults(outdir: Path, version: str) -> int:
                 if time.monotonic() > deadline:
                     raise tb.TestbedError(f"job {ending} was not held at its end within 120 s")
                 time.sleep(0.1)
-            cut(machine)
+            tb.set_link(machine, up=False)
         finally:
             tb.release_job_ends()
         record_cut(outdir, "cutatend", ending, machine, version)

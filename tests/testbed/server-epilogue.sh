@@ -7,7 +7,7 @@
 # (at most 45 s, under OAR's 60 s SERVER_PROLOGUE_EPILOGUE_TIMEOUT) for the hold file to go: a test
 # can then change the world between "the job's command ran on every node" and "OAR cleans the nodes"
 # (tests/integration/test_pipeline.py cuts a machine off there), with no race on the command's length.
-FAULTS=/run/oar-testbed/faults
+FAULTS=$(dirname "$0")/faults   # testbed.sh copies this script into its state directory, beside faults/
 hold=$FAULTS/hold-server-epilogue
 [ -e "$hold" ] || exit 0
 case "${1:-}" in '' | *[!0-9]*) exit 0 ;; esac
