@@ -96,6 +96,7 @@ plan:
 """
 
 import os
+from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.oar.nxc.plugins.module_utils import nix as nix_utils
@@ -111,20 +112,21 @@ def _find() -> str:
     return ""
 
 
-def main() -> None:
-    module = AnsibleModule(
-        argument_spec={
-            "min_version": {"type": "str", "default": "2.4"},
-            "method": {"type": "str", "default": "package", "choices": list(nix_utils.METHODS)},
-            "package": {"type": "str", "default": "nix-bin"},
-            "official_url": {"type": "str", "default": "https://nixos.org/nix/install"},
-            "official_daemon": {"type": "bool", "default": False},
-            "nxc": {"type": "str", "default": "nxc"},
-            "experimental_features": {"type": "list", "elements": "str", "default": ["nix-command", "flakes"]},
-            "required": {"type": "bool", "default": False},
-        },
-        supports_check_mode=True,
-    )
+ARGUMENT_SPEC = {
+    "min_version": {"type": "str", "default": "2.4"},
+    "method": {"type": "str", "default": "package", "choices": list(nix_utils.METHODS)},
+    "package": {"type": "str", "default": "nix-bin"},
+    "official_url": {"type": "str", "default": "https://nixos.org/nix/install"},
+    "official_daemon": {"type": "bool", "default": False},
+    "nxc": {"type": "str", "default": "nxc"},
+    "experimental_features": {"type": "list", "elements": "str", "default": ["nix-command", "flakes"]},
+    "required": {"type": "bool", "default": False},
+}
+
+
+def decide(module: Any) -> tuple[str, str, dict[str, Any]]:
+    """Ends the task, unless nix.conf must be written: then its path, its new text and the result
+    (run in process on the controller by the module's action, see plugins/plugin_utils/local.py)."""
     p = module.params
     command = nix_utils.install_command(p["method"], p["package"], p["official_url"], p["official_daemon"], p["nxc"])
     nix = _find()
@@ -154,13 +156,21 @@ def main() -> None:
         module.fail_json(msg=f"{conf}: {exc.strerror}")
     after = nix_utils.with_features(before, p["experimental_features"])
     changed = after != before
-    if changed and not module.check_mode:
-        os.makedirs(os.path.dirname(conf), mode=0o755, exist_ok=True)
-        with open(conf, "w", encoding="utf-8") as handle:
-            handle.write(after)
-        os.chmod(conf, 0o644)
-    module.exit_json(changed=changed, install=False, nix=nix, version=line, nix_conf=conf,
-                     plan={"step": "nix", "command": command, "run": False, "why": f"found {line}"})
+    result = {"changed": changed, "install": False, "nix": nix, "version": line, "nix_conf": conf,
+              "plan": {"step": "nix", "command": command, "run": False, "why": f"found {line}"}}
+    if not changed or module.check_mode:
+        module.exit_json(**result)
+    return conf, after, result
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    conf, after, result = decide(module)
+    os.makedirs(os.path.dirname(conf), mode=0o755, exist_ok=True)
+    with open(conf, "w", encoding="utf-8") as handle:
+        handle.write(after)
+    os.chmod(conf, 0o644)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

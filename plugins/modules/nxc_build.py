@@ -188,23 +188,24 @@ from ansible_collections.oar.nxc.plugins.module_utils.nxc import (
     variant_sources,
 )
 
+ARGUMENT_SPEC = {
+    "composition_dir": {"type": "path", "required": True},
+    "flavour": {"type": "str", "required": True, "choices": list(FLAVOURS)},
+    "setup": {"type": "str", "default": ""},
+    "params": {"type": "dict", "default": {}},
+    "nxc": {"type": "str", "default": "nxc"},
+    "extra_args": {"type": "list", "elements": "str", "default": []},
+    "environment": {"type": "dict", "default": {}},
+    "inputs": {"type": "list", "elements": "path", "default": []},
+    "force": {"type": "bool", "default": False},
+    "timeout": {"type": "int", "default": 7200},
+}
 
-def main() -> None:
-    module = AnsibleModule(
-        argument_spec={
-            "composition_dir": {"type": "path", "required": True},
-            "flavour": {"type": "str", "required": True, "choices": list(FLAVOURS)},
-            "setup": {"type": "str", "default": ""},
-            "params": {"type": "dict", "default": {}},
-            "nxc": {"type": "str", "default": "nxc"},
-            "extra_args": {"type": "list", "elements": "str", "default": []},
-            "environment": {"type": "dict", "default": {}},
-            "inputs": {"type": "list", "elements": "path", "default": []},
-            "force": {"type": "bool", "default": False},
-            "timeout": {"type": "int", "default": 7200},
-        },
-        supports_check_mode=True,
-    )
+
+def decide(module: Any) -> dict[str, Any]:
+    """The up-to-date test: ends the task (up to date, a dry run's plan, or refused input) unless nxc build
+    must run; then what the build needs (run in process on the controller by the module's action, see
+    plugins/plugin_utils/local.py)."""
     p = module.params
     comp = os.path.abspath(p["composition_dir"])
     env = {str(k): str(v) for k, v in p["environment"].items()}
@@ -271,7 +272,14 @@ def main() -> None:
                files=files, nxc_version=version, elapsed=0.0, plan=plan(run, why, inputs))
     if not run or module.check_mode:
         module.exit_json(**{**out, "changed": run})
+    return {"out": out, "argv": argv, "comp": comp, "env": env, "digest": digest, "files": files, "variant": variant,
+            "sources": source_record, "inputs": inputs, "input_files": digests, "nxc": version}
 
+
+def build(module: AnsibleModule, pending: dict[str, Any]) -> None:
+    """Run nxc build as decided, put setup.toml back and record the build."""
+    p = module.params
+    out, argv, comp, env = pending["out"], pending["argv"], pending["comp"], pending["env"]
     setup_file = os.path.join(comp, "setup.toml")
     saved = None
     if os.path.isfile(setup_file):
@@ -290,12 +298,18 @@ def main() -> None:
     out.update(elapsed=round(time.monotonic() - started, 3), stdout=stdout, stderr=stderr)
     if rc != 0:
         module.fail_json(msg=failure("build", rc, stderr, stdout, argv, p["timeout"]), rc=rc, **out)
-    with open(record_path, "w", encoding="utf-8") as record_file:
-        json.dump({"fingerprint": digest, "flavour": p["flavour"], "setup": p["setup"], "params": p["params"],
-                   "argv": argv, "nxc": version, "files": files, "variant": variant, "sources": source_record,
-                   "inputs": inputs, "input_files": digests}, record_file, indent=2, sort_keys=True)
+    with open(out["record"], "w", encoding="utf-8") as record_file:
+        json.dump({"fingerprint": pending["digest"], "flavour": p["flavour"], "setup": p["setup"],
+                   "params": p["params"], "argv": argv, "nxc": pending["nxc"], "files": pending["files"],
+                   "variant": pending["variant"], "sources": pending["sources"], "inputs": pending["inputs"],
+                   "input_files": pending["input_files"]}, record_file, indent=2, sort_keys=True)
         record_file.write("\n")
     module.exit_json(**{**out, "changed": True})
+
+
+def main() -> None:
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    build(module, decide(module))
 
 
 if __name__ == "__main__":

@@ -68,20 +68,21 @@ plan:
 import os
 import re
 import shlex
+from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 
+ARGUMENT_SPEC = {
+    "venv": {"type": "path", "required": True},
+    "version": {"type": "str", "required": True},
+    "python": {"type": "str", "default": "python3"},
+    "required": {"type": "bool", "default": False},
+}
 
-def main() -> None:
-    module = AnsibleModule(
-        argument_spec={
-            "venv": {"type": "path", "required": True},
-            "version": {"type": "str", "required": True},
-            "python": {"type": "str", "default": "python3"},
-            "required": {"type": "bool", "default": False},
-        },
-        supports_check_mode=True,
-    )
+
+def decide(module: Any) -> None:
+    """The whole module: it only reads (run in process on the controller by its action, see
+    plugins/plugin_utils/local.py)."""
     p = module.params
     nxc = os.path.join(p["venv"], "bin", "nxc")
     installed = ""
@@ -101,6 +102,10 @@ def main() -> None:
         module.fail_json(msg=f"{nxc} --version gave {installed or 'nothing'}, expected version {p['version']}",
                          **result)
     module.exit_json(**result)
+
+
+def main() -> None:
+    decide(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True))
 
 
 if __name__ == "__main__":
