@@ -29,3 +29,18 @@ attributes:
     support: full
     details: The action runs once per task on the controller, for the hosts it is given.
 """
+
+    # oar.nxc.attributes.local_first: a module whose decision its action runs on the controller (plugin_utils/local.py)
+    LOCAL_FIRST = r"""
+options: {}
+attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the
+      controller.
+    support: full
+    details:
+      - On the controller's C(local) connection, without become, async or a task C(environment), the module's
+        decision (a read-only test) runs in the controller's process, and the module runs only to make the change
+        it decided on. The result is the same; a no-op costs no module process.
+      - On any other connection the module runs as usual.
+"""

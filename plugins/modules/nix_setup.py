@@ -58,6 +58,7 @@ author:
   - oar-nxc developers (@oar-nxc)
 extends_documentation_fragment:
   - oar.nxc.attributes
+  - oar.nxc.attributes.local_first
 """
 
 EXAMPLES = r"""

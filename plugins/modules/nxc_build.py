@@ -59,6 +59,7 @@ author:
 extends_documentation_fragment:
   - oar.nxc.nxc
   - oar.nxc.attributes
+  - oar.nxc.attributes.local_first
 """
 
 EXAMPLES = r"""

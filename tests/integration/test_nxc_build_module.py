@@ -18,15 +18,18 @@ NXC = str(BIN / "nxc")
 ENV = {"PATH": f"{REPO / 'tests/testbed/standin'}:{BIN}:/usr/sbin:/usr/bin:/sbin:/bin", "USER": "root"}
 
 
-def build(comp: Path, *, check: bool = False, **args: Any) -> dict[str, Any]:
-    """`ansible localhost -m oar.nxc.nxc_build -a <args>`; the result as tests/callback/record.py saw it."""
+def build(comp: Path, *, check: bool = False, as_module: bool = False, **args: Any) -> dict[str, Any]:
+    """`ansible localhost -m oar.nxc.nxc_build -a <args>`; the result as tests/callback/record.py saw it. On
+    localhost the up-to-date test runs in the controller's process (plugins/plugin_utils/local.py); AS_MODULE
+    adds --become (to root, as root), with which the module always runs."""
     params = {"composition_dir": str(comp), "flavour": "g5k-nfs-store", "nxc": NXC, "environment": ENV,
               "timeout": 120, **args}
     argv = [str(BIN / "ansible"), "localhost", "-m", "oar.nxc.nxc_build", "-a", json.dumps(params)]
     with tempfile.NamedTemporaryFile(suffix=".json") as record:
-        run(argv + (["--check"] if check else []), env=clean_env(
-            ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_CALLBACK_PLUGINS=str(REPO / "tests" / "callback"),
-            ANSIBLE_CALLBACKS_ENABLED="record", OAR_NXC_RECORD=record.name))
+        run(argv + (["--check"] if check else []) + (["--become", "--become-method", "su"] if as_module else []),
+            env=clean_env(
+                ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_CALLBACK_PLUGINS=str(REPO / "tests" / "callback"),
+                ANSIBLE_CALLBACKS_ENABLED="record", OAR_NXC_RECORD=record.name))
         data = json.loads(Path(record.name).read_text())
     return data["plays"][0]["tasks"][0]["hosts"]["localhost"]
 
@@ -64,6 +67,28 @@ def test_build_then_up_to_date_then_rebuilt_after_an_edit(comp: Path) -> None:
     assert edited["digest"] != first["digest"]
     forced = build(comp, force=True)
     assert (forced["changed"], forced["why"]) == (True, "forced (force=true)")
+
+
+def result(record: dict[str, Any]) -> dict[str, Any]:
+    """A task's result without the recording callback's own keys (when it ended)."""
+    return {key: value for key, value in record.items() if not key.startswith("_")}
+
+
+def test_the_up_to_date_test_answers_the_same_in_process_and_as_a_module(comp: Path) -> None:
+    first = build(comp)
+    assert first["changed"] is True
+    for check in (False, True):
+        here, sent = build(comp, check=check), build(comp, check=check, as_module=True)
+        assert (here["changed"], here["up_to_date"], here["digest"]) == (False, True, first["digest"])
+        assert result(here) == result(sent)
+    (comp / "oar.nix").write_text((comp / "oar.nix").read_text() + "\n# edited\n")
+    here, sent = build(comp, check=True), build(comp, check=True, as_module=True)
+    assert (here["changed"], here["why"]) == (True, f"rebuilt because {comp / 'oar.nix'} changed")
+    assert result(here) == result(sent)
+    refused = {"composition_dir": str(comp / "nowhere")}
+    here, sent = build(comp, **refused), build(comp, as_module=True, **refused)
+    assert (here["failed"], here["msg"]) == (True, f"{comp / 'nowhere'}: not an nxc composition (no flake.nix)")
+    assert result(here) == result(sent)
 
 
 def test_check_mode_runs_nothing(comp: Path) -> None:
