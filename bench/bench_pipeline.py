@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -44,7 +45,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import yaml
-from tests.conftest import BIN, REPO
+from tests.conftest import BIN, REPO, WORK_DIR
 from tests.integration.pipeline import Run, clear_jobs, copy_compositions, oar_jobs, playbook
 from tests.testbed import oar_testbed as tb
 
@@ -317,6 +318,7 @@ def main() -> int:
     finally:  # the testbed as the bench found it: down, or up with its own number of nodes
         subprocess.run([script, "up" if was else "down"], check=True, capture_output=True,
                        env={**os.environ, "TESTBED_NODES": was or "4"})
+        shutil.rmtree(WORK_DIR, ignore_errors=True)  # the runs' work and state directory (tests/conftest.py)
     report(rows, sizes)
     out = REPO / "bench" / "out"
     out.mkdir(exist_ok=True)

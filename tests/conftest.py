@@ -19,6 +19,9 @@ BIN = Path(sys.executable).parent
 # where the playbooks copy the shipped compositions (oar_nxc_work_dir) during the tests, instead of
 # the user's ~/.local/share/oar-nxc/work; removed at the end of the session
 WORK_DIR = Path(tempfile.mkdtemp(prefix="oar-nxc-test-work-"))
+# where nxc_start records each OAR job's deployed hosts (oar_nxc.inventory.known), instead of the user's
+# ~/.local/state/oar-nxc: XDG_STATE_HOME of every command the tests run and of the test process itself
+STATE_DIR = WORK_DIR / "state"
 # what the real tools leave in /tmp during the tests: nxc's vm flavour its VMs' state directories
 # (/tmp/vm-state-<host>, /tmp/shared-xchg), Ansible the payload of a module its timeout killed, the deployment fixtures'
 # generator its fixed work directory (tests/fixtures/deployments/generate.py); those that were not there
@@ -38,6 +41,7 @@ def clean_env(**extra: str) -> dict[str, str]:
     # live job (a testbed reservation) ask for it
     env["OAR_NXC_LIVE_JOB"] = "never"
     env["OAR_NXC_WORK_DIR"] = str(WORK_DIR)
+    env["XDG_STATE_HOME"] = str(STATE_DIR)
     env.update(extra)
     return env
 
@@ -72,6 +76,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith(("ANSIBLE_", "OAR_")):
             monkeypatch.delenv(key)
+    monkeypatch.setenv("XDG_STATE_HOME", str(STATE_DIR))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

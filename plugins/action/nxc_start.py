@@ -23,7 +23,7 @@ class ActionModule(OarNxcAction):
     BYPASS_HOST_LOOP = True
 
     def act(self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
-        from oar_nxc.plugin_api import OarNxcError, job_id_from_value, start
+        from oar_nxc.plugin_api import OarNxcError, job_id_from_value, known, start
 
         stale, answered = start.after_probes(args["probes"])
         if answered:  # after a probe: every deployed host reports its role
@@ -60,6 +60,8 @@ class ActionModule(OarNxcAction):
                 if gone:
                     os.remove(plan.paths.current)
             why = f"{plan.paths.current} " + ("removed" if gone else "does not exist")
+            if request.job_id is not None and not self._task.check_mode:
+                known.forget(request.job_id)  # the job's inventory no longer holds this deployment's hosts
             result.update(changed=gone or held, why=f"{stopped}; {why}" if stopped else why,
                           background=stopped or ("would be stopped" if held else ""))
             del result["plan"]
@@ -86,4 +88,29 @@ class ActionModule(OarNxcAction):
         except OarNxcError as exc:
             result.update(failed=True, msg=str(exc))
         result["probe"] = not (plan.run and args["state"] == "started") and bool(result["hosts"])
+        result["add_hosts"] = result["hosts"] if result.get("failed") else self._to_add(request, plan, result["hosts"],
+                                                                                       task_vars)
         return result
+
+    def _to_add(self, request: Any, plan: Any, hosts: list[dict[str, Any]], task_vars: dict[str, Any]
+                ) -> list[dict[str, Any]]:
+        """The deployed hosts the play must add to its inventory: none when the inventory already read them from
+        the job's record (oar_nxc.inventory.known) and the record is what nxc start gives now; else all, and the
+        record is written for the next run's inventory."""
+        from oar_nxc.plugin_api import known
+
+        if request.job_id is None or not hosts or not plan.machines:
+            return hosts
+        record = known.make(request.job_id, plan.machines, plan.paths.deployment, hosts)
+        path = known.record_path(request.job_id)
+        deployed = set(task_vars.get("groups", {}).get("nxc_nodes", []))
+        if all(h["name"] in deployed for h in hosts) and known.read(path) == record:
+            first = task_vars.get("hostvars", {}).get(hosts[0]["name"]) or {}
+            if first.get(known.RECORD_VAR) == path:  # the inventory holds the recorded hosts (one host's vars read)
+                return []
+        if not self._task.check_mode:
+            try:
+                known.write(record)
+            except OSError as exc:  # a cache: the run goes on, its hosts added as before
+                self._display.warning(f"nxc_start: the deployed hosts are not recorded for the next run: {exc}")
+        return hosts

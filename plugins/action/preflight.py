@@ -43,7 +43,14 @@ class ActionModule(OarNxcAction):
             return refuse("ansible_core", f"{unsupported} (pip install 'oar-nxc' brings a supported one)")
 
         hosts = [h for h in groups.get("all", []) if h != "localhost"]
-        foreign = [h for h in hosts if not any(k in hostvars[h] for k in PLUGIN_VARS)]
+        # Ansible computes a host's variables again at each hostvars[host] (2 to 5 ms a host): each host's are read
+        # once, and not those of the deployed hosts the plugin read from the job's record (nxc_nodes and a role_
+        # group: the plugin's deployed hosts are in both)
+        roles = {h for group, members in groups.items() if group.startswith("role_") for h in members}
+        deployed = roles.intersection(groups.get("nxc_nodes", []))
+        host_vars = {h: hostvars[h] for h in dict.fromkeys([*(h for h in hosts if h not in deployed),
+                                                            *groups.get("oar_nodes", [])])}
+        foreign = [h for h in hosts if h not in deployed and not any(k in host_vars[h] for k in PLUGIN_VARS)]
         if foreign or not (hosts or local):
             shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
             return refuse("inventory", (
@@ -91,7 +98,7 @@ class ActionModule(OarNxcAction):
 
         findings: list[Any] = []
         if args["machines"] and not local:
-            findings = self._reservation(args, groups.get("oar_nodes", []), hostvars)
+            findings = self._reservation(args, groups.get("oar_nodes", []), host_vars)
         result.update(changed=False, ansible_core=ANSIBLE_VERSION, flavour=flavour, hosts=len(hosts),
                       findings=[f.as_dict() for f in findings],
                       msg=f"ansible-core {ANSIBLE_VERSION}, flavour {flavour}, {len(hosts)} hosts from oar_nxc")

@@ -31,6 +31,11 @@ description:
     C(ansible_ssh_common_args); the global setting is left alone."
   - With both O(nodefile) and O(deployment), each deployed host also gets C(oar_machine), the reserved machine
     whose address (resolved as nxc resolves machine files) is the host's IP.
+  - "Without O(deployment), the deployed hosts that the oar.nxc.nxc_start action recorded for each OAR job of the
+    source (C($XDG_STATE_HOME/oar-nxc/jobs/<job id>.json), C(~/.local/state) by default) are added too, with the
+    variables and groups the run gave them and C(nxc_deployed_record), the record's path. A record is used only
+    when it is that job's, its machines are all among the selected machines, and its deployment file is unchanged
+    (same mtime and size); anything else is ignored (C(-vvv) says why)."
   - Bad input (empty or binary file, a line that is not a host name or IPv4 address, a name Ansible reserves,
     JSON without a C(deployment) map, an entry without C(role), a missing file) is an error that names the file
     and the line or key. Only regular files are read, within size limits (a nodefile is streamed); a FIFO or a
@@ -261,6 +266,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         except _CORE.OarNxcError as exc:
             _CORE.record_refusal(path, str(exc))
             self._refuse(str(exc), stop=kind in OWN_KINDS)
+        # the job's deployed hosts that nxc start recorded (never cached: a deploy in this run refreshes them)
+        for unused in _CORE.add_known(spec, deployment=request.deployment):
+            display.vvv(f"oar_nxc: {unused}")
         for note in spec.notes:
             display.warning(f"oar_nxc: {note}")
         self._populate(spec)

@@ -159,6 +159,15 @@ hosts:
   returned: always
   type: list
   elements: dict
+add_hosts:
+  description:
+    - The deployed hosts the play must add to its inventory (C(add_host)), in the form of RV(hosts).
+    - Empty when the inventory already holds them as they are now, read by the oar.nxc.oar_nxc plugin from the
+      OAR job's record of its deployed hosts (C($XDG_STATE_HOME/oar-nxc/jobs/<job id>.json)); else RV(hosts),
+      and, out of check mode, the record is written for the next run's inventory.
+  returned: always
+  type: list
+  elements: dict
 probe:
   description: Whether the returned hosts come from an earlier deployment and should be probed.
   returned: always

@@ -14,7 +14,7 @@ from oar_nxc import errors, probes
 from oar_nxc.errors import OarNxcError
 from oar_nxc.formats import flavours, nodefile
 from oar_nxc.formats.nodefile import job_id_from_value
-from oar_nxc.inventory import sources
+from oar_nxc.inventory import known, sources
 from oar_nxc.inventory import spec as inventory
 from oar_nxc.nxc import rolecheck, staging, start
 from oar_nxc.oar import findings, guard, lifecycle, output, remote, request
@@ -27,6 +27,6 @@ API = 1
 
 __all__ = [
     "API", "OarNxcError", "Output", "errors", "findings", "flavours", "guard", "inventory", "job_id_from_value",
-    "lifecycle", "nodefile", "oar_jobs", "output", "probes", "remote", "reports", "request", "rolecheck", "runner",
-    "smoke_checks", "sources", "staging", "start",
+    "known", "lifecycle", "nodefile", "oar_jobs", "output", "probes", "remote", "reports", "request", "rolecheck",
+    "runner", "smoke_checks", "sources", "staging", "start",
 ]

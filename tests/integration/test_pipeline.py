@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import subprocess
 import threading
 import xml.etree.ElementTree as ET
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from oar_nxc.inventory import known
 from tests.conftest import REPO, inventory_list, run
 from tests.integration.conftest import run_testbed
 from tests.integration.pipeline import Run, clear_jobs, copy_compositions, netns_state, playbook
@@ -168,6 +170,16 @@ def test_rerun_changes_nothing(deployed: Deployed) -> None:
     assert asked["asked"] == {"frontend": 1, "node1": 1, "node2": 1, "server": 1}
     assert again.changed_in("Start again when the recorded deployment does not answer") == []
     assert deployed.report()["summary"] == {"passed": 7, "failed": 0, "skipped": 0}
+    # the inventory of the nodefile already holds the deployed hosts, from the job's record: none is added again
+    assert start["add_hosts"] == []
+    (added,) = results(again, "oar.nxc.nxc_deploy : Add the deployed hosts to the inventory")[:1]
+    assert (added.get("skipped"), added["results"]) == (True, [])
+    record = known.record_path(deployed.reservation.job_id)
+    inventory = inventory_list(deployed.reservation.nodefile)
+    assert inventory["nxc_nodes"]["hosts"] == [h["name"] for h in start["hosts"]]
+    for host in start["hosts"]:
+        assert inventory["_meta"]["hostvars"][host["name"]] == {**host["vars"], "nxc_deployed_record": record}
+    assert stat.S_IMODE(os.stat(record).st_mode) == 0o600
 
 
 ASK = "Ask every deployed host for the role nxc gave it"

@@ -22,7 +22,8 @@ from oar_nxc.formats import reading
 from oar_nxc.formats.detect import sniff
 from oar_nxc.formats.names import machine_name_problem, parse_g5k_name
 from oar_nxc.formats.reading import excerpt
-from oar_nxc.inventory.spec import NIXOS_PYTHON, InventorySpec, Options, add_job, describe
+from oar_nxc.inventory import known
+from oar_nxc.inventory.spec import ALL_MACHINES_GROUP, NIXOS_PYTHON, InventorySpec, Options, add_job, describe
 from oar_nxc.oar import jobs as oarjob
 from oar_nxc.oar.frontend import Frontend, FrontendError
 
@@ -478,6 +479,41 @@ class Request:
         for job in jobs or []:
             if job.state:
                 add_job(spec, job)
+
+
+_JOB_GROUP = re.compile(r"oar_job_([0-9]+)")
+
+
+def add_known(spec: InventorySpec, *, deployment: str | None = None) -> list[str]:
+    """Add to ``spec`` the deployed hosts nxc start recorded for each of its OAR jobs (oar_nxc.inventory.known),
+    as recorded, each with ``nxc_deployed_record`` (the record's path). Not for a source that names its DEPLOYMENT
+    file (that file gives the deployed hosts). Returns why a record found was not used: a record is a cache, it
+    never fails the inventory."""
+    if deployment is not None:
+        return []
+    unused: list[str] = []
+    for group in list(spec.groups):
+        found = _JOB_GROUP.fullmatch(group)
+        machines = [h for h in spec.groups[group] if h in spec.groups.get(ALL_MACHINES_GROUP, ())]
+        if found is None or not machines:
+            continue
+        job_id = int(found.group(1))
+        path = known.record_path(job_id)
+        record = known.read(path)
+        if record is None:
+            continue
+        why = known.usable(record, job_id, machines)
+        if why is None:
+            clash = [h["name"] for h in record["hosts"] if h["name"] in spec.hosts or h["name"] in spec.groups or
+                     any(g in spec.hosts for g in h["groups"])]
+            why = f"host {clash[0]} clashes with a name of this inventory" if clash else None
+        if why is not None:
+            unused.append(f"{path}: the deployed hosts recorded for OAR job {job_id} are not used: {why}")
+            continue
+        for index, host in enumerate(record["hosts"]):
+            spec.add(host["name"], {**host["vars"], known.RECORD_VAR: path}, host["groups"],
+                     origin=(path, None, f"hosts[{index}]"))
+    return unused
 
 
 def _job_nodefile(job: oarjob.Job, origin: str) -> nodefile_format.Nodefile:

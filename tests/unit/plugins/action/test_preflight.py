@@ -110,3 +110,32 @@ def test_too_little_walltime_left_is_a_reservation_refusal_and_a_warning_under_c
     hosts["hostvars"][MACHINES[1]]["oar_in_job"] = False
     both = action("preflight", args(min_walltime=900), hosts)
     assert (both["check"], both["oar_nxc_exit"]) == ("walltime", "bad_input")
+
+
+class CountingHostvars(dict[str, Any]):
+    """hostvars that count each host's reads (Ansible computes a host's variables again at each one)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        super().__init__(values)
+        self.reads: dict[str, int] = {}
+
+    def __getitem__(self, host: str) -> Any:
+        self.reads[host] = self.reads.get(host, 0) + 1
+        return super().__getitem__(host)
+
+
+def test_each_machine_s_variables_are_read_once_and_the_deployed_hosts_not_at_all(action: RunAction) -> None:
+    hostvars = CountingHostvars({**{m: {"oar_cores": 32, "ansible_host": m} for m in MACHINES},
+                                 "node1": {"nxc_role": "node"}, "stray": {"ansible_host": "stray"}})
+    groups = {"all": ["localhost", *MACHINES, "node1", "stray"], "oar_nodes": MACHINES, "nxc_nodes": ["node1", "stray"],
+              "role_node": ["node1"]}
+    result = action("preflight", args(), {"groups": groups, "hostvars": hostvars})
+    # stray is in nxc_nodes but in no role_ group: not a host of the plugin's, its variables are read
+    assert (result["check"], hostvars.reads) == ("inventory", {**{m: 1 for m in MACHINES}, "stray": 1})
+    assert "(oar_cores, nxc_role): stray. " in result["msg"]
+    groups["nxc_nodes"] = ["node1"]
+    hostvars = CountingHostvars({h: v for h, v in hostvars.items() if h != "stray"})
+    groups["all"].remove("stray")
+    result = action("preflight", args(), {"groups": groups, "hostvars": hostvars})
+    assert result.get("failed") is not True, result
+    assert (result["hosts"], hostvars.reads) == (3, {m: 1 for m in MACHINES})
