@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, NoReturn
 
 from ansible.plugins.action.normal import ActionModule as NormalAction
+from ansible_collections.oar.nxc.plugins.plugin_utils.action import documented_spec
 
 # a command run by a decision reads a version or a setting: bounded, so that a hung tool fails the task
 DECIDE_COMMAND_TIMEOUT = 120  # seconds
@@ -72,7 +73,12 @@ class LocalFirstAction(NormalAction):
     """The action of module ``oar.nxc.<NAME>``: its ``decide`` in process on the local connection, else the
     module."""
 
-    NAME: ClassVar[str] = ""  # plugins/modules/NAME.py: ARGUMENT_SPEC and decide()
+    NAME: ClassVar[str] = ""  # plugins/modules/NAME.py: its DOCUMENTATION and decide()
+
+    @classmethod
+    def argument_spec(cls) -> dict[str, Any]:
+        """The module's documented options, as every oar.nxc action validates (plugin_utils/action.py)."""
+        return documented_spec(cls.NAME)
 
     def in_process(self) -> bool:
         """Whether the module would run in this very environment: the controller, as this user, unchanged."""
@@ -84,7 +90,7 @@ class LocalFirstAction(NormalAction):
             return dict(super().run(tmp, task_vars))
         result = dict(super(NormalAction, self).run(tmp, task_vars))  # ActionBase's checks, not the module
         module = importlib.import_module(f"ansible_collections.oar.nxc.plugins.modules.{self.NAME}")
-        _unused, args = self.validate_argument_spec(argument_spec=module.ARGUMENT_SPEC)
+        _unused, args = self.validate_argument_spec(argument_spec=self.argument_spec())
         try:
             module.decide(InProcess(args, bool(self._task.check_mode)))
         except Finished as done:

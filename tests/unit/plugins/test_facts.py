@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 from ansible_collections.oar.nxc.plugins.module_utils import nxc as nxc_utils
-from ansible_collections.oar.nxc.plugins.plugin_utils import action, checks
+from ansible_collections.oar.nxc.plugins.plugin_utils import action, checks, local
 from tests.conftest import REPO
 
 from oar_nxc import errors
@@ -67,7 +67,8 @@ def test_every_role_default_is_its_argument_specs_default(role: str) -> None:
 def test_every_action_validates_against_its_documented_options(name: str) -> None:
     """The argument spec of each action is built from its module's DOCUMENTATION (plugin_utils.action)."""
     module = importlib.import_module(f"ansible_collections.oar.nxc.plugins.action.{name}")
-    assert issubclass(module.ActionModule, action.OarNxcAction)
+    # an action of the controller, or the in-process decision of a module (plugin_utils/local.py)
+    assert issubclass(module.ActionModule, (action.OarNxcAction, local.LocalFirstAction))
     assert name == module.ActionModule.NAME
     assert not hasattr(module, "ARGUMENT_SPEC")
     spec = module.ActionModule.argument_spec()
