@@ -88,8 +88,8 @@ class ActionModule(OarNxcAction):
         except OarNxcError as exc:
             result.update(failed=True, msg=str(exc))
         result["probe"] = not (plan.run and args["state"] == "started") and bool(result["hosts"])
-        result["add_hosts"] = result["hosts"] if result.get("failed") else self._to_add(request, plan, result["hosts"],
-                                                                                       task_vars)
+        added = result["hosts"]
+        result["add_hosts"] = added if result.get("failed") else self._to_add(request, plan, added, task_vars)
         return result
 
     def _to_add(self, request: Any, plan: Any, hosts: list[dict[str, Any]], task_vars: dict[str, Any]

@@ -38,9 +38,9 @@ def deployment(tmp_path: Path) -> Path:
     return path
 
 
-def job_spec(job_id: int = 7, machines: list[str] = MACHINES) -> InventorySpec:
+def job_spec(job_id: int = 7, machines: list[str] | None = None) -> InventorySpec:
     spec = InventorySpec()
-    for machine in machines:
+    for machine in MACHINES if machines is None else machines:
         spec.add(machine, {"oar_cores": 32, "oar_job_id": job_id}, ["oar_nodes", f"oar_job_{job_id}"])
     return spec
 

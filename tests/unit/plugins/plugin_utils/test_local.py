@@ -74,8 +74,8 @@ def test_nxc_version_is_read_in_process_on_the_local_connection(tmp_path: Path, 
                                                    "required": False}
 
 
-def test_a_failed_in_process_decision_fails_the_task_with_the_module_s_message(tmp_path: Path,
-                                                                              module_sent: list[str]) -> None:
+def test_a_failed_in_process_decision_fails_the_task_with_the_module_s_message(
+        tmp_path: Path, module_sent: list[str]) -> None:
     venv = fake_venv(tmp_path / "venv", "0.7.10")
     result = make_action("nxc_version", {"venv": str(venv), "version": "0.7.11", "required": True}).run(task_vars={})
     assert module_sent == []
@@ -90,8 +90,8 @@ def test_arguments_are_checked_against_the_module_s_own_spec(tmp_path: Path, mod
     assert module_sent == []
 
 
-def test_a_change_to_make_is_the_module_s(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                         module_sent: list[str]) -> None:
+def test_a_change_to_make_is_the_module_s(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module_sent: list[str]) -> None:
     """nix.conf lacks the features: the decision returns, and the module (which writes it) is sent."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
@@ -126,8 +126,8 @@ def test_the_dry_run_of_a_change_is_decided_in_process(tmp_path: Path, monkeypat
 
 
 @pytest.mark.parametrize("how", ["become", "environment", "async", "ssh"])
-def test_the_module_runs_when_the_task_would_not_run_it_here_as_is(how: str, tmp_path: Path,
-                                                                    module_sent: list[str]) -> None:
+def test_the_module_runs_when_the_task_would_not_run_it_here_as_is(
+        how: str, tmp_path: Path, module_sent: list[str]) -> None:
     venv = fake_venv(tmp_path / "venv", "0.7.11")
     play_context = PlayContext()
     play_context.become = how == "become"
