@@ -90,15 +90,20 @@ def test_arguments_are_checked_against_the_module_s_own_spec(tmp_path: Path, mod
     assert module_sent == []
 
 
-def test_a_change_to_make_is_the_module_s(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module_sent: list[str]) -> None:
-    """nix.conf lacks the features: the decision returns, and the module (which writes it) is sent."""
+@pytest.fixture
+def nix_without_conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A nix 2.18.1 first on PATH, and a HOME without nix.conf; the nix command."""
     bindir = tmp_path / "bin"
     bindir.mkdir()
     (bindir / "nix").write_text("#!/bin/sh\necho 'nix (Nix) 2.18.1'\n")
     (bindir / "nix").chmod(0o755)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    return bindir / "nix"
+
+
+def test_a_change_to_make_is_the_module_s(tmp_path: Path, nix_without_conf: Path, module_sent: list[str]) -> None:
+    """nix.conf lacks the features: the decision returns, and the module (which writes it) is sent."""
     assert make_action("nix_setup", {}).run(task_vars={}) == SENT
     assert module_sent == ["oar.nxc.nix_setup"]
     assert not (tmp_path / "home").exists()  # the decision wrote nothing
@@ -109,17 +114,11 @@ def test_a_change_to_make_is_the_module_s(
     result = make_action("nix_setup", {}).run(task_vars={})
     assert module_sent == ["oar.nxc.nix_setup"]  # no second sending: nothing to change
     assert (result["changed"], result["install"], result["nix"], result["version"]) == (
-        False, False, str(bindir / "nix"), "nix (Nix) 2.18.1")
+        False, False, str(nix_without_conf), "nix (Nix) 2.18.1")
 
 
-def test_the_dry_run_of_a_change_is_decided_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def test_the_dry_run_of_a_change_is_decided_in_process(tmp_path: Path, nix_without_conf: Path,
                                                        module_sent: list[str]) -> None:
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    (bindir / "nix").write_text("#!/bin/sh\necho 'nix (Nix) 2.18.1'\n")
-    (bindir / "nix").chmod(0o755)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
     result = make_action("nix_setup", {}, check_mode=True).run(task_vars={})
     assert module_sent == []
     assert result["changed"] is True and not (tmp_path / "home").exists()
