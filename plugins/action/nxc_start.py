@@ -101,11 +101,15 @@ class ActionModule(OarNxcAction):
 
         if request.job_id is None or not hosts or not plan.machines:
             return hosts
-        record = known.make(request.job_id, plan.machines, plan.paths.deployment, hosts)
+        groups, hostvars = task_vars.get("groups", {}), task_vars.get("hostvars", {})
+        of_job = groups.get(f"oar_job_{request.job_id}") or []
+        machine = (hostvars.get(of_job[0]) or {}) if of_job else {}  # the job's variables, one host's read
+        identity = known.job_identity(machine.get("oar_job"), machine.get("oar_nodefile"))
+        record = known.make(request.job_id, plan.machines, plan.paths.deployment, hosts, identity)
         path = known.record_path(request.job_id)
-        deployed = set(task_vars.get("groups", {}).get("nxc_nodes", []))
+        deployed = set(groups.get("nxc_nodes", []))
         if all(h["name"] in deployed for h in hosts) and known.read(path) == record:
-            first = task_vars.get("hostvars", {}).get(hosts[0]["name"]) or {}
+            first = hostvars.get(hosts[0]["name"]) or {}
             if first.get(known.RECORD_VAR) == path:  # the inventory holds the recorded hosts (one host's vars read)
                 return []
         if not self._task.check_mode:

@@ -9,8 +9,9 @@ works after a deploy), and a rerun that finds the same deployment adds none of t
 loop costs about 10 ms a host in ansible-core 2.19. A run that starts nxc adds its hosts as before, and
 writes the record for the next run.
 
-The record is a cache of what nxc start said. The plugin uses it only when it is the record of this job,
-its machines are all among the job's selected machines, and its deployment file is unchanged since (same
+The record is a cache of what nxc start said. The plugin uses it only when it is the record of this job
+(its id, and its start time and nodefile where both sides know them: an OAR server or testbed made again reuses
+ids), its machines are all among the job's selected machines, and its deployment file is unchanged since (same
 mtime and size); anything else, a damaged file included, is ignored, with a note saying why. Whether the
 deployed hosts answer is the run's own check (the role probe), as before.
 
@@ -54,12 +55,23 @@ def _stat(path: str) -> list[Any] | None:
     return [str(found.st_mtime_ns), found.st_size]
 
 
-def make(job_id: int, machines: Collection[str], deployment_file: str, hosts: list[dict[str, Any]]) -> dict[str, Any]:
-    """The record of HOSTS (nxc_start's [{name, groups, vars}]), deployed on MACHINES of JOB_ID from
-    DEPLOYMENT_FILE as it is now."""
-    return {"version": VERSION, "job_id": int(job_id), "machines": sorted(set(machines)),
-            "deployment_file": os.path.abspath(deployment_file), "deployment_stat": _stat(deployment_file),
-            "hosts": hosts}
+def job_identity(job: Any, nodefile: Any) -> dict[str, Any]:
+    """What tells this OAR job from an earlier one with the same id (a reinstalled OAR server, a testbed made
+    again): its start time as OAR gave it (the ``oar_job`` variable's ``started``, when the job was read live)
+    and its nodefile as it is now (the ``oar_nodefile`` variable: path, mtime and size). Either may be unknown."""
+    started = job.get("started") if isinstance(job, Mapping) else None
+    path = nodefile if isinstance(nodefile, str) and nodefile else None
+    return {"job_started": started if isinstance(started, (int, float)) and not isinstance(started, bool) else None,
+            "nodefile": [path, _stat(path)] if path else None}
+
+
+def make(job_id: int, machines: Collection[str], deployment_file: str, hosts: list[dict[str, Any]],
+         identity: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The record of HOSTS (nxc_start's [{name, groups, vars}]), deployed on MACHINES of JOB_ID (whose
+    job_identity is IDENTITY) from DEPLOYMENT_FILE as it is now."""
+    return {"version": VERSION, "job_id": int(job_id), **job_identity(None, None), **(identity or {}),
+            "machines": sorted(set(machines)), "deployment_file": os.path.abspath(deployment_file),
+            "deployment_stat": _stat(deployment_file), "hosts": hosts}
 
 
 def read(path: str) -> dict[str, Any] | None:
@@ -101,12 +113,21 @@ def forget(job_id: int) -> bool:
     return True
 
 
-def usable(record: Mapping[str, Any] | None, job_id: int, machines: Collection[str]) -> str | None:
-    """Why RECORD cannot give the deployed hosts of JOB_ID on MACHINES (its selected machines), or None."""
+def usable(record: Mapping[str, Any] | None, job_id: int, machines: Collection[str],
+           identity: Mapping[str, Any] | None = None) -> str | None:
+    """Why RECORD cannot give the deployed hosts of JOB_ID on MACHINES (its selected machines), whose
+    job_identity is IDENTITY, or None. What both sides know of the job's identity must agree."""
     if record is None:
         return "no record"
     if record.get("version") != VERSION or record.get("job_id") != job_id:
         return f"not a record of OAR job {job_id}"
+    now = identity or {}
+    if None not in (now.get("job_started"), record.get("job_started")) and \
+            now.get("job_started") != record.get("job_started"):
+        return f"recorded for a job {job_id} that started at {record.get('job_started')}, not this one"
+    was, is_ = record.get("nodefile"), now.get("nodefile")
+    if isinstance(was, list) and isinstance(is_, list) and was[:1] == is_[:1] and was != is_:
+        return f"recorded for another nodefile {is_[0]} of job {job_id} (it changed since)"
     used = record.get("machines")
     if not isinstance(used, list) or not used or not all(isinstance(m, str) for m in used):
         return "no machines recorded"

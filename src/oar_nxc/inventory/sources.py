@@ -502,7 +502,9 @@ def add_known(spec: InventorySpec, *, deployment: str | None = None) -> list[str
         record = known.read(path)
         if record is None:
             continue
-        why = known.usable(record, job_id, machines)
+        identity = known.job_identity(spec.group_vars.get(group, {}).get("oar_job"),
+                                      spec.hosts[machines[0]].get("oar_nodefile"))
+        why = known.usable(record, job_id, machines, identity)
         if why is None:
             clash = [h["name"] for h in record["hosts"] if h["name"] in spec.hosts or h["name"] in spec.groups or
                      any(g in spec.hosts for g in h["groups"])]

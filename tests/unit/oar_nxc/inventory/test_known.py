@@ -137,3 +137,32 @@ def test_writing_a_record_removes_those_of_jobs_long_gone(deployment: Path) -> N
     os.utime(old, (long_ago, long_ago))
     known.write(known.make(7, MACHINES[:2], str(deployment), hosts()))
     assert (os.path.exists(old), os.path.exists(recent)) == (False, True)
+
+
+def test_a_record_of_an_earlier_job_with_the_same_id_is_not_used(deployment: Path, tmp_path: Path) -> None:
+    """An OAR server (or testbed) made again reuses job ids: the start time and the nodefile tell them apart."""
+    nodefile = tmp_path / "7"
+    nodefile.write_text("\n".join(MACHINES) + "\n")
+    identity = known.job_identity({"id": 7, "started": 1_796_500_000}, str(nodefile))
+    path = known.write(known.make(7, MACHINES[:2], str(deployment), hosts(), identity))
+
+    def spec_of(started: int | None) -> InventorySpec:
+        spec = job_spec()
+        for machine in MACHINES:
+            spec.hosts[machine]["oar_nodefile"] = str(nodefile)
+        if started is not None:
+            spec.group_vars["oar_job_7"] = {"oar_job": {"id": 7, "started": started}}
+        return spec
+
+    same, unknown = spec_of(1_796_500_000), spec_of(None)  # the job read live, or not read
+    assert (sources.add_known(same), sources.add_known(unknown)) == ([], [])
+    assert same.groups["nxc_nodes"] == unknown.groups["nxc_nodes"] == ["server", "node1"]
+    later = spec_of(1_796_600_000)
+    assert sources.add_known(later) == [f"{path}: the deployed hosts recorded for OAR job 7 are not used: recorded "
+                                        "for a job 7 that started at 1796500000, not this one"]
+    time.sleep(0.01)
+    nodefile.write_text("\n".join(MACHINES[:2]) + "\n")  # the nodefile of the new job 7
+    unread = spec_of(None)
+    assert sources.add_known(unread) == [f"{path}: the deployed hosts recorded for OAR job 7 are not used: recorded "
+                                         f"for another nodefile {nodefile} of job 7 (it changed since)"]
+    assert "nxc_nodes" not in later.groups and "nxc_nodes" not in unread.groups
