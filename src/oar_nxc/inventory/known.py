@@ -9,11 +9,13 @@ works after a deploy), and a rerun that finds the same deployment adds none of t
 loop costs about 10 ms a host in ansible-core 2.19. A run that starts nxc adds its hosts as before, and
 writes the record for the next run.
 
-The record is a cache of what nxc start said. The plugin uses it only when it is the record of this job
-(its id, and its start time and nodefile where both sides know them: an OAR server or testbed made again reuses
-ids), its machines are all among the job's selected machines, and its deployment file is unchanged since (same
-mtime and size); anything else, a damaged file included, is ignored, with a note saying why. Whether the
-deployed hosts answer is the run's own check (the role probe), as before.
+The record is a cache of what nxc start said. The plugin uses it only when all of these hold:
+- it is the record of this job: its id; its start time, where both sides know it; the nodefile the deploy read,
+  unchanged (an OAR server or a testbed made again reuses ids);
+- its machines are all among the job's selected machines;
+- its deployment file is unchanged since (same mtime and size).
+Anything else, a damaged file included, is ignored, with a note saying why. Whether the deployed hosts answer
+is the run's own check (the role probe), as before.
 
 Records live in ``$XDG_STATE_HOME/oar-nxc/jobs/<job id>.json`` (``~/.local/state`` by default), mode 0600.
 """
@@ -125,9 +127,12 @@ def usable(record: Mapping[str, Any] | None, job_id: int, machines: Collection[s
     if None not in (now.get("job_started"), record.get("job_started")) and \
             now.get("job_started") != record.get("job_started"):
         return f"recorded for a job {job_id} that started at {record.get('job_started')}, not this one"
-    was, is_ = record.get("nodefile"), now.get("nodefile")
-    if isinstance(was, list) and isinstance(is_, list) and was[:1] == is_[:1] and was != is_:
-        return f"recorded for another nodefile {is_[0]} of job {job_id} (it changed since)"
+    was = record.get("nodefile")  # the nodefile the deploy read must be as it was: a job made again rewrites it
+    if was is not None:
+        if not isinstance(was, list) or len(was) != 2 or not isinstance(was[0], str):
+            return "its nodefile entry is damaged"
+        if _stat(was[0]) != was[1]:
+            return f"recorded for job {job_id} of nodefile {was[0]}, which changed since"
     used = record.get("machines")
     if not isinstance(used, list) or not used or not all(isinstance(m, str) for m in used):
         return "no machines recorded"

@@ -164,5 +164,10 @@ def test_a_record_of_an_earlier_job_with_the_same_id_is_not_used(deployment: Pat
     nodefile.write_text("\n".join(MACHINES[:2]) + "\n")  # the nodefile of the new job 7
     unread = spec_of(None)
     assert sources.add_known(unread) == [f"{path}: the deployed hosts recorded for OAR job 7 are not used: recorded "
-                                         f"for another nodefile {nodefile} of job 7 (it changed since)"]
+                                         f"for job 7 of nodefile {nodefile}, which changed since"]
+    # a source without a nodefile (a job id alone) still sees the recorded one changed
+    alone = job_spec()
+    assert sources.add_known(alone) == [
+        f"{path}: the deployed hosts recorded for OAR job 7 are not used: recorded for job 7 of nodefile {nodefile}, "
+        "which changed since"]
     assert "nxc_nodes" not in later.groups and "nxc_nodes" not in unread.groups
