@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -19,6 +20,9 @@ BIN = Path(sys.executable).parent
 # where the playbooks copy the shipped compositions (oar_nxc_work_dir) during the tests, instead of
 # the user's ~/.local/share/oar-nxc/work; removed at the end of the session
 WORK_DIR = Path(tempfile.mkdtemp(prefix="oar-nxc-test-work-"))
+# whoever imports this module without running its session hooks (ansible-test units imports it as a plain
+# module beside its own copy, the bench imports it) made a WORK_DIR too: it goes when that process ends
+atexit.register(shutil.rmtree, WORK_DIR, True)
 # where nxc_start records each OAR job's deployed hosts (oar_nxc.inventory.known), instead of the user's
 # ~/.local/state/oar-nxc: XDG_STATE_HOME of every command the tests run and of the test process itself
 STATE_DIR = WORK_DIR / "state"
@@ -28,6 +32,11 @@ STATE_DIR = WORK_DIR / "state"
 # before the session are removed at its end
 LEFT_IN_TMP = ("vm-state-*", "shared-xchg", "ansible_oar.nxc.*_payload_*", "oar-nxc-fixtures")
 BEFORE_IN_TMP = {p for pattern in LEFT_IN_TMP for p in Path(tempfile.gettempdir()).glob(pattern)}
+# the testbed's logs (tests/testbed/testbed.sh, TESTBED_LOG): kept after a failed session, for its post-mortem;
+# removed after a passing one that found neither them nor a testbed up, and left it down
+TESTBED_LOG = Path(os.environ.get("TESTBED_LOG", "/tmp/oar-testbed"))
+TESTBED_UP = Path("/run/oar-testbed/nodes")
+TESTBED_LOG_BEFORE = TESTBED_LOG.exists() or TESTBED_UP.exists()
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -85,3 +94,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for path in Path(tempfile.gettempdir()).glob(pattern):
             if path not in BEFORE_IN_TMP and path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path, ignore_errors=True)
+    if exitstatus == 0 and not TESTBED_LOG_BEFORE and not TESTBED_UP.exists() and TESTBED_LOG.is_dir() \
+            and not TESTBED_LOG.is_symlink():
+        shutil.rmtree(TESTBED_LOG, ignore_errors=True)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tempfile
 from pathlib import Path
 
-from tests.conftest import BIN, REPO
+from tests.conftest import BIN, REPO, WORK_DIR
 from tests.integration.packaging import venv_env
 
 CORES = ("2.19", "2.20", "2.21")
@@ -67,5 +68,12 @@ def test_sanity_is_clean_on_the_projects_ansible_core(tmp_path: Path) -> None:
     assert_clean(sanity(BIN / "ansible-test", "3.11", tmp_path))
 
 
+def work_dirs() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob(WORK_DIR.name.rpartition("-")[0] + "-*"))
+
+
 def test_units_pass_on_the_projects_ansible_core(tmp_path: Path) -> None:
+    before = work_dirs()
     assert_units_pass(units(BIN / "ansible-test", "3.11", tmp_path))
+    # its pytest processes import tests/conftest.py as a plain module too: none leaves a work directory behind
+    assert work_dirs() - before == set()
