@@ -33,6 +33,7 @@ bench/out/pipeline.json.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shlex
@@ -41,6 +42,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -111,47 +114,89 @@ def baseline(machines: int, nodefile: str) -> float:
         return time.monotonic() - started
 
 
+def ask(method: str, url: str, body: object = None, password: str | None = None) -> dict[str, object]:
+    """The JSON answer of METHOD URL on the testbed's REST API (basic authentication as the smoke user
+    with PASSWORD)."""
+    request = urllib.request.Request(url, method=method)  # noqa: S310 (the testbed's own API)
+    if body is not None:
+        request.data = json.dumps(body).encode()
+        request.add_header("Content-Type", "application/json")
+    if password is not None:
+        request.add_header("Authorization", "Basic " + base64.b64encode(f"{tb.USER}:{password}".encode()).decode())
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        answer = json.loads(response.read().decode())
+    if not isinstance(answer, dict):
+        raise SystemExit(f"OAR alone: {method} {url}: not a JSON object")
+    return answer
+
+
+def rest_api_alone(options: Options) -> int:
+    """The REST API check's own OAR work (OAR 2.5, oar_nxc.smoke.api): ``oarsub -V``, the API's version and
+    resources, its job (oar_nxc.smoke.jobs.rest_api_body) posted at the authenticated URL as the smoke user
+    and read back. The job's id."""
+    subprocess.run(["oarsub", "-V"], capture_output=True, text=True, check=True, timeout=60)
+    api = "http://oar-server:6668/oarapi/"
+    private = "http://oar-server:6668/oarapi-priv/"
+    password = (tb.STATE / "api-password").read_text().strip()
+    ask("GET", api + "version.json")
+    ask("GET", api + "resources.json")
+    job = ask("POST", private + "jobs.json", smoke_jobs.rest_api_body(options), password)["id"]
+    if not isinstance(job, int):
+        raise SystemExit(f"OAR alone: POST {private}jobs.json gave no job id: {job!r}")
+    ask("GET", f"{private}jobs/{job}.json", password=password)
+    return job
+
+
 def oar_alone_checks(addresses: list[str], timeout: float = 240) -> float:
-    """OAR's own work for the smoke checks' jobs, without Ansible and without the smoke runner: the very
-    oarsub arguments the checks submit (oar_nxc.smoke.jobs, their one owner: the batch job's script on
-    every compute node, the failing job, the job to delete), submitted at once as the smoke user with
-    the testbed's job types, then ``oarstat -s -J`` every 0.2 s until each has ended, the oardel job
-    deleted as soon as it runs; beside them the reservation check's ``oarsub -r`` and its ``oardel``.
-    Seconds from the first oarsub to the last end."""
+    """OAR's own work for the smoke checks, without Ansible and without the smoke runner: what the checks ask
+    of OAR, asked as directly as they can be. The REST API check's requests and job (rest_api_alone), from
+    the start on a thread of their own as the runner asks them; meanwhile the gate's ``oarnodes -s -J``, then
+    the very oarsub arguments the job checks submit (oar_nxc.smoke.jobs, their one owner: the batch job's
+    script on every compute node, the failing job, the job to delete), as the smoke user with the testbed's
+    job types, and beside them the reservation check's ``oarsub -r`` and its ``oardel``; then ``oarstat -s -J``
+    every 0.2 s until each job (the REST API's too) has ended, the oardel job deleted as soon as it runs.
+    The node_sshd gate is a port probe, no OAR work. Seconds from the first request to the last end."""
     options = Options(user=tb.USER, submit="", nodes=[Node(name=a, address=a) for a in addresses],
                       job_types=list(tb.SHARED))
     names = [n for n in smoke_checks.names("job") if n != "reservation"]
     started = time.monotonic()
-    pending: dict[int, str] = {}
-    for name, args in smoke_jobs.specs(options, names):
-        out = tb.as_user("cd && " + shlex.join(["oarsub", *smoke_jobs.types(options), *args]))
-        match = tb.JOB_ID_RE.search(out.stdout)
-        if out.returncode != 0 or match is None:
-            raise SystemExit(f"OAR alone: oarsub for {name} failed: {out.stdout}{out.stderr}")
-        pending[int(match.group(1))] = name
-    at = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(time.time() + 60 * smoke_jobs.reservation_minutes(
-        options.walltime)))
-    asked = tb.as_user("cd && " + shlex.join(["oarsub", *smoke_jobs.types(options), "-r", at, "-l",
-                                              "nodes=1,walltime=0:01:00", "-p",
-                                              smoke_jobs.property_of(addresses[:1]), "sleep 1"]))
-    reserved = tb.JOB_ID_RE.search(asked.stdout)
-    if reserved is not None:
-        tb.as_user(f"oardel {int(reserved.group(1))}")
-    deleted: set[int] = set()
-    deadline = time.monotonic() + timeout
-    while pending:
-        if time.monotonic() > deadline:
-            raise SystemExit(f"OAR alone: jobs {sorted(pending)} not ended after {timeout:g} s")
-        states = {int(j): s for j, s in json.loads(subprocess.run(
-            ["oarstat", "-s", "-J", *[w for j in pending for w in ("-j", str(j))]], capture_output=True, text=True,
-            check=True, timeout=60).stdout or "{}").items()}
-        for job, name in list(pending.items()):
-            if name == "oardel" and job not in deleted and states.get(job) == "Running":
-                tb.as_user(f"oardel {job}")
-                deleted.add(job)
-            elif states.get(job) in tb.FINAL_STATES:
-                del pending[job]
-        time.sleep(0.2)
+    with ThreadPoolExecutor(1) as pool:
+        rest = pool.submit(rest_api_alone, options)
+        subprocess.run(["oarnodes", "-s", "-J"], capture_output=True, text=True, check=True, timeout=60)
+        pending: dict[int, str] = {}
+        for name, args in smoke_jobs.specs(options, names):
+            out = tb.as_user("cd && " + shlex.join(["oarsub", *smoke_jobs.types(options), *args]))
+            match = tb.JOB_ID_RE.search(out.stdout)
+            if out.returncode != 0 or match is None:
+                raise SystemExit(f"OAR alone: oarsub for {name} failed: {out.stdout}{out.stderr}")
+            pending[int(match.group(1))] = name
+        at = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(time.time() + 60 * smoke_jobs.reservation_minutes(
+            options.walltime)))
+        asked = tb.as_user("cd && " + shlex.join(["oarsub", *smoke_jobs.types(options), "-r", at, "-l",
+                                                  "nodes=1,walltime=0:01:00", "-p",
+                                                  smoke_jobs.property_of(addresses[:1]), "sleep 1"]))
+        reserved = tb.JOB_ID_RE.search(asked.stdout)
+        if reserved is not None:
+            tb.as_user(f"oardel {int(reserved.group(1))}")
+        deleted: set[int] = set()
+        rest_added = False
+        deadline = time.monotonic() + timeout
+        while pending or not rest_added:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"OAR alone: jobs {sorted(pending)} not ended after {timeout:g} s")
+            if rest.done() and not rest_added:
+                pending[rest.result()] = "rest_api"
+                rest_added = True
+            states = {int(j): s for j, s in json.loads(subprocess.run(
+                ["oarstat", "-s", "-J", *[w for j in pending for w in ("-j", str(j))]], capture_output=True,
+                text=True, check=True, timeout=60).stdout or "{}").items()} if pending else {}
+            for job, name in list(pending.items()):
+                if name == "oardel" and job not in deleted and states.get(job) == "Running":
+                    tb.as_user(f"oardel {job}")
+                    deleted.add(job)
+                elif states.get(job) in tb.FINAL_STATES:
+                    del pending[job]
+            time.sleep(0.2)
     return time.monotonic() - started
 
 

@@ -125,7 +125,7 @@ class ActionModule(OarNxcAction):
                 user=args["user"], submit=submit, nodes=nodes,
                 checks=checks,
                 job_types=args["job_types"], walltime=args["walltime"], job_timeout=args["job_timeout"],
-                poll_interval=max(1, args["poll_interval"]), concurrent=args["concurrent"],
+                poll_interval=max(smokerun.MIN_POLL_INTERVAL, args["poll_interval"]), concurrent=args["concurrent"],
                 grace=max(0, args["grace"]), sshd_port=args["sshd_port"], sshd_timeout=args["sshd_timeout"],
                 api_url=args["api_url"], server=args["server"], api_private_url=args["api_private_url"],
                 api_password=args["api_password"])

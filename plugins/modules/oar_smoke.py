@@ -71,8 +71,9 @@ options:
   poll_interval:
     description:
       - Seconds between two polls (one C(oarstat) for every pending job); the reservation and API steps run in them.
-    type: int
-    default: 1
+      - At least 0.2 (a smaller value is taken as 0.2).
+    type: float
+    default: 0.5
   concurrent:
     description: Jobs of type C(timesharing=*,*), run side by side; false awaits each job before the next.
     type: bool

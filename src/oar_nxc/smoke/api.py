@@ -97,11 +97,8 @@ class ApiChecks(RunnerParts):
             raise OarNxcError(f"{private}: OAR 2.5 takes jobs only at its authenticated URL: give the password of "
                               f"{opts.user} there (oar_smoke_api_password)")
         # a job that ends by itself, awaited: the check leaves no job behind
-        body: dict[str, Any] = {"resource": f"/nodes=1,walltime={opts.walltime}", "command": "true"}
-        types = jobs.type_names(self.options)  # timesharing too, beside the other smoke jobs
-        if types:
-            body["type"] = types
-        posted = yield from self._ask("POST", private + "jobs.json", expect=(200, 201, 202), auth=True, body=body)
+        posted = yield from self._ask("POST", private + "jobs.json", expect=(200, 201, 202), auth=True,
+                                      body=jobs.rest_api_body(opts))
         yield None
         job_id = posted.get("id")
         if not isinstance(job_id, int) or isinstance(job_id, bool):

@@ -6,7 +6,7 @@ Pure functions of the options: the runner submits what :func:`specs` gives, with
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from oar_nxc.smoke.model import Options
@@ -66,6 +66,16 @@ def type_names(options: Options) -> list[str]:
 def types(options: Options) -> list[str]:
     """``oarsub -t`` arguments of :func:`type_names`."""
     return [w for t in type_names(options) for w in ("-t", t)]
+
+
+def rest_api_body(options: Options) -> dict[str, Any]:
+    """The job the REST API check submits (OAR 2.5's ``POST /oarapi-priv/jobs.json``): one node, a command
+    that ends by itself (the check leaves no job behind), the smoke jobs' types (timesharing too, beside them)."""
+    body: dict[str, Any] = {"resource": f"/nodes=1,walltime={options.walltime}", "command": "true"}
+    names = type_names(options)
+    if names:
+        body["type"] = names
+    return body
 
 
 def specs(options: Options, names: list[str]) -> list[tuple[str, list[str]]]:

@@ -26,6 +26,9 @@ class Host(Protocol):
         sent as JSON; ``user``/``password`` as basic authentication."""
 
 
+# the shortest poll interval the action takes: each poll is one oarstat on the submit host, and OAR shares its cores
+MIN_POLL_INTERVAL = 0.2
+
 @dataclass(frozen=True)
 class Node:
     name: str  # inventory host name
@@ -44,7 +47,7 @@ class Options:
     job_types: list[str] = field(default_factory=list)
     walltime: str = "0:05:00"
     job_timeout: float = 120
-    poll_interval: float = 1
+    poll_interval: float = 0.5  # seconds; a caller bounds it below by MIN_POLL_INTERVAL
     concurrent: bool = True
     grace: float = 10
     sshd_port: int = 6667

@@ -35,14 +35,14 @@ from oar_nxc.smoke.api import ApiChecks
 from oar_nxc.smoke.gates import GateChecks
 from oar_nxc.smoke.jobs import property_of
 from oar_nxc.smoke.judges import JUDGES, Ended
-from oar_nxc.smoke.model import Host, Node, Options, PendingJob
+from oar_nxc.smoke.model import MIN_POLL_INTERVAL, Host, Node, Options, PendingJob
 from oar_nxc.smoke.steps import ASIDE_THREADS, WAIT, Grace, command_failed, excerpt, round_robin
 
 T = TypeVar("T")
 
 # what the oar.nxc.oar_smoke action and the tests take from here: the runner, and the types it is given
-__all__ = ["Host", "Node", "Options", "Output", "Runner", "command_line", "lines", "oar_version", "plan", "run",
-           "summary"]
+__all__ = ["MIN_POLL_INTERVAL", "Host", "Node", "Options", "Output", "Runner", "command_line", "lines", "oar_version",
+           "plan", "run", "summary"]
 
 
 class Runner(GateChecks, ApiChecks):

@@ -26,3 +26,12 @@ def test_the_longest_job_goes_first_and_types_follow_concurrent() -> None:
         "oardel", "batch_job", "failing_job"]
     assert jobs.types(options) == ["-t", "timesharing=*,*"]
     assert jobs.types(Options(user="u", submit="frontend", nodes=nodes, concurrent=False)) == []
+
+
+def test_the_rest_api_job_carries_the_walltime_and_the_smoke_jobs_types() -> None:
+    nodes = [Node(name="node1", address="oarnode2", machine="", ip="", sshd="")]
+    options = Options(user="u", submit="frontend", nodes=nodes, walltime="0:02:00", job_types=["deploy"])
+    assert jobs.rest_api_body(options) == {"resource": "/nodes=1,walltime=0:02:00", "command": "true",
+                                           "type": ["deploy", "timesharing=*,*"]}
+    alone = Options(user="u", submit="frontend", nodes=nodes, concurrent=False)
+    assert jobs.rest_api_body(alone) == {"resource": "/nodes=1,walltime=0:05:00", "command": "true"}
