@@ -29,6 +29,7 @@ class Host(Protocol):
 # the shortest poll interval the action takes: each poll is one oarstat on the submit host, and OAR shares its cores
 MIN_POLL_INTERVAL = 0.2
 
+
 @dataclass(frozen=True)
 class Node:
     name: str  # inventory host name
