@@ -33,7 +33,6 @@ bench/out/pipeline.json.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import shlex
@@ -41,9 +40,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-import urllib.request
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -51,6 +50,7 @@ import yaml
 from tests.conftest import BIN, REPO, WORK_DIR
 from tests.integration.pipeline import Run, clear_jobs, copy_compositions, oar_jobs, playbook
 from tests.testbed import oar_testbed as tb
+from tests.testbed.record_oar import API_URLS, RecordingHost
 
 from oar_nxc.smoke import checks as smoke_checks
 from oar_nxc.smoke import jobs as smoke_jobs
@@ -114,36 +114,23 @@ def baseline(machines: int, nodefile: str) -> float:
         return time.monotonic() - started
 
 
-def ask(method: str, url: str, body: object = None, password: str | None = None) -> dict[str, object]:
-    """The JSON answer of METHOD URL on the testbed's REST API (basic authentication as the smoke user
-    with PASSWORD)."""
-    request = urllib.request.Request(url, method=method)  # noqa: S310 (the testbed's own API)
-    if body is not None:
-        request.data = json.dumps(body).encode()
-        request.add_header("Content-Type", "application/json")
-    if password is not None:
-        request.add_header("Authorization", "Basic " + base64.b64encode(f"{tb.USER}:{password}".encode()).decode())
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-        answer = json.loads(response.read().decode())
-    if not isinstance(answer, dict):
-        raise SystemExit(f"OAR alone: {method} {url}: not a JSON object")
-    return answer
-
-
 def rest_api_alone(options: Options) -> int:
     """The REST API check's own OAR work (OAR 2.5, oar_nxc.smoke.api): ``oarsub -V``, the API's version and
     resources, its job (oar_nxc.smoke.jobs.rest_api_body) posted at the authenticated URL as the smoke user
     and read back. The job's id."""
     subprocess.run(["oarsub", "-V"], capture_output=True, text=True, check=True, timeout=60)
-    api = "http://oar-server:6668/oarapi/"
-    private = "http://oar-server:6668/oarapi-priv/"
+    api = API_URLS["2.5"]
+    private = api.replace("/oarapi/", "/oarapi-priv/")
     password = (tb.STATE / "api-password").read_text().strip()
-    ask("GET", api + "version.json")
-    ask("GET", api + "resources.json")
-    job = ask("POST", private + "jobs.json", smoke_jobs.rest_api_body(options), password)["id"]
-    if not isinstance(job, int):
-        raise SystemExit(f"OAR alone: POST {private}jobs.json gave no job id: {job!r}")
-    ask("GET", f"{private}jobs/{job}.json", password=password)
+    host = RecordingHost([], [], threading.Lock())  # urllib on this machine, as record_oar asks the API
+    answers = [host.http("GET", api + "version.json"), host.http("GET", api + "resources.json")]
+    answers.append(host.http("POST", private + "jobs.json", body=smoke_jobs.rest_api_body(options), user=tb.USER,
+                             password=password))
+    job = answers[-1][1].get("id") if isinstance(answers[-1][1], dict) else None
+    if isinstance(job, int):
+        answers.append(host.http("GET", f"{private}jobs/{job}.json", user=tb.USER, password=password))
+    if not isinstance(job, int) or any(status not in (200, 201, 202) for status, _answer, _error in answers):
+        raise SystemExit(f"OAR alone: the REST API check's requests failed: {host.http_calls}")
     return job
 
 
@@ -161,7 +148,7 @@ def oar_alone_checks(addresses: list[str], timeout: float = 240) -> float:
     names = [n for n in smoke_checks.names("job") if n != "reservation"]
     started = time.monotonic()
     with ThreadPoolExecutor(1) as pool:
-        rest = pool.submit(rest_api_alone, options)
+        rest: Future[int] | None = pool.submit(rest_api_alone, options)  # None once its job is awaited
         subprocess.run(["oarnodes", "-s", "-J"], capture_output=True, text=True, check=True, timeout=60)
         pending: dict[int, str] = {}
         for name, args in smoke_jobs.specs(options, names):
@@ -179,14 +166,13 @@ def oar_alone_checks(addresses: list[str], timeout: float = 240) -> float:
         if reserved is not None:
             tb.as_user(f"oardel {int(reserved.group(1))}")
         deleted: set[int] = set()
-        rest_added = False
         deadline = time.monotonic() + timeout
-        while pending or not rest_added:
+        while pending or rest is not None:
             if time.monotonic() > deadline:
                 raise SystemExit(f"OAR alone: jobs {sorted(pending)} not ended after {timeout:g} s")
-            if rest.done() and not rest_added:
+            if rest is not None and rest.done():
                 pending[rest.result()] = "rest_api"
-                rest_added = True
+                rest = None
             states = {int(j): s for j, s in json.loads(subprocess.run(
                 ["oarstat", "-s", "-J", *[w for j in pending for w in ("-j", str(j))]], capture_output=True,
                 text=True, check=True, timeout=60).stdout or "{}").items()} if pending else {}

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.testbed import oar_testbed as tb
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
 BIN = Path(sys.executable).parent
@@ -34,9 +36,8 @@ LEFT_IN_TMP = ("vm-state-*", "shared-xchg", "ansible_oar.nxc.*_payload_*", "oar-
 BEFORE_IN_TMP = {p for pattern in LEFT_IN_TMP for p in Path(tempfile.gettempdir()).glob(pattern)}
 # the testbed's logs (tests/testbed/testbed.sh, TESTBED_LOG): kept after a failed session, for its post-mortem;
 # removed after a passing one that found neither them nor a testbed up, and left it down
-TESTBED_LOG = Path(os.environ.get("TESTBED_LOG", "/tmp/oar-testbed"))
-TESTBED_UP = Path("/run/oar-testbed/nodes")
-TESTBED_LOG_BEFORE = TESTBED_LOG.exists() or TESTBED_UP.exists()
+TESTBED_UP = tb.STATE / "nodes"
+TESTBED_LOG_BEFORE = tb.LOG.exists() or TESTBED_UP.exists()
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -94,6 +95,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for path in Path(tempfile.gettempdir()).glob(pattern):
             if path not in BEFORE_IN_TMP and path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path, ignore_errors=True)
-    if exitstatus == 0 and not TESTBED_LOG_BEFORE and not TESTBED_UP.exists() and TESTBED_LOG.is_dir() \
-            and not TESTBED_LOG.is_symlink():
-        shutil.rmtree(TESTBED_LOG, ignore_errors=True)
+    if exitstatus == 0 and not TESTBED_LOG_BEFORE and not TESTBED_UP.exists() and tb.LOG.is_dir() \
+            and not tb.LOG.is_symlink():
+        shutil.rmtree(tb.LOG, ignore_errors=True)

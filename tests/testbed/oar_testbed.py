@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shlex
 import shutil
@@ -23,6 +24,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 STATE = Path("/run/oar-testbed")
+LOG = Path(os.environ.get("TESTBED_LOG", "/tmp/oar-testbed"))  # testbed.sh's daemons' logs
 USER = "oartest"
 HOME = Path("/home") / USER
 RUNTIME = Path("/var/lib/oar")
