@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
+import signal
 import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
+from oar_nxc import sshmux
 from oar_nxc.inventory.spec import RELAXED_SSH_ARGS
+from oar_nxc.nxc import rolecheck
 from tests.conftest import BIN, clean_env, inventory_list, run
 from tests.integration.conftest import run_testbed, ssh
 from tests.testbed import oar_testbed as tb
@@ -83,6 +90,65 @@ def test_the_deployed_hosts_ssh_settings_connect_with_the_classic_key_exchange(c
     done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
     assert (done.returncode, done.stdout) == (0, "oarnode2\n"), done.stderr
     assert "kex: algorithm: curve25519-sha256\n" in done.stderr.replace("\r", "")
+
+
+def test_the_role_check_asks_over_the_open_ssh_connection_without_an_ssh_process(cluster: None) -> None:
+    """oar_nxc.sshmux against a real OpenSSH master: the first question opens it with ssh, later ones go through
+    its socket from this process, with the command's output and status; a hang is bounded; a killed master's
+    stale socket sends the question back to ssh, which replaces it."""
+    sockets = tempfile.mkdtemp(dir="/tmp", prefix="cp")  # pytest's tmp_path is too deep for a socket
+    node = {"nxc_role": "node", "ansible_host": "10.213.0.12", "ansible_user": "root",
+            "ansible_ssh_common_args": RELAXED_SSH_ARGS, "ansible_ssh_private_key_file": str(tb.STATE / "id_ed25519")}
+    target = rolecheck.target("node2", node, sockets=sockets)
+    role = Path("/etc/netns/oarnode2/nxc/role")
+    was = role.read_bytes() if role.exists() else None
+    role.write_text("node\n")
+    with_ssh: list[tuple[str, ...]] = []
+
+    def run(argv: Sequence[str], limit: float) -> tuple[int | None, str, str]:
+        with_ssh.append(tuple(argv))
+        done = subprocess.run(list(argv), capture_output=True, text=True, timeout=limit, check=False)
+        return done.returncode, done.stdout, done.stderr
+
+    def check() -> tuple[int, str]:
+        done = subprocess.run(["ssh", "-o", f"ControlPath={target.control}", "-O", "check", "10.213.0.12"],
+                              capture_output=True, text=True, timeout=10, check=False)
+        return done.returncode, done.stderr
+    try:
+        with pytest.raises(sshmux.Unavailable, match="No such file or directory"):
+            sshmux.run(target.control, "hostname", 5)
+        (first,) = rolecheck.ask([target], 30, run=run)
+        assert (first.ok, first.role, with_ssh) == (True, "node", [target.argv])
+        assert sshmux.run(target.control, "hostname", 10) == (0, "oarnode2\n", "")
+        assert sshmux.run(target.control, "echo out; echo err >&2; exit 3", 10) == (3, "out\n", "err\n")
+        (again,) = rolecheck.ask([target], 30, run=run)
+        assert (again.ok, again.role, len(with_ssh)) == (True, "node", 1)  # no ssh process this time
+        started = time.monotonic()
+        assert sshmux.run(target.control, "sleep 30", 1) == (None, "", "no answer within 1 s")
+        assert time.monotonic() - started < 3
+        rc, said = check()
+        assert rc == 0 and said.startswith("Master running (pid="), said
+        os.kill(int(said.split("pid=")[1].split(")")[0]), signal.SIGKILL)  # the master's own pid, as it said
+        deadline = time.monotonic() + 10
+        while True:  # until the killed master's socket is stale: still there, refusing
+            with pytest.raises(sshmux.Unavailable) as error:
+                sshmux.run(target.control, "hostname", 5)
+            if str(error.value).endswith("Connection refused") or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert str(error.value) == f"{target.control}: Connection refused"
+        assert Path(target.control).is_socket()
+        (replaced,) = rolecheck.ask([target], 30, run=run)
+        assert (replaced.ok, len(with_ssh)) == (True, 2)
+        assert sshmux.run(target.control, "hostname", 10) == (0, "oarnode2\n", "")
+    finally:
+        subprocess.run(["ssh", "-o", f"ControlPath={target.control}", "-O", "exit", "10.213.0.12"],
+                       capture_output=True, timeout=10, check=False)
+        shutil.rmtree(sockets, ignore_errors=True)
+        if was is None:
+            role.unlink(missing_ok=True)
+        else:
+            role.write_bytes(was)
 
 
 def test_batch_job_reaches_terminated_with_its_output(cluster: None) -> None:

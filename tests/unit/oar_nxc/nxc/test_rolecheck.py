@@ -3,6 +3,7 @@ oar_nxc plugin writes them), and the asking itself with real processes (cat, sh,
 
 from __future__ import annotations
 
+import re
 import tempfile
 import threading
 import time
@@ -20,13 +21,30 @@ TESTBED_NODE = {"nxc_role": "node", "ansible_host": "10.213.0.12", "ansible_user
 
 def test_a_deployed_node_is_asked_over_ssh_with_its_own_settings_and_the_address_after_the_options() -> None:
     target = rolecheck.target("node1", {**TESTBED_NODE, "ansible_port": 2222}, connect_timeout=7, sockets="/s")
+    assert re.fullmatch(r"/s/[0-9a-f]{40}", target.control)
     assert target == rolecheck.Target("node1", "10.213.0.12", "node", (
         "ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=7", "-o", "ControlMaster=auto", "-o",
-        "ControlPersist=60s", "-o", "ControlPath=/s/%C", "-o", "ServerAliveInterval=5", "-o",
+        "ControlPersist=60s", "-o", f"ControlPath={target.control}", "-o", "ServerAliveInterval=5", "-o",
         "ServerAliveCountMax=2",
         "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
         "-o", "KexAlgorithms=curve25519-sha256,curve25519-sha256@libssh.org", "-p", "2222", "-l", "root", "-i",
-        "/run/oar-testbed/id", "--", "10.213.0.12", "cat /etc/nxc/role"))
+        "/run/oar-testbed/id", "--", "10.213.0.12", "cat /etc/nxc/role"), control=target.control)
+
+
+def test_a_shared_connection_is_reused_only_by_the_same_settings() -> None:
+    def control(**changed: object) -> str:
+        return rolecheck.target("node1", {**TESTBED_NODE, **changed}, sockets="/s").control
+    assert control() == control() == rolecheck.target("other-name", TESTBED_NODE, sockets="/s").control
+    others = [control(ansible_port=2222), control(ansible_user="oar"), control(ansible_host="10.213.0.13"),
+              control(ansible_ssh_private_key_file="/k"), control(ansible_ssh_common_args="-o LogLevel=ERROR"),
+              rolecheck.target("node1", TESTBED_NODE, connect_timeout=3, sockets="/s").control]
+    assert len({control(), *others}) == 7
+
+
+def test_a_percent_sign_in_the_sockets_directory_reaches_ssh_escaped() -> None:
+    target = rolecheck.target("node1", TESTBED_NODE, sockets="/home/a%hb")
+    assert target.control.startswith("/home/a%hb/")
+    assert f"ControlPath={target.control.replace('/a%hb/', '/a%%hb/')}" in target.argv
 
 
 def test_host_key_checking_stays_on_unless_the_hosts_own_variables_relax_it() -> None:
