@@ -251,6 +251,13 @@ def row(machines: int, label: str, run: Run | None, wall: float, cost: dict[str,
             "maxrss_mb": (cost or {}).get("maxrss_mb", 0.0)}
 
 
+def repeats(label: str, machines: int) -> int:
+    """How many runs a row's median is taken of."""
+    if label == NOOP:
+        return NOOP_RUNS
+    return SMOKE_RUNS if label in (SMOKE, OAR_ALONE) and machines <= SMOKE_RUNS_UP_TO else 1
+
+
 def measure(machines: int, mitogen: dict[str, str] | None) -> list[dict[str, object]]:
     clear_jobs()
     reservation = tb.reserve(machines, walltime="1:00:00", timeout=180)
@@ -267,20 +274,17 @@ def measure(machines: int, mitogen: dict[str, str] | None) -> list[dict[str, obj
         with tempfile.TemporaryDirectory() as tmp:
             compositions = copy_compositions(Path(tmp))
             for label, name, extra, env in runs:
-                measured = []
-                reports: dict[int, dict[str, Any]] = {}  # smoke.yml's, per run
-                repeat = NOOP_RUNS if label == NOOP else SMOKE_RUNS if label == SMOKE and machines <= SMOKE_RUNS_UP_TO \
-                    else 1
-                for _unused in range(repeat):
+                measured: list[tuple[Run, dict[str, float], dict[str, Any]]] = []  # with smoke.yml's report
+                for _unused in range(repeats(label, machines)):
                     settle(reservation.job_id)
-                    measured.append(timed(name, "-e", roles, *extra, inventory=reservation.nodefile,
-                                          compositions=compositions, env=env))
-                    if measured[-1][0].rc != 0:
+                    run, cost = timed(name, "-e", roles, *extra, inventory=reservation.nodefile,
+                                      compositions=compositions, env=env)
+                    report = json.loads((compositions / "master/.oar-nxc/reports/report.json").read_text()) \
+                        if name == "smoke.yml" and run.rc == 0 else {}
+                    measured.append((run, cost, report))
+                    if run.rc != 0:
                         break
-                    if name == "smoke.yml":
-                        reports[id(measured[-1][0])] = json.loads(
-                            (compositions / "master/.oar-nxc/reports/report.json").read_text())
-                run, cost = sorted(measured, key=lambda m: m[0].seconds)[len(measured) // 2]  # the median
+                run, cost, report = sorted(measured, key=lambda m: m[0].seconds)[len(measured) // 2]  # the median
                 if any(m[0].rc != 0 for m in measured):
                     run = next(m[0] for m in measured if m[0].rc != 0)
                     if label == MITOGEN:  # measured only: a failure under mitogen is a finding, not the bench's
@@ -294,17 +298,16 @@ def measure(machines: int, mitogen: dict[str, str] | None) -> list[dict[str, obj
                 keep.parent.mkdir(exist_ok=True)
                 keep.write_text(json.dumps(run.result))  # per play, task and host: where the time went
                 if name == "smoke.yml":  # against its own checks (issue 15) and OAR alone (issue 28)
-                    report = reports[id(run)]
                     compute = next(c.get("job_hosts") or [] for c in report["checks"] if c["name"] == "batch_job")
                     seconds = [float(c["seconds"]) for c in report["checks"]]
                     entry.update(checks_sum_s=round(sum(seconds), 1), slowest_check_s=round(max(seconds), 1),
                                  startup_s=round(run.startup(), 1),  # the fewest passed of all runs
-                                 passed=min(sum(1 for c in r["checks"] if c["status"] == "passed")
-                                            for r in reports.values()),
+                                 passed=min(sum(1 for c in m[2]["checks"] if c["status"] == "passed")
+                                            for m in measured),
                                  checks=len(report["checks"]))
                 rows.append(entry)
         alone = []
-        for _unused in range(SMOKE_RUNS if machines <= SMOKE_RUNS_UP_TO else 1):
+        for _unused in range(repeats(OAR_ALONE, machines)):
             settle(reservation.job_id)
             alone.append(oar_alone_checks(sorted(compute)))
         rows.append(row(machines, OAR_ALONE, None, sorted(alone)[len(alone) // 2]))

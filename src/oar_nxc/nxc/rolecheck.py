@@ -179,7 +179,7 @@ def _attempt(t: Target, limit: float, run: Callable[[Sequence[str], float], tupl
     if t.control:
         started = time.monotonic()
         try:
-            return shared(t.control, t.argv[-1], limit)
+            return shared(t.control, COMMAND, limit)
         except sshmux.Unavailable:
             limit = max(1.0, limit - (time.monotonic() - started))
     return run(t.argv, limit)
