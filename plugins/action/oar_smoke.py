@@ -5,8 +5,9 @@
 The decisions are the oar_nxc core's (``oar_nxc.smoke.runner``): which checks, in which order, the
 job checks submitted together and awaited in one loop, how each is judged. This action is its
 transport: each command goes over the submit host's own connection (no Python needed there for
-the OAR commands), the REST API is fetched there with ``ansible.builtin.uri``, and the nodes'
-addresses and OAR sshd probes are read from the inventory (``hostvars``).
+the OAR commands), each REST API request is made there by a small Python program over the same
+connection (``oar_nxc.oar.http_request``: one command, not a module run), and the nodes' addresses
+and OAR sshd probes are read from the inventory (``hostvars``).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from ansible_collections.oar.nxc.plugins.plugin_utils.action import OarNxcAction
 class _SubmitHost:
     """oar_nxc.smoke.runner.Host over this task's connection."""
 
-    def __init__(self, action: ActionModule, task_vars: dict[str, Any]) -> None:
-        self.action, self.task_vars = action, task_vars
+    def __init__(self, action: ActionModule, pythons: list[str]) -> None:
+        self.action, self.pythons = action, pythons
 
     def spawn(self) -> _SubmitHost:
         """Another transport to the submit host, for one call on a worker thread beside the job polls:
@@ -34,7 +35,7 @@ class _SubmitHost:
         if getattr(connection, "_shell", None) is not None:
             connection._shell = copy.copy(connection._shell)
         clone._connection = connection
-        return _SubmitHost(clone, self.task_vars)
+        return _SubmitHost(clone, self.pythons)
 
     def run(self, command: str) -> Any:
         from oar_nxc.plugin_api import Output
@@ -46,16 +47,17 @@ class _SubmitHost:
 
     def http(self, method: str, url: str, *, headers: dict[str, str] | None = None, body: Any = None,
              user: str | None = None, password: str | None = None) -> tuple[int, Any, str]:
-        """ansible.builtin.uri on the submit host (the API may listen on its private network only)."""
-        args: dict[str, Any] = {"url": url, "method": method, "headers": headers or {}, "return_content": True,
-                                "timeout": 20, "status_code": [200, 201, 202]}
-        if body is not None:
-            args.update(body=body, body_format="json")
-        if user is not None:
-            args.update(url_username=user, url_password=password or "", force_basic_auth=True)
-        res = self.action._execute_module(module_name="ansible.builtin.uri", task_vars=self.task_vars,
-                                          module_args=args)
-        return int(res.get("status") or -1), res.get("json"), str(res.get("msg", "")) if res.get("failed") else ""
+        """The request, made on the submit host (the API may listen on its private network only) by
+        oar_nxc.oar.http_client over this connection: the password goes on its stdin."""
+        from oar_nxc.plugin_api import Output, http_request
+
+        request = http_request.Request(method, url, headers=dict(headers or {}), body=body, user=user,
+                                       password=password)
+        res = self.action._low_level_execute_command(
+            http_request.command_line(self.pythons, request), sudoable=False,
+            in_data=http_request.stdin(request))
+        out = Output(int(res.get("rc", 1)), str(res.get("stdout", "")), str(res.get("stderr", "")))
+        return http_request.answer(out, request)
 
 
 def _hosts(hostvars: Any, submit: str, server: str, nodes: list[Any]) -> list[dict[str, str]]:
@@ -103,6 +105,25 @@ class ActionModule(OarNxcAction):
             _unused, problem = answers[node["name"]]
             node["sshd"] = problem or ""
 
+    def _pythons(self, task_vars: dict[str, Any]) -> list[str]:
+        """The submit host's Python interpreters to try for the REST API requests, as Ansible chooses a
+        module's (oar_nxc.oar.http_request.interpreters): with delegate_to, the delegated host's variables."""
+        from ansible import constants
+
+        from oar_nxc.plugin_api import http_request
+
+        hv: Any = task_vars
+        if self._task.delegate_to:
+            hv = (task_vars.get("ansible_delegated_vars") or {}).get(self._task.delegate_to) or task_vars
+        configured = hv.get("ansible_python_interpreter") or constants.config.get_config_value(
+            "INTERPRETER_PYTHON", variables=hv)
+        if isinstance(configured, str) and "{{" in configured:  # as Ansible templates a module's shebang
+            configured = self._templar.template(configured)
+        discovered = (hv.get("ansible_facts") or {}).get("discovered_interpreter_python")
+        fallback = constants.config.get_config_value("INTERPRETER_PYTHON_FALLBACK", variables=hv) or []
+        return http_request.interpreters(str(configured or "").strip() or None, str(discovered or "") or None,
+                                         [str(p) for p in fallback])
+
     def act(self, args: dict[str, Any], task_vars: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         from oar_nxc.plugin_api import OarNxcError
         from oar_nxc.plugin_api import runner as smokerun
@@ -148,7 +169,7 @@ class ActionModule(OarNxcAction):
                                   "addresses": options.addresses, "build": args["build"],
                                   "hosts": _hosts(hostvars, submit, args["server"], nodes)}
         report["started"] = time.time()
-        results = smokerun.run(_SubmitHost(self, task_vars), options, progress=self._display.v)
+        results = smokerun.run(_SubmitHost(self, self._pythons(task_vars)), options, progress=self._display.v)
         report.update(ended=time.time(), checks=results, summary=smokerun.summary(results),
                       oar_version=smokerun.oar_version(results))
         if args["report_dir"]:  # on the controller, where this action runs

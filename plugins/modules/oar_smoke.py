@@ -13,7 +13,10 @@ version_added: "1.1.0"
 description:
   - Runs the OAR smoke checks (C(ansible-doc -t lookup oar.nxc.smoke_checks)) on the host the task is delegated to,
     which must be O(submit), over that host's own connection. The OAR commands need no Python there; the REST API
-    check uses M(ansible.builtin.uri) on that host.
+    check makes each request on that host with a small Python program of the standard library, run over the same
+    connection as one command (the password on its stdin), with the interpreter Ansible would use for a module
+    there (C(ansible_python_interpreter), else the one it discovered, else the first of
+    C(interpreter_python_fallback) the host has).
   - The gate checks come first; when one fails, the job checks are recorded as skipped. C(node_sshd) reads each
     node's probe in O(probe_var) when a per-node play made one (M(oar.nxc.sshd_probe)); every other node's OAR sshd
     is probed here, from the controller, all nodes at once (a TCP connection to C(ansible_host):O(sshd_port) that

@@ -17,7 +17,7 @@ from oar_nxc.formats.nodefile import job_id_from_value
 from oar_nxc.inventory import known, sources
 from oar_nxc.inventory import spec as inventory
 from oar_nxc.nxc import rolecheck, staging, start
-from oar_nxc.oar import findings, guard, lifecycle, output, remote, request
+from oar_nxc.oar import findings, guard, http_request, lifecycle, output, remote, request
 from oar_nxc.oar import jobs as oar_jobs
 from oar_nxc.oar.remote import Output
 from oar_nxc.smoke import checks as smoke_checks
@@ -26,7 +26,7 @@ from oar_nxc.smoke import reports, runner
 API = 1
 
 __all__ = [
-    "API", "OarNxcError", "Output", "errors", "findings", "flavours", "guard", "inventory", "job_id_from_value",
-    "known", "lifecycle", "nodefile", "oar_jobs", "output", "probes", "remote", "reports", "request", "rolecheck",
-    "runner", "smoke_checks", "sources", "staging", "start",
+    "API", "OarNxcError", "Output", "errors", "findings", "flavours", "guard", "http_request", "inventory",
+    "job_id_from_value", "known", "lifecycle", "nodefile", "oar_jobs", "output", "probes", "remote", "reports",
+    "request", "rolecheck", "runner", "smoke_checks", "sources", "staging", "start",
 ]

@@ -71,8 +71,7 @@ class ApiChecks(RunnerParts):
         user, password = (opts.user, opts.api_password) if auth else (None, None)
         status, answer, error = yield from self._aside(
             lambda h: h.http(method, url, headers=headers, body=body, user=user, password=password))
-        if status < 0:  # ansible.builtin.uri's "Status code was -1 and not [200]: Request failed: ..."
-            error = re.sub(r"^Status code was -?\d+ and not \[[^\]]*\]: ", "", error)
+        if status < 0:  # oar_nxc.oar.http_request: "Request failed: <why>"
             raise OarNxcError(f"{method} {url}: no answer{': ' + excerpt(error, 160) if error else ''}")
         if status not in expect or not isinstance(answer, dict):
             said = (answer.get("message") or answer.get("title")) if isinstance(answer, dict) else None
