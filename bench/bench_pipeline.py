@@ -19,10 +19,11 @@ Targets (issue 28): the no-op rerun with smoke off at most 6 s at 128 machines a
 first play); the controller's CPU per added machine at most 50 ms. Earlier targets (issues 11, 15):
 deploy.yml within 1.5x the bash baseline; smoke.yml within 1.2x its slowest check plus start-up.
 
-The no-op rerun is run NOOP_RUNS times and its median kept (its row says all of them); so are smoke.yml and OAR
-alone up to SMOKE_RUNS_UP_TO machines, SMOKE_RUNS times each. Each run starts once OAR
-has finished the jobs of the previous one (the smoke checks' jobs): what is
-measured is the pipeline, not OAR's clean-up of the last run sharing the 2 cores.
+The no-op rerun is run NOOP_RUNS times and its median kept (its row says all of them); smoke.yml and OAR alone
+in pairs, each smoke.yml run followed by an OAR alone run, SMOKE_RUNS pairs up to SMOKE_RUNS_UP_TO machines and
+SMOKE_RUNS_LARGE above, and the median of each kept. Each run starts once OAR has finished the jobs of the previous
+one (the smoke checks' jobs): what is measured is the pipeline, not OAR's clean-up of the last run sharing the 2
+cores.
 
 Work = the time the external programs ran: every command result's `delta` (times its attempts,
 plus the retry delays between them: OAR polling), every wait_for's `elapsed` and the smoke
@@ -143,7 +144,8 @@ def oar_alone_checks(addresses: list[str], timeout: float = 240) -> float:
     the very oarsub arguments the job checks submit (oar_nxc.smoke.jobs, their one owner: the batch job's
     script on every compute node, the failing job, the job to delete), as the smoke user with the testbed's
     job types, and beside them the reservation check's ``oarsub -r`` and its ``oardel``; then ``oarstat -s -J``
-    every 0.2 s until each job (the REST API's too) has ended, the oardel job deleted as soon as it runs.
+    every 0.2 s until each job (the REST API's too) has ended, the oardel job deleted as soon as it runs, and
+    what the checks read of each job that ended (``oarstat -f -J``, and the batch job's stdout and stderr).
     The node_sshd gate is a port probe, no OAR work. Seconds from the first request to the last end."""
     options = Options(user=tb.USER, submit="", nodes=[Node(name=a, address=a) for a in addresses],
                       job_types=list(tb.SHARED))
@@ -178,12 +180,19 @@ def oar_alone_checks(addresses: list[str], timeout: float = 240) -> float:
             states = {int(j): s for j, s in json.loads(subprocess.run(
                 ["oarstat", "-s", "-J", *[w for j in pending for w in ("-j", str(j))]], capture_output=True,
                 text=True, check=True, timeout=60).stdout or "{}").items()} if pending else {}
+            ended = []
             for job, name in list(pending.items()):
                 if name == "oardel" and job not in deleted and states.get(job) == "Running":
                     tb.as_user(f"oardel {job}")
                     deleted.add(job)
                 elif states.get(job) in tb.FINAL_STATES:
                     del pending[job]
+                    ended += [(job, name)] if name != "rest_api" else []  # the REST API's job is not read back
+            if ended:  # what the checks read of an ended job: OAR's account of it, the batch job's output
+                subprocess.run(["oarstat", "-f", "-J", *[w for j, _name in ended for w in ("-j", str(j))]],
+                               capture_output=True, text=True, check=True, timeout=60)
+                for job in (j for j, name in ended if name == "batch_job"):
+                    tb.as_user(f"cd && cat OAR.{job}.stdout OAR.{job}.stderr")
             time.sleep(0.2)
     return time.monotonic() - started
 
@@ -201,9 +210,10 @@ SMOKE = "smoke.yml"
 MITOGEN = "deploy.yml, no-op rerun, smoke off, mitogen"
 BASELINE = "bash baseline (build, start, checks)"
 NOOP_RUNS = 3  # the no-op rerun is short and this machine is noisy (+-20 % run to run): the median of 3
-# smoke.yml and OAR alone, up to this many machines: there OAR's own scheduling of the few seconds of jobs varies
-# as much as the target's 20 % (OAR alone 6.0, 7.0 and 7.7 s in three runs at 4 machines): the median of 3 each
-SMOKE_RUNS, SMOKE_RUNS_UP_TO = 3, 16
+# smoke.yml and OAR alone, each smoke.yml run followed by one OAR alone run (both see the machine as it is then).
+# OAR's own run of the same jobs varies by the target's 20 % and more (OAR alone 6.7, 6.7 and 10.6 s at 4 machines;
+# the batch job on 14 nodes ran 9 to 12 s at 16): the median of 5 pairs up to SMOKE_RUNS_UP_TO machines, of 3 above
+SMOKE_RUNS, SMOKE_RUNS_UP_TO, SMOKE_RUNS_LARGE = 5, 16, 3
 BASELINE_UP_TO = 16  # machines: the bash baseline's checks run one after the other; enough to compare with
 
 
@@ -255,14 +265,16 @@ def repeats(label: str, machines: int) -> int:
     """How many runs a row's median is taken of."""
     if label == NOOP:
         return NOOP_RUNS
-    return SMOKE_RUNS if label in (SMOKE, OAR_ALONE) and machines <= SMOKE_RUNS_UP_TO else 1
+    if label in (SMOKE, OAR_ALONE):  # OAR alone runs once after each smoke.yml run
+        return SMOKE_RUNS if machines <= SMOKE_RUNS_UP_TO else SMOKE_RUNS_LARGE
+    return 1
 
 
 def measure(machines: int, mitogen: dict[str, str] | None) -> list[dict[str, object]]:
     clear_jobs()
     reservation = tb.reserve(machines, walltime="1:00:00", timeout=180)
     rows: list[dict[str, object]] = []
-    compute: list[str] = []  # the compute nodes' OAR addresses, as the smoke checks' batch job ran on them
+    alone: list[float] = []  # OAR alone, one run after each smoke.yml run
     roles = json.dumps({"oar_nxc_roles": {"node": machines - 2}})
     runs: list[tuple[str, str, list[str], dict[str, str] | None]] = [
         (SCRATCH, "deploy.yml", ["-e", "oar_nxc_smoke=false"], None),
@@ -284,6 +296,10 @@ def measure(machines: int, mitogen: dict[str, str] | None) -> list[dict[str, obj
                     measured.append((run, cost, report))
                     if run.rc != 0:
                         break
+                    if name == "smoke.yml":  # its reference right after it, on the machine as it is then
+                        compute = next(c.get("job_hosts") or [] for c in report["checks"] if c["name"] == "batch_job")
+                        settle(reservation.job_id)
+                        alone.append(oar_alone_checks(sorted(compute)))
                 run, cost, report = sorted(measured, key=lambda m: m[0].seconds)[len(measured) // 2]  # the median
                 if any(m[0].rc != 0 for m in measured):
                     run = next(m[0] for m in measured if m[0].rc != 0)
@@ -298,7 +314,6 @@ def measure(machines: int, mitogen: dict[str, str] | None) -> list[dict[str, obj
                 keep.parent.mkdir(exist_ok=True)
                 keep.write_text(json.dumps(run.result))  # per play, task and host: where the time went
                 if name == "smoke.yml":  # against its own checks (issue 15) and OAR alone (issue 28)
-                    compute = next(c.get("job_hosts") or [] for c in report["checks"] if c["name"] == "batch_job")
                     seconds = [float(c["seconds"]) for c in report["checks"]]
                     entry.update(checks_sum_s=round(sum(seconds), 1), slowest_check_s=round(max(seconds), 1),
                                  startup_s=round(run.startup(), 1),  # the fewest passed of all runs
@@ -306,10 +321,6 @@ def measure(machines: int, mitogen: dict[str, str] | None) -> list[dict[str, obj
                                             for m in measured),
                                  checks=len(report["checks"]))
                 rows.append(entry)
-        alone = []
-        for _unused in range(repeats(OAR_ALONE, machines)):
-            settle(reservation.job_id)
-            alone.append(oar_alone_checks(sorted(compute)))
         rows.append(row(machines, OAR_ALONE, None, sorted(alone)[len(alone) // 2]))
         if len(alone) > 1:
             rows[-1]["runs_wall_s"] = sorted(round(a, 1) for a in alone)
