@@ -265,7 +265,7 @@ def repeats(label: str, machines: int) -> int:
     """How many runs a row's median is taken of."""
     if label == NOOP:
         return NOOP_RUNS
-    if label in (SMOKE, OAR_ALONE):  # OAR alone runs once after each smoke.yml run
+    if label == SMOKE:  # and OAR alone, which runs once after each smoke.yml run
         return SMOKE_RUNS if machines <= SMOKE_RUNS_UP_TO else SMOKE_RUNS_LARGE
     return 1
 

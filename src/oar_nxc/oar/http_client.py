@@ -52,8 +52,8 @@ def ask(request: dict[str, Any]) -> dict[str, Any]:
     if request.get("user") is not None:
         pair = f"{request['user']}:{request.get('password') or ''}"
         headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
-    limit = int(request.get("limit") or 0)
     url = str(request["url"])
+    limit = int(request["limit"])  # the controller's (oar_nxc.oar.http_request), as the timeout
     if not url.lower().startswith(SCHEMES):  # never file: or another scheme that reads the host's own files
         return {"status": -1, "body": "", "truncated": False,
                 "error": f"Request failed: not an http or https URL: {url[:200]!r}"}
@@ -61,7 +61,7 @@ def ask(request: dict[str, Any]) -> dict[str, Any]:
     req = urllib.request.Request(url, data=data, headers=headers, method=str(request["method"]))  # noqa: S310 (checked)
     status, raw, error = -1, b"", ""
     try:
-        with opener.open(req, timeout=float(request.get("timeout") or 20)) as response:
+        with opener.open(req, timeout=float(request["timeout"])) as response:
             status, raw = response.status, response.read(limit + 1)
     except urllib.error.HTTPError as exc:  # an answer all the same: its status and body
         status, error = exc.code, f"HTTP Error {exc.code}: {exc.reason}"

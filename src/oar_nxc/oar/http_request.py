@@ -14,6 +14,7 @@ import json
 import math
 import shlex
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,9 @@ def limit(request: Request) -> int:
     return request.deadline if request.deadline is not None else math.ceil(2 * request.timeout + 5)
 
 
+@cache
 def client_source() -> str:
-    """The program run on the host: the source of oar_nxc.oar.http_client, read from the package."""
+    """The program run on the host: the source of oar_nxc.oar.http_client, read from the package once."""
     return Path(__file__).with_name("http_client.py").read_text(encoding="utf-8")
 
 
