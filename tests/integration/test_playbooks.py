@@ -39,7 +39,7 @@ def test_every_tasks_from_is_an_entry_point() -> None:
     for path in [*REPO.glob("playbooks/*.yml"), *REPO.glob("roles/*/tasks/*.yml")]:
         for match in re.finditer(r"name: oar\.nxc\.(\w+)\n\s+tasks_from: (\w+)", path.read_text()):
             used.add((match[1], match[2]))
-    assert used == {("oar_job", "running"), ("oar_job", "release")}
+    assert used == {("oar_job", "running"), ("oar_job", "release"), ("oar_nxc", "settings")}
     for role, entry in used:
         specs = yaml.safe_load((REPO / "roles" / role / "meta/argument_specs.yml").read_text())["argument_specs"]
         assert entry in specs, f"{role}: no argument spec for the entry point {entry}"

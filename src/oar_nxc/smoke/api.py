@@ -82,16 +82,13 @@ class ApiChecks(RunnerParts):
         return answer
 
     def _rest_api_2(self) -> Iterator[str | None]:
-        """OAR 2.5 (oar-restful-api): its version and resources, then a job submitted as the smoke user
-        through the authenticated URL and read back."""
+        """OAR 2.5 (oar-restful-api): a job submitted as the smoke user through the authenticated URL and read
+        back, then the API's version and resources. The job first: OAR runs it while the rest is asked, and
+        it is the check's longest part."""
         opts = self.options
         api = opts.api_url or f"http://{opts.server}:6668/oarapi/"
         api = api if api.endswith("/") else api + "/"
         private = opts.api_private_url or re.sub(r"/oarapi/$", "/oarapi-priv/", api)
-        version = yield from self._ask("GET", api + "version.json")
-        yield None
-        resources = yield from self._ask("GET", api + "resources.json")
-        yield None
         if not opts.api_password:
             raise OarNxcError(f"{private}: OAR 2.5 takes jobs only at its authenticated URL: give the password of "
                               f"{opts.user} there (oar_smoke_api_password)")
@@ -102,15 +99,27 @@ class ApiChecks(RunnerParts):
         job_id = posted.get("id")
         if not isinstance(job_id, int) or isinstance(job_id, bool):
             raise OarNxcError(f"POST {private}jobs.json: no job id in the answer ({excerpt(str(posted), 120)})")
-        job = yield from self._ask("GET", f"{private}jobs/{job_id}.json", auth=True)
-        yield None
-        if job.get("owner") != opts.user:
-            raise OarNxcError(f"GET {private}jobs/{job_id}.json: owner {job.get('owner')!r}, expected {opts.user}")
-        said = (f"{api}: OAR {version.get('oar_version', '?')}, API {version.get('api_version', '?')}, "
-                f"{resources.get('total', '?')} resources; job {job_id} submitted as {opts.user}, read back "
-                f"({job.get('state', '?')})")
+        problem = ""  # a request after the job's failed: the job is still awaited, the check fails with it
+        try:
+            job = yield from self._ask("GET", f"{private}jobs/{job_id}.json", auth=True)
+            yield None
+            if job.get("owner") != opts.user:
+                raise OarNxcError(f"GET {private}jobs/{job_id}.json: owner {job.get('owner')!r}, expected "
+                                  f"{opts.user}")
+            version = yield from self._ask("GET", api + "version.json")
+            yield None
+            resources = yield from self._ask("GET", api + "resources.json")
+            yield None
+            said = (f"{api}: OAR {version.get('oar_version', '?')}, API {version.get('api_version', '?')}, "
+                    f"{resources.get('total', '?')} resources; job {job_id} submitted as {opts.user}, read back "
+                    f"({job.get('state', '?')})")
+        except OarNxcError as exc:
+            problem = str(exc)
 
         def ended(final: str) -> None:  # the job ends by itself: the check leaves no job behind
+            if problem:
+                self._record("rest_api", "failed", problem, job=job_id)
+                return
             status = "passed" if final == "Terminated" else "failed"
             self._record("rest_api", status, f"{said}, then {final}", job=job_id)
 

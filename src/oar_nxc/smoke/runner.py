@@ -150,15 +150,34 @@ class Runner(GateChecks, ApiChecks):
         line = command_line(argv, user)
         return (yield from self._aside(lambda h: h.run(line)))
 
-    def _submit(self, name: str, args: list[str]) -> int | None:
-        out = self._run(["oarsub", *jobs.types(self.options), *args], self.options.user)
+    def _submit(self, name: str, args: list[str], meanwhile: Iterator[str | None] | None = None
+                ) -> tuple[int | None, Iterator[str | None] | None]:
+        """The job's id (None: its check failed, recorded) and what is left of MEANWHILE, whose steps go on
+        while oarsub runs on a worker thread (``_beside``)."""
+        line = command_line(["oarsub", *jobs.types(self.options), *args], self.options.user)
+        out, meanwhile = self._beside(lambda h: h.run(line), meanwhile)
         try:
             if out.rc != 0:
                 raise OarNxcError(command_failed("oarsub", out))
-            return oarjson.job_id(out.stdout)
+            return oarjson.job_id(out.stdout), meanwhile
         except OarNxcError as exc:
             self._record(name, "failed", str(exc))
-            return None
+            return None, meanwhile
+
+    def _beside(self, call: Callable[[Host], T], meanwhile: Iterator[str | None] | None
+                ) -> tuple[T, Iterator[str | None] | None]:
+        """CALL on the submit host, and meanwhile the steps of MEANWHILE, each as soon as the call it waits for
+        is done (the API's requests, the reservation): a step is not held up until CALL ends. Without worker
+        threads (a host that cannot ``spawn``), CALL, then a step. (CALL's result, what is left of MEANWHILE)"""
+        if self._aside_pool is None:
+            result = call(self.host)
+            return result, self._nudge(meanwhile)
+        future = self._aside_pool.submit(call, self.host.spawn())  # type: ignore[attr-defined]
+        while True:
+            meanwhile = self._nudge(meanwhile)
+            if future.done():
+                return future.result(), meanwhile
+            wait({future, *self._inflight}, return_when=FIRST_COMPLETED)
 
     def _reservation(self) -> Iterator[str | None]:
         self._start("reservation")
@@ -207,12 +226,11 @@ class Runner(GateChecks, ApiChecks):
             if name == "reservation":
                 continue
             self._start(name)
-            job = self._submit(name, args)
+            job, meanwhile = self._submit(name, args, meanwhile)
             if job is None:
                 continue
             if concurrent:
                 pending.append(PendingJob(name, job, self.clock() + self.options.job_timeout))
-                meanwhile = self._nudge(meanwhile)
             else:
                 self._await_loop([PendingJob(name, job, self.clock() + self.options.job_timeout)], None)
         return meanwhile

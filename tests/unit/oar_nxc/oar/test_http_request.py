@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -122,6 +123,17 @@ def test_a_post_sends_json_and_basic_authentication_with_the_password_on_stdin_o
                                 "auth": "Basic " + base64.b64encode(f"oartest:{PASSWORD}".encode()).decode()}
     assert PASSWORD not in line and "oartest" not in line  # nothing of the request on the command line
     assert PASSWORD in http_request.stdin(request).decode()
+
+
+def test_the_hosts_python_path_and_site_packages_do_not_reach_the_client(server: str, tmp_path: Path) -> None:
+    """A module on the host's PYTHONPATH or in a .pth file that shadows the standard library is not imported
+    (python -S -E): the client is the standard library's."""
+    (tmp_path / "json.py").write_text("raise SystemExit('the host json module was imported')\n")
+    line = http_request.command_line([sys.executable], Request("GET", f"{server}/oarapi/version.json"))
+    assert shlex.split(line)[2:5] == [sys.executable, "-S", "-E"]
+    done = subprocess.run(["sh", "-c", line], input=http_request.stdin(Request("GET", f"{server}/oarapi/version.json")),
+                          capture_output=True, timeout=60, check=False, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert (done.returncode, json.loads(done.stdout)["status"]) == (0, 200), done.stderr
 
 
 def test_an_http_error_keeps_its_status_and_oars_json_message(server: str) -> None:

@@ -75,13 +75,14 @@ class Replay:
 
     def http(self, method: str, url: str, *, headers: dict[str, str] | None = None, body: Any = None,
              user: str | None = None, password: str | None = None) -> tuple[int, Any, str]:
-        """The recorded API answers, in order; a test may replace one (a stopped API, a wrong password)."""
+        """The recorded answer to the same request (the first not yet given: the recording's order may not be
+        the runner's); a test may replace one (a stopped API, a wrong password)."""
         self.asked.append((method, url, body, user))
         self.log.append(f"{method} {url}")
-        if not self.http_calls:
+        call = next((c for c in self.http_calls if (c["method"], c["url"]) == (method, url)), None)
+        if call is None:
             raise AssertionError(f"not recorded: {method} {url}")
-        call = self.http_calls.popleft()
-        assert (call["method"], call["url"]) == (method, url), (call["method"], call["url"], method, url)
+        self.http_calls.remove(call)
         assert call["authenticated"] == (user is not None or bool(headers)), url
         if call.get("error"):
             return int(call["status"]), None, str(call["error"])
@@ -167,9 +168,10 @@ def test_the_recorded_run_passes_with_the_same_commands() -> None:
     submits = [i for i, e in enumerate(log) if "oarsub" in e and " -r " not in e and "-V" not in e]
     assert version == 0 and log[1] == "timeout 60 oarnodes -s -J"
     assert max(submits) < polls[0] and min(submits) < reserve < polls[0]
-    assert polls[0] < log.index(f"POST {API.replace('/oarapi/', '/oarapi-priv/')}jobs.json") < polls[-1]
+    # the API's job is posted while the job checks' jobs are submitted, before the first poll
+    assert min(submits) < log.index(f"POST {API.replace('/oarapi/', '/oarapi-priv/')}jobs.json") < polls[0]
     methods = [e.split(" ")[0] for e in log[version + 1:] if e.startswith(("GET", "POST"))]
-    assert methods == ["GET", "GET", "POST", "GET"]
+    assert methods == ["POST", "GET", "GET", "GET"]  # the job first: OAR runs it while the rest is asked
     # the job the API took is awaited in the same polls as the job checks' jobs
     assert any(f"-j {JOBS['oardel']}" in log[i] and log[i].endswith(f"-j {REST_JOB}") for i in polls)
     jobs = {r["name"]: (r.get("job"), r.get("job_hosts")) for r in results}
@@ -369,9 +371,9 @@ def test_rest_api_on_oar_2_5_asks_what_a_user_would() -> None:
     assert results[0]["status"] == "passed", results[0]["message"]
     # timesharing, as the other smoke jobs: it runs beside them on the same nodes
     body = {"resource": "/nodes=1,walltime=0:05:00", "command": "true", "type": ["timesharing=*,*"]}
-    assert host.asked == [("GET", API + "version.json", None, None), ("GET", API + "resources.json", None, None),
-                          ("POST", "http://oar-server:6668/oarapi-priv/jobs.json", body, "oartest"),
-                          ("GET", f"http://oar-server:6668/oarapi-priv/jobs/{REST_JOB}.json", None, "oartest")]
+    assert host.asked == [("POST", "http://oar-server:6668/oarapi-priv/jobs.json", body, "oartest"),
+                          ("GET", f"http://oar-server:6668/oarapi-priv/jobs/{REST_JOB}.json", None, "oartest"),
+                          ("GET", API + "version.json", None, None), ("GET", API + "resources.json", None, None)]
     assert results[0]["job"] == REST_JOB
     assert host.seen[-1] == f"timeout 60 oarstat -s -J -j {REST_JOB}"  # awaited until OAR ended it
 
@@ -398,12 +400,27 @@ def test_rest_api_failures_name_the_method_url_and_status(fault: dict[int, dict[
     assert (result["status"], result["message"]) == ("failed", message)
 
 
+def test_a_request_failed_after_the_api_took_its_job_still_awaits_the_job() -> None:
+    """The job is posted first; when a later request fails, the check fails with that request's error once
+    OAR has ended the job: it leaves no job behind."""
+    clock = Clock()
+    host = Replay(only_rest_api("2.5.9 (Canicule)"), clock)
+    calls = list(host.http_calls)
+    calls[1] = {**calls[1], "status": 500, "json": {"code": 500, "message": "DB connection error"}}  # resources
+    host.http_calls = deque(calls)
+    (result,) = smokerun.run(host, options(checks=["rest_api"]), clock=clock, sleep=clock.sleep, wall=clock)
+    assert (result["status"], result["message"], result["job"]) == (
+        "failed", f"GET {API}resources.json: HTTP 500: DB connection error", REST_JOB)
+    assert host.seen[-1] == f"timeout 60 oarstat -s -J -j {REST_JOB}"  # awaited until OAR ended it
+    assert [a[0] for a in host.asked] == ["POST", "GET", "GET", "GET"]
+
+
 def test_rest_api_on_oar_2_5_needs_the_password() -> None:
     results, host, _unused = replay(only_rest_api("2.5.9 (Canicule)"), checks=["rest_api"], api_password="")
     assert (results[0]["status"], results[0]["message"]) == ("failed", (
         "http://oar-server:6668/oarapi-priv/: OAR 2.5 takes jobs only at its authenticated URL: give the password "
         "of oartest there (oar_smoke_api_password)"))
-    assert [a[0] for a in host.asked] == ["GET", "GET"]  # the public part was asked first
+    assert host.asked == []  # refused before any request
 
 
 def test_rest_api_on_oar_3_asks_index_then_whoami_with_a_token() -> None:
