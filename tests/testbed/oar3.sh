@@ -287,7 +287,7 @@ oar3_api() {
 
 oar3_node_sshd() { # ns ip
   alive "$ST/oar-sshd-$1.pid" || ip netns exec "$1" unshare --uts sh -c \
-    "hostname $1; exec /usr/sbin/sshd $SSHD_NO_REEXEC -f '$O3_ETC/sshd_config' -o PidFile=$ST/oar-sshd-$1.pid -o ListenAddress=$2 -E '$LOG/oar-sshd-$1.log'"
+    "hostname $1; exec /usr/sbin/sshd $SSHD_OPTS -f '$O3_ETC/sshd_config' -o PidFile=$ST/oar-sshd-$1.pid -o ListenAddress=$2 -E '$LOG/oar-sshd-$1.log'"
 }
 
 # Everything OAR 3 needs before the nodes' sshd start
