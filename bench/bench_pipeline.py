@@ -118,20 +118,21 @@ def baseline(machines: int, nodefile: str) -> float:
 
 
 def rest_api_alone(options: Options) -> int:
-    """The REST API check's own OAR work (OAR 2.5, oar_nxc.smoke.api), in its order: ``oarsub -V``, its job
-    (oar_nxc.smoke.jobs.rest_api_body) posted at the authenticated URL as the smoke user and read back, then
-    the API's version and resources. The job's id."""
+    """The REST API check's own OAR work (OAR 2.5, oar_nxc.smoke.api), in its order: ``oarsub -V``, the API's
+    resources, its job (oar_nxc.smoke.jobs.rest_api_body) posted at the authenticated URL as the smoke user and
+    read back, then the API's version. The job's id."""
     subprocess.run(["oarsub", "-V"], capture_output=True, text=True, check=True, timeout=60)
     api = API_URLS["2.5"]
     private = api.replace("/oarapi/", "/oarapi-priv/")
     password = (tb.STATE / "api-password").read_text().strip()
     host = RecordingHost([], [], threading.Lock())  # urllib on this machine, as record_oar asks the API
-    answers = [host.http("POST", private + "jobs.json", body=smoke_jobs.rest_api_body(options), user=tb.USER,
-                         password=password)]
+    answers = [host.http("GET", api + "resources.json")]
+    answers.append(host.http("POST", private + "jobs.json", body=smoke_jobs.rest_api_body(options), user=tb.USER,
+                             password=password))
     job = answers[-1][1].get("id") if isinstance(answers[-1][1], dict) else None
     if isinstance(job, int):
         answers.append(host.http("GET", f"{private}jobs/{job}.json", user=tb.USER, password=password))
-    answers += [host.http("GET", api + "version.json"), host.http("GET", api + "resources.json")]
+    answers.append(host.http("GET", api + "version.json"))
     if not isinstance(job, int) or any(status not in (200, 201, 202) for status, _answer, _error in answers):
         raise SystemExit(f"OAR alone: the REST API check's requests failed: {host.http_calls}")
     return job

@@ -329,7 +329,7 @@ def test_rest_api_fails_naming_the_url_when_the_api_is_down(deployed: Deployed) 
     assert broken.rc == 2, broken.explain()
     (check,) = deployed.report()["checks"]
     assert (check["name"], check["status"]) == ("rest_api", "failed")
-    assert check["message"] == ("POST http://oar-server:6668/oarapi-priv/jobs.json: no answer: Request failed: "
+    assert check["message"] == ("GET http://oar-server:6668/oarapi/resources.json: no answer: Request failed: "
                                 "<urlopen error [Errno 111] Connection refused>")
 
 

@@ -82,9 +82,10 @@ class ApiChecks(RunnerParts):
         return answer
 
     def _rest_api_2(self) -> Iterator[str | None]:
-        """OAR 2.5 (oar-restful-api): a job submitted as the smoke user through the authenticated URL and read
-        back, then the API's version and resources. The job first: OAR runs it while the rest is asked, and
-        it is the check's longest part."""
+        """OAR 2.5 (oar-restful-api): its resources, a job submitted as the smoke user through the authenticated
+        URL and read back, then the API's version. The job comes early, OAR runs it while the rest is asked: it
+        is the check's longest part. The resources come first: they read OAR's database and fail at once when
+        it is down, where a job's submission waits for it (OAR's oarsub retries its connection)."""
         opts = self.options
         api = opts.api_url or f"http://{opts.server}:6668/oarapi/"
         api = api if api.endswith("/") else api + "/"
@@ -92,6 +93,8 @@ class ApiChecks(RunnerParts):
         if not opts.api_password:
             raise OarNxcError(f"{private}: OAR 2.5 takes jobs only at its authenticated URL: give the password of "
                               f"{opts.user} there (oar_smoke_api_password)")
+        resources = yield from self._ask("GET", api + "resources.json")
+        yield None
         # a job that ends by itself, awaited: the check leaves no job behind
         posted = yield from self._ask("POST", private + "jobs.json", expect=(200, 201, 202), auth=True,
                                       body=jobs.rest_api_body(opts))
@@ -107,8 +110,6 @@ class ApiChecks(RunnerParts):
                 raise OarNxcError(f"GET {private}jobs/{job_id}.json: owner {job.get('owner')!r}, expected "
                                   f"{opts.user}")
             version = yield from self._ask("GET", api + "version.json")
-            yield None
-            resources = yield from self._ask("GET", api + "resources.json")
             yield None
             said = (f"{api}: OAR {version.get('oar_version', '?')}, API {version.get('api_version', '?')}, "
                     f"{resources.get('total', '?')} resources; job {job_id} submitted as {opts.user}, read back "

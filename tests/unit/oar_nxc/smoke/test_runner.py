@@ -171,7 +171,7 @@ def test_the_recorded_run_passes_with_the_same_commands() -> None:
     # the API's job is posted while the job checks' jobs are submitted, before the first poll
     assert min(submits) < log.index(f"POST {API.replace('/oarapi/', '/oarapi-priv/')}jobs.json") < polls[0]
     methods = [e.split(" ")[0] for e in log[version + 1:] if e.startswith(("GET", "POST"))]
-    assert methods == ["POST", "GET", "GET", "GET"]  # the job first: OAR runs it while the rest is asked
+    assert methods == ["GET", "POST", "GET", "GET"]  # the resources, then the job: OAR runs it meanwhile
     # the job the API took is awaited in the same polls as the job checks' jobs
     assert any(f"-j {JOBS['oardel']}" in log[i] and log[i].endswith(f"-j {REST_JOB}") for i in polls)
     jobs = {r["name"]: (r.get("job"), r.get("job_hosts")) for r in results}
@@ -371,9 +371,10 @@ def test_rest_api_on_oar_2_5_asks_what_a_user_would() -> None:
     assert results[0]["status"] == "passed", results[0]["message"]
     # timesharing, as the other smoke jobs: it runs beside them on the same nodes
     body = {"resource": "/nodes=1,walltime=0:05:00", "command": "true", "type": ["timesharing=*,*"]}
-    assert host.asked == [("POST", "http://oar-server:6668/oarapi-priv/jobs.json", body, "oartest"),
+    assert host.asked == [("GET", API + "resources.json", None, None),
+                          ("POST", "http://oar-server:6668/oarapi-priv/jobs.json", body, "oartest"),
                           ("GET", f"http://oar-server:6668/oarapi-priv/jobs/{REST_JOB}.json", None, "oartest"),
-                          ("GET", API + "version.json", None, None), ("GET", API + "resources.json", None, None)]
+                          ("GET", API + "version.json", None, None)]
     assert results[0]["job"] == REST_JOB
     assert host.seen[-1] == f"timeout 60 oarstat -s -J -j {REST_JOB}"  # awaited until OAR ended it
 
@@ -401,18 +402,31 @@ def test_rest_api_failures_name_the_method_url_and_status(fault: dict[int, dict[
 
 
 def test_a_request_failed_after_the_api_took_its_job_still_awaits_the_job() -> None:
-    """The job is posted first; when a later request fails, the check fails with that request's error once
+    """The job is posted early; when a later request fails, the check fails with that request's error once
     OAR has ended the job: it leaves no job behind."""
+    clock = Clock()
+    host = Replay(only_rest_api("2.5.9 (Canicule)"), clock)
+    calls = list(host.http_calls)
+    calls[0] = {**calls[0], "status": 500, "json": {"code": 500, "message": "version unknown"}}  # version.json
+    host.http_calls = deque(calls)
+    (result,) = smokerun.run(host, options(checks=["rest_api"]), clock=clock, sleep=clock.sleep, wall=clock)
+    assert (result["status"], result["message"], result["job"]) == (
+        "failed", f"GET {API}version.json: HTTP 500: version unknown", REST_JOB)
+    assert host.seen[-1] == f"timeout 60 oarstat -s -J -j {REST_JOB}"  # awaited until OAR ended it
+    assert [a[0] for a in host.asked] == ["GET", "POST", "GET", "GET"]
+
+
+def test_a_database_that_is_down_fails_the_api_check_before_any_job_is_posted() -> None:
+    """OAR's resources read its database and fail at once; a job's submission would wait for the database."""
     clock = Clock()
     host = Replay(only_rest_api("2.5.9 (Canicule)"), clock)
     calls = list(host.http_calls)
     calls[1] = {**calls[1], "status": 500, "json": {"code": 500, "message": "DB connection error"}}  # resources
     host.http_calls = deque(calls)
     (result,) = smokerun.run(host, options(checks=["rest_api"]), clock=clock, sleep=clock.sleep, wall=clock)
-    assert (result["status"], result["message"], result["job"]) == (
-        "failed", f"GET {API}resources.json: HTTP 500: DB connection error", REST_JOB)
-    assert host.seen[-1] == f"timeout 60 oarstat -s -J -j {REST_JOB}"  # awaited until OAR ended it
-    assert [a[0] for a in host.asked] == ["POST", "GET", "GET", "GET"]
+    assert (result["status"], result["message"]) == ("failed", f"GET {API}resources.json: HTTP 500: DB connection "
+                                                               "error")
+    assert [a[0] for a in host.asked] == ["GET"]
 
 
 def test_rest_api_on_oar_2_5_needs_the_password() -> None:
