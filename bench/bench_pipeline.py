@@ -143,11 +143,12 @@ def oar_alone_checks(addresses: list[str], timeout: float = 240) -> float:
     of OAR, asked as directly as they can be. The REST API check's requests and job (rest_api_alone), from
     the start on a thread of their own as the runner asks them; meanwhile the gate's ``oarnodes -s -J``, then
     the very oarsub arguments the job checks submit (oar_nxc.smoke.jobs, their one owner: the batch job's
-    script on every compute node, the failing job, the job to delete), as the smoke user with the testbed's
-    job types, and beside them the reservation check's ``oarsub -r`` and its ``oardel``; then ``oarstat -s -J``
-    every 0.2 s until each job (the REST API's too) has ended, the oardel job deleted as soon as it runs, and
-    what the checks read of each job that ended (``oarstat -f -J``, and the batch job's stdout and stderr).
-    The node_sshd gate is a port probe, no OAR work. Seconds from the first request to the last end."""
+    script on every compute node, the failing job, the job to delete), all at once as the runner submits them,
+    as the smoke user with the testbed's job types, and after them the reservation check's ``oarsub -r`` and
+    its ``oardel``; then ``oarstat -s -J`` every 0.2 s until each job (the REST API's too) has ended, the
+    oardel job deleted as soon as it runs, and what the checks read of each job that ended (``oarstat -f -J``,
+    and the batch job's stdout and stderr). The node_sshd gate is a port probe, no OAR work. Seconds from the
+    first request to the last end."""
     options = Options(user=tb.USER, submit="", nodes=[Node(name=a, address=a) for a in addresses],
                       job_types=list(tb.SHARED))
     names = [n for n in smoke_checks.names("job") if n != "reservation"]
@@ -156,8 +157,11 @@ def oar_alone_checks(addresses: list[str], timeout: float = 240) -> float:
         rest: Future[int] | None = pool.submit(rest_api_alone, options)  # None once its job is awaited
         subprocess.run(["oarnodes", "-s", "-J"], capture_output=True, text=True, check=True, timeout=60)
         pending: dict[int, str] = {}
-        for name, args in smoke_jobs.specs(options, names):
-            out = tb.as_user("cd && " + shlex.join(["oarsub", *smoke_jobs.types(options), *args]))
+        specs = smoke_jobs.specs(options, names)
+        with ThreadPoolExecutor(len(specs)) as submitting:  # at once, as the runner submits them
+            outs = list(submitting.map(lambda spec: tb.as_user("cd && " + shlex.join(
+                ["oarsub", *smoke_jobs.types(options), *spec[1]])), specs))
+        for (name, _args), out in zip(specs, outs, strict=True):
             match = tb.JOB_ID_RE.search(out.stdout)
             if out.returncode != 0 or match is None:
                 raise SystemExit(f"OAR alone: oarsub for {name} failed: {out.stdout}{out.stderr}")

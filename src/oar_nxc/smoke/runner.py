@@ -2,7 +2,8 @@
 
 The order is the table of :mod:`oar_nxc.smoke.checks`: the gate checks first (each node's OAR sshd
 answered, every resource is Alive); when one fails the job checks are recorded as skipped. The
-job checks are then *submitted together* and awaited in one bounded loop that reads every pending
+job checks are then *submitted together* (each oarsub on a worker thread, all at once, when the host
+can ``spawn``) and awaited in one bounded loop that reads every pending
 job with a single ``oarstat``; each check is still judged on its own, and a failed check never
 hides another one. The reservation (for a time after the other jobs' walltime, so that it is
 validated on free nodes) and the REST API (from the start) are asked beside the polls: on worker
@@ -154,15 +155,48 @@ class Runner(GateChecks, ApiChecks):
                 ) -> tuple[int | None, Iterator[str | None] | None]:
         """The job's id (None: its check failed, recorded) and what is left of MEANWHILE, whose steps go on
         while oarsub runs on a worker thread (``_beside``)."""
-        line = command_line(["oarsub", *jobs.types(self.options), *args], self.options.user)
+        line = self._oarsub_line(args)
         out, meanwhile = self._beside(lambda h: h.run(line), meanwhile)
+        return self._job_of(name, out), meanwhile
+
+    def _submit_together(self, specs: list[tuple[str, list[str]]], meanwhile: Iterator[str | None] | None
+                         ) -> tuple[list[tuple[str, int | None]], Iterator[str | None] | None]:
+        """Every job of SPECS submitted at once, each oarsub on a worker thread, and meanwhile the steps of
+        MEANWHILE as their calls complete: the jobs reach OAR within one oarsub's time, so that its scheduler
+        takes them in the same round (one after the other, the last came a scheduling round later on the
+        testbed, and ran beside the others' launch). (name, job id or None: its check failed, recorded) in the
+        order of SPECS, and what is left of MEANWHILE."""
+        assert self._aside_pool is not None  # the caller's condition: a host that can spawn
+        futures = []
+        for name, args in specs:
+            self._start(name)
+            call = self._running(self._oarsub_line(args))
+            futures.append((name, self._aside_pool.submit(call, self.host.spawn())))  # type: ignore[attr-defined]
+        while True:
+            meanwhile = self._nudge(meanwhile)
+            left = {f for _name, f in futures if not f.done()}
+            if not left:
+                break
+            wait({*left, *self._inflight}, return_when=FIRST_COMPLETED)
+        return [(name, self._job_of(name, f.result())) for name, f in futures], meanwhile
+
+    @staticmethod
+    def _running(line: str) -> Callable[[Host], Output]:
+        """A call that runs the command LINE on the host it is given."""
+        return lambda h: h.run(line)
+
+    def _oarsub_line(self, args: list[str]) -> str:
+        return command_line(["oarsub", *jobs.types(self.options), *args], self.options.user)
+
+    def _job_of(self, name: str, out: Output) -> int | None:
+        """The id of the job that oarsub said it took; None when it failed (the check's failure recorded)."""
         try:
             if out.rc != 0:
                 raise OarNxcError(command_failed("oarsub", out))
-            return oarjson.job_id(out.stdout), meanwhile
+            return oarjson.job_id(out.stdout)
         except OarNxcError as exc:
             self._record(name, "failed", str(exc))
-            return None, meanwhile
+            return None
 
     def _beside(self, call: Callable[[Host], T], meanwhile: Iterator[str | None] | None
                 ) -> tuple[T, Iterator[str | None] | None]:
@@ -222,9 +256,13 @@ class Runner(GateChecks, ApiChecks):
             else:
                 for _unused in self._reservation():
                     pass
-        for name, args in jobs.specs(self.options, names):
-            if name == "reservation":
-                continue
+        specs = [(name, args) for name, args in jobs.specs(self.options, names) if name != "reservation"]
+        if concurrent and self._aside_pool is not None:  # all at once; the polls await them in the specs' order
+            submitted, meanwhile = self._submit_together(specs, meanwhile)
+            pending += [PendingJob(name, job, self.clock() + self.options.job_timeout)
+                        for name, job in submitted if job is not None]
+            return meanwhile
+        for name, args in specs:
             self._start(name)
             job, meanwhile = self._submit(name, args, meanwhile)
             if job is None:

@@ -19,7 +19,8 @@ from collections.abc import Iterator
 
 from oar_nxc.oar.remote import Output
 
-ASIDE_THREADS = 4  # calls on the submit host at once beside the job polls (the reservation, the API)
+# calls on the submit host at once beside the job polls: the job checks' three oarsub, the reservation's, the API's
+ASIDE_THREADS = 5
 WAIT = "wait"  # a step that waits for its call beside the polls (Runner._aside)
 
 

@@ -263,6 +263,53 @@ def test_a_slow_call_beside_the_polls_holds_none_of_them_up() -> None:
     assert [t.name for t in threading.enumerate() if t.name.startswith("oar-smoke")] == []  # none left behind
 
 
+class Together(Beside):
+    """A submit host that can spawn, where each job check's oarsub returns only once all three have been asked:
+    a runner that submitted them one after the other would wait for the first forever (here: 5 s, then
+    BrokenBarrierError)."""
+
+    def __init__(self, calls: list[dict[str, Any]], clock: Clock) -> None:
+        super().__init__(calls, clock)
+        self.barrier = threading.Barrier(3, timeout=5)
+        self.threads: set[str] = set()
+
+    def run(self, command: str) -> smokerun.Output:
+        if "oarsub" in command and " -r " not in command and "-V" not in command:
+            self.threads.add(threading.current_thread().name)
+            self.barrier.wait()
+        return super().run(command)
+
+
+def test_with_a_host_that_can_spawn_the_job_checks_oarsub_run_at_once() -> None:
+    clock = Clock()
+    host = Together(recorded(), clock)
+    results = smokerun.run(host, options(poll_interval=0.05), clock=clock, sleep=clock.sleep, wall=clock)
+    assert [(r["name"], r["status"]) for r in results] == [
+        ("node_sshd", "passed"), ("resources_alive", "passed"), ("batch_job", "passed"),
+        ("failing_job", "passed"), ("oardel", "passed"), ("reservation", "passed"), ("rest_api", "passed")]
+    assert len(host.threads) == 3 and threading.current_thread().name not in host.threads
+    # the polls await them in the order of the specs (the longest first), whichever oarsub answered first
+    first_poll = next(c for c in host.seen if c.startswith("timeout 60 oarstat -s"))
+    assert first_poll.startswith(f"timeout 60 oarstat -s -J -j {JOBS['oardel']} -j {JOBS['batch_job']} "
+                                 f"-j {JOBS['failing_job']}")
+    assert [t.name for t in threading.enumerate() if t.name.startswith("oar-smoke")] == []
+
+
+def test_a_refused_submission_among_those_made_at_once_fails_its_check_alone() -> None:
+    calls = recorded()
+    for call in calls:
+        if "oarsub" in call["command"] and "nodes=2" in call["command"]:
+            call.update(rc=6, stdout="[ADMISSION RULE] Error: no such resources\n", stderr="")
+    clock = Clock()
+    host = Together(calls, clock)
+    results = smokerun.run(host, options(poll_interval=0.05), clock=clock, sleep=clock.sleep, wall=clock)
+    assert (results[2]["name"], results[2]["status"], results[2]["message"]) == (
+        "batch_job", "failed", "oarsub failed (rc 6): [ADMISSION RULE] Error: no such resources")
+    assert [(r["name"], r["status"]) for r in results[3:]] == [
+        ("failing_job", "passed"), ("oardel", "passed"), ("reservation", "passed"), ("rest_api", "passed")]
+    assert not any(f"-j {JOBS['batch_job']}" in c for c in host.seen)
+
+
 def test_one_after_the_other_without_concurrent() -> None:
     calls = [{**c, "command": c["command"].replace(" -t '\"'\"'timesharing=*,*'\"'\"'", "")} for c in recorded()]
     results, host, _unused = replay(calls, concurrent=False)
