@@ -117,19 +117,22 @@ def baseline(machines: int, nodefile: str) -> float:
         return time.monotonic() - started
 
 
-def rest_api_alone(options: Options) -> int:
-    """The REST API check's own OAR work (OAR 2.5, oar_nxc.smoke.api), in its order: ``oarsub -V``, the API's
-    resources, its job (oar_nxc.smoke.jobs.rest_api_body) posted at the authenticated URL as the smoke user and
-    read back, then the API's version. The job's id."""
+def rest_api_alone(options: Options, gate: threading.Event) -> int:
+    """The REST API check's own OAR work (OAR 2.5, oar_nxc.smoke.api), in its order: ``oarsub -V``; once the
+    gate's ``oarnodes`` has read OAR's database (GATE), its job (oar_nxc.smoke.jobs.rest_api_body) posted at the
+    authenticated URL as the smoke user, then the API's resources, the job read back and the API's version.
+    The job's id."""
     subprocess.run(["oarsub", "-V"], capture_output=True, text=True, check=True, timeout=60)
     api = API_URLS["2.5"]
     private = api.replace("/oarapi/", "/oarapi-priv/")
     password = (tb.STATE / "api-password").read_text().strip()
     host = RecordingHost([], [], threading.Lock())  # urllib on this machine, as record_oar asks the API
-    answers = [host.http("GET", api + "resources.json")]
-    answers.append(host.http("POST", private + "jobs.json", body=smoke_jobs.rest_api_body(options), user=tb.USER,
-                             password=password))
+    if not gate.wait(60):  # oarnodes failed: the bench stops there, no job posted
+        raise SystemExit("OAR alone: oarnodes -s -J did not read OAR's database within 60 s")
+    answers = [host.http("POST", private + "jobs.json", body=smoke_jobs.rest_api_body(options), user=tb.USER,
+                         password=password)]
     job = answers[-1][1].get("id") if isinstance(answers[-1][1], dict) else None
+    answers.append(host.http("GET", api + "resources.json"))
     if isinstance(job, int):
         answers.append(host.http("GET", f"{private}jobs/{job}.json", user=tb.USER, password=password))
     answers.append(host.http("GET", api + "version.json"))
@@ -154,8 +157,10 @@ def oar_alone_checks(addresses: list[str], timeout: float = 240) -> float:
     names = [n for n in smoke_checks.names("job") if n != "reservation"]
     started = time.monotonic()
     with ThreadPoolExecutor(1) as pool:
-        rest: Future[int] | None = pool.submit(rest_api_alone, options)  # None once its job is awaited
+        gate = threading.Event()  # set once oarnodes has read OAR's database
+        rest: Future[int] | None = pool.submit(rest_api_alone, options, gate)  # None once its job is awaited
         subprocess.run(["oarnodes", "-s", "-J"], capture_output=True, text=True, check=True, timeout=60)
+        gate.set()
         pending: dict[int, str] = {}
         specs = smoke_jobs.specs(options, names)
         with ThreadPoolExecutor(len(specs)) as submitting:  # at once, as the runner submits them

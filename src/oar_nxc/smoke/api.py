@@ -84,8 +84,10 @@ class ApiChecks(RunnerParts):
     def _rest_api_2(self) -> Iterator[str | None]:
         """OAR 2.5 (oar-restful-api): its resources, a job submitted as the smoke user through the authenticated
         URL and read back, then the API's version. The job comes early, OAR runs it while the rest is asked: it
-        is the check's longest part. The resources come first: they read OAR's database and fail at once when
-        it is down, where a job's submission waits for it (OAR's oarsub retries its connection)."""
+        is the check's longest part. The resources read OAR's database and fail at once when it is down, where
+        a job's submission waits for it (OAR's oarsub retries its connection): they come first, unless the
+        resources_alive gate has just read the database (its oarnodes answered). Then the job goes first, while
+        the job checks submit theirs, so that OAR's scheduler takes them all in one round."""
         opts = self.options
         api = opts.api_url or f"http://{opts.server}:6668/oarapi/"
         api = api if api.endswith("/") else api + "/"
@@ -93,8 +95,10 @@ class ApiChecks(RunnerParts):
         if not opts.api_password:
             raise OarNxcError(f"{private}: OAR 2.5 takes jobs only at its authenticated URL: give the password of "
                               f"{opts.user} there (oar_smoke_api_password)")
-        resources = yield from self._ask("GET", api + "resources.json")
-        yield None
+        database_answered = self.results.get("resources_alive", {}).get("status") == "passed"
+        if not database_answered:
+            resources = yield from self._ask("GET", api + "resources.json")
+            yield None
         # a job that ends by itself, awaited: the check leaves no job behind
         posted = yield from self._ask("POST", private + "jobs.json", expect=(200, 201, 202), auth=True,
                                       body=jobs.rest_api_body(opts))
@@ -104,6 +108,9 @@ class ApiChecks(RunnerParts):
             raise OarNxcError(f"POST {private}jobs.json: no job id in the answer ({excerpt(str(posted), 120)})")
         problem = ""  # a request after the job's failed: the job is still awaited, the check fails with it
         try:
+            if database_answered:
+                resources = yield from self._ask("GET", api + "resources.json")
+                yield None
             job = yield from self._ask("GET", f"{private}jobs/{job_id}.json", auth=True)
             yield None
             if job.get("owner") != opts.user:

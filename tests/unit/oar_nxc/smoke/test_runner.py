@@ -170,8 +170,12 @@ def test_the_recorded_run_passes_with_the_same_commands() -> None:
     assert max(submits) < polls[0] and min(submits) < reserve < polls[0]
     # the API's job is posted while the job checks' jobs are submitted, before the first poll
     assert min(submits) < log.index(f"POST {API.replace('/oarapi/', '/oarapi-priv/')}jobs.json") < polls[0]
-    methods = [e.split(" ")[0] for e in log[version + 1:] if e.startswith(("GET", "POST"))]
-    assert methods == ["GET", "POST", "GET", "GET"]  # the resources, then the job: OAR runs it meanwhile
+    asked = [e for e in log[version + 1:] if e.startswith(("GET", "POST"))]
+    # the resources_alive gate has just read OAR's database: the job first, then the resources, the job read
+    # back and the version while OAR runs it
+    private = API.replace("/oarapi/", "/oarapi-priv/")
+    assert asked == [f"POST {private}jobs.json", f"GET {API}resources.json", f"GET {private}jobs/{REST_JOB}.json",
+                     f"GET {API}version.json"]
     # the job the API took is awaited in the same polls as the job checks' jobs
     assert any(f"-j {JOBS['oardel']}" in log[i] and log[i].endswith(f"-j {REST_JOB}") for i in polls)
     jobs = {r["name"]: (r.get("job"), r.get("job_hosts")) for r in results}
@@ -474,6 +478,23 @@ def test_a_database_that_is_down_fails_the_api_check_before_any_job_is_posted() 
     assert (result["status"], result["message"]) == ("failed", f"GET {API}resources.json: HTTP 500: DB connection "
                                                                "error")
     assert [a[0] for a in host.asked] == ["GET"]
+
+
+def test_with_the_database_down_the_api_check_asks_the_resources_first_and_posts_no_job() -> None:
+    """The resources_alive gate failed (oarnodes could not read the database): the API's resources first, which
+    fail at once, where a job's submission would wait for the database."""
+    calls = [c if c["command"] != "timeout 60 oarnodes -s -J" else {**c, **DB_DOWN.__dict__} for c in recorded()]
+    clock = Clock()
+    host = Replay(calls, clock)
+    http = list(host.http_calls)
+    at = next(i for i, c in enumerate(http) if c["url"].endswith("/resources.json"))
+    http[at] = {**http[at], "status": 500, "json": {"code": 500, "message": "DB connection error"}}
+    host.http_calls = deque(http)
+    results = smokerun.run(host, options(grace=10), clock=clock, sleep=clock.sleep, wall=clock)
+    by_name = {r["name"]: (r["status"], r["message"]) for r in results}
+    assert by_name["resources_alive"][0] == "failed"
+    assert by_name["rest_api"] == ("failed", f"GET {API}resources.json: HTTP 500: DB connection error")
+    assert [(a[0], a[1]) for a in host.asked] == [("GET", f"{API}resources.json")]
 
 
 def test_rest_api_on_oar_2_5_needs_the_password() -> None:
