@@ -17,6 +17,7 @@ shell runs, as ssh's own.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import selectors
 import socket
@@ -122,7 +123,9 @@ def _open(path: str, command: str, deadline: float) -> tuple[socket.socket, _Rea
         sock.settimeout(max(0.001, deadline - time.monotonic()))
         sock.connect(path)
         reader = _Reader(sock, deadline)
-        sock.sendall(packet(_u32(HELLO), _u32(VERSION)))
+        # a peer that answered and closed before our hello: what it sent says why (read below)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(packet(_u32(HELLO), _u32(VERSION)))
         kind, body = reader.packet()
         if kind != HELLO or _u32_at(body, 0) != VERSION:
             raise Unavailable(f"{path}: not a version {VERSION} ssh master (type {kind:#x})")

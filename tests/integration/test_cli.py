@@ -210,7 +210,8 @@ def test_the_html_report_shows_what_happened(setup: Setup) -> None:
     assert seen.page["checks"] == 7
     failed = [row for row in seen.page["rows"] if row["status"] == "failed"]
     assert [(row["check"], row["colour"]) for row in failed] == [("rest_api", "rgb(192, 57, 43)")]
-    assert failed[0]["message"] == ("GET http://oar-server:6668/oarapi/resources.json: no answer: Request failed: "
+    # the resources_alive gate read OAR's database: the API check's first request is its job's POST
+    assert failed[0]["message"] == ("POST http://oar-server:6668/oarapi-priv/jobs.json: no answer: Request failed: "
                                     "<urlopen error [Errno 111] Connection refused>")
     assert seen.page["summary"].replace("\n", " ").startswith("6 passed")
     assert (run_dir / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

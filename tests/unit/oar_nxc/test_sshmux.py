@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -192,3 +193,27 @@ def test_an_exit_message_for_another_session_is_not_this_command_s_status(master
         for fd in fds:
             os.close(fd)
     assert sshmux.run(master(behaviour), "true", 5)[0] == 255
+
+
+def test_a_peer_that_answered_and_closed_before_the_hello_is_judged_by_its_answer(master, monkeypatch) -> None:
+    """The peer's answer is read even when our hello finds the socket closed (EPIPE): the CI's loaded machine
+    once ran the peer's whole answer and close before the client's hello."""
+    closed = threading.Event()
+
+    def answer_and_close(conn: socket.socket) -> None:
+        conn.sendall(sshmux.packet(u32(sshmux.HELLO), u32(3)))
+        conn.close()
+        closed.set()
+
+    path = master(answer_and_close)
+
+    class AfterTheClose(socket.socket):  # the client's sends wait for the peer's close (the peer's are its own)
+        def sendall(self, data: Any, *args: Any) -> None:
+            if threading.current_thread() is threading.main_thread():
+                assert closed.wait(5)
+            super().sendall(data, *args)
+
+    monkeypatch.setattr(sshmux.socket, "socket", AfterTheClose)
+    with pytest.raises(sshmux.Unavailable) as error:
+        sshmux.run(path, "true", 5)
+    assert str(error.value) == f"{path}: not a version 4 ssh master (type 0x1)"
