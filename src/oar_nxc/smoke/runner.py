@@ -155,8 +155,7 @@ class Runner(GateChecks, ApiChecks):
                 ) -> tuple[int | None, Iterator[str | None] | None]:
         """The job's id (None: its check failed, recorded) and what is left of MEANWHILE, whose steps go on
         while oarsub runs on a worker thread (``_beside``)."""
-        line = self._oarsub_line(args)
-        out, meanwhile = self._beside(lambda h: h.run(line), meanwhile)
+        out, meanwhile = self._beside(self._running(self._oarsub_line(args)), meanwhile)
         return self._job_of(name, out), meanwhile
 
     def _submit_together(self, specs: list[tuple[str, list[str]]], meanwhile: Iterator[str | None] | None
@@ -166,19 +165,11 @@ class Runner(GateChecks, ApiChecks):
         takes them in the same round (one after the other, the last came a scheduling round later on the
         testbed, and ran beside the others' launch). (name, job id or None: its check failed, recorded) in the
         order of SPECS, and what is left of MEANWHILE."""
-        assert self._aside_pool is not None  # the caller's condition: a host that can spawn
-        futures = []
-        for name, args in specs:
+        for name, _args in specs:
             self._start(name)
-            call = self._running(self._oarsub_line(args))
-            futures.append((name, self._aside_pool.submit(call, self.host.spawn())))  # type: ignore[attr-defined]
-        while True:
-            meanwhile = self._nudge(meanwhile)
-            left = {f for _name, f in futures if not f.done()}
-            if not left:
-                break
-            wait({*left, *self._inflight}, return_when=FIRST_COMPLETED)
-        return [(name, self._job_of(name, f.result())) for name, f in futures], meanwhile
+        outs, meanwhile = self._beside_all([self._running(self._oarsub_line(args)) for _name, args in specs],
+                                           meanwhile)
+        return [(name, self._job_of(name, out)) for (name, _args), out in zip(specs, outs, strict=True)], meanwhile
 
     @staticmethod
     def _running(line: str) -> Callable[[Host], Output]:
@@ -206,12 +197,22 @@ class Runner(GateChecks, ApiChecks):
         if self._aside_pool is None:
             result = call(self.host)
             return result, self._nudge(meanwhile)
-        future = self._aside_pool.submit(call, self.host.spawn())  # type: ignore[attr-defined]
+        (result,), meanwhile = self._beside_all([call], meanwhile)
+        return result, meanwhile
+
+    def _beside_all(self, calls: list[Callable[[Host], T]], meanwhile: Iterator[str | None] | None
+                    ) -> tuple[list[T], Iterator[str | None] | None]:
+        """CALLS at once, each on a worker thread over its own copy of the host (``spawn``), and meanwhile the
+        steps of MEANWHILE as ``_beside`` runs them. (Their results in the order of CALLS, what is left of
+        MEANWHILE)"""
+        assert self._aside_pool is not None  # the callers' condition: a host that can spawn
+        futures = [self._aside_pool.submit(call, self.host.spawn()) for call in calls]  # type: ignore[attr-defined]
         while True:
             meanwhile = self._nudge(meanwhile)
-            if future.done():
-                return future.result(), meanwhile
-            wait({future, *self._inflight}, return_when=FIRST_COMPLETED)
+            left = {f for f in futures if not f.done()}
+            if not left:
+                return [f.result() for f in futures], meanwhile
+            wait({*left, *self._inflight}, return_when=FIRST_COMPLETED)
 
     def _reservation(self) -> Iterator[str | None]:
         self._start("reservation")
