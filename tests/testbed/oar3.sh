@@ -257,6 +257,8 @@ stop_group() { # pidfile: the process group it leads (setsid), TERM then KILL
   local pid
   pid=$(cat "$1" 2>/dev/null) || return 0
   [ -n "$pid" ] || return 0
+  # a leader that runs but started after the file was written: its pid was reused (a restart), not ours
+  if kill -0 "$pid" 2>/dev/null && ! alive "$1"; then rm -f "$1"; return 0; fi
   kill -TERM -- "-$pid" 2>/dev/null || true
   for _ in $(seq 1 50); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL -- "-$pid" 2>/dev/null || true

@@ -49,7 +49,8 @@ GEN=2.5; [ -n "$OAR_SRC" ] && GEN=3
 t0=${EPOCHREALTIME/./}
 log() { local us=$(( ${EPOCHREALTIME/./} - t0 )); printf '[testbed %3d.%02ds] %s\n' $((us / 1000000)) $((us % 1000000 / 10000)) "$*"; }
 die() { echo "testbed: $*" >&2; exit 1; }
-alive() { local pid; pid=$(cat "$1" 2>/dev/null) && [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+# shellcheck source=tests/testbed/pidfile.sh
+. "$HERE/pidfile.sh"
 node_ip() { echo "$NET.$((10 + $1))"; }
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces, sshd, PostgreSQL)"
@@ -108,12 +109,12 @@ host_key() { # dir name -> known_hosts line tail
 # port they hold (the pids the kernel lists for the listener), never by their name.
 stop_almighty() {
   local pid pgid
-  if [ -f /var/run/oar-server.pid ]; then
+  if alive /var/run/oar-server.pid; then
     pid=$(cat /var/run/oar-server.pid); pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ' || true)
     # shellcheck disable=SC2015  # no group, or kill fails: nothing to stop either way
     [ -n "$pgid" ] && kill -TERM -- "-$pgid" 2>/dev/null || true
-    rm -f /var/run/oar-server.pid
   fi
+  rm -f /var/run/oar-server.pid
   local sig
   for sig in TERM KILL; do  # TERM, then KILL to what still holds the port after 10 s
     almighty_listeners | xargs -r kill "-$sig" 2>/dev/null || true
@@ -365,7 +366,7 @@ down() {
   local gen
   gen=$(cat "$ST/oar" 2>/dev/null || echo 2.5)
   if [ "$gen" = 3 ]; then stop_group "$ST/oar3-almighty.pid"; stop_group "$ST/oar3-api.pid"; else stop_almighty; fi
-  if [ -f "$ST/apache.pid" ]; then
+  if alive "$ST/apache.pid"; then
     kill "$(cat "$ST/apache.pid")" 2>/dev/null || true
     for f in $(seq 1 50); do alive "$ST/apache.pid" || break; sleep 0.1; done
   fi
@@ -375,18 +376,19 @@ down() {
              ls /etc/netns 2>/dev/null || true; } | grep -E "^${PREFIX}[0-9]+\$" | sort -u)  # none: already down
   for ns in $nodes; do
     for f in "$ST/sshd-$ns.pid" "$ST/oar-sshd-$ns.pid"; do
-      [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; rm -f "$f"
+      if alive "$f"; then kill "$(cat "$f")" 2>/dev/null || true; fi; rm -f "$f"
     done
     ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true   # jobs, sessions
     ip netns del "$ns" 2>/dev/null || true
     ip link del "veth-$ns" 2>/dev/null || true
     rm -rf "/etc/netns/$ns"
   done
-  if [ -f "$ST/sshd-frontend.pid" ]; then
+  if alive "$ST/sshd-frontend.pid"; then
     f=$(cat "$ST/sshd-frontend.pid")
     ps -o pid= --ppid "$f" | xargs -r kill 2>/dev/null || true
-    kill "$f" 2>/dev/null || true; rm -f "$ST/sshd-frontend.pid"
+    kill "$f" 2>/dev/null || true
   fi
+  rm -f "$ST/sshd-frontend.pid"
   ip link del "$BR" 2>/dev/null || true
   if [ -f "$ST/hosts.orig" ]; then
     if [ "$(sed "/^$MARK-begin/,/^$MARK-end/d" /etc/hosts)" = "$(cat "$ST/hosts.orig")" ]; then
