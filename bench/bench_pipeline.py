@@ -207,11 +207,39 @@ def oar_alone_checks(addresses: list[str], timeout: float = 240) -> float:
     return time.monotonic() - started
 
 
+def _busy() -> tuple[int, int]:
+    """This machine's CPU time so far (/proc/stat's first line, in ticks): busy and total."""
+    with open("/proc/stat") as stat:
+        ticks = [int(x) for x in stat.readline().split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    return sum(ticks) - idle, sum(ticks)
+
+
 def settle(keep: int, timeout: float = 60) -> None:
-    """Until OAR runs no job but the reservation KEEP (the previous run's smoke jobs are done)."""
+    """Until OAR runs no job but the reservation KEEP (the previous run's smoke jobs are done), then until the
+    machine is quiet: less than QUIET of its CPU busy over half a second (OAR's clean-up of the previous run's
+    jobs and nodes, or the release of a larger reservation, is not the pipeline's). Each wait is bounded by
+    TIMEOUT seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and set(oar_jobs()) - {str(keep)}:
         time.sleep(0.5)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy, total = _busy()
+        time.sleep(0.5)
+        busy2, total2 = _busy()
+        if busy2 - busy < QUIET * max(1, total2 - total):
+            return
+
+
+def close_masters() -> None:
+    """Close the controller's ssh masters (Ansible's and the role check's, ~/.ansible/cp): a node's reboot into its
+    image drops them on Grid'5000, and the testbed's stand-in for the reboot keeps the nodes' sshd running, so a
+    deploy from scratch would otherwise find the last run's connections open."""
+    folder = Path.home() / ".ansible" / "cp"
+    for socket in sorted(folder.iterdir()) if folder.is_dir() else []:
+        subprocess.run(["ssh", "-o", f"ControlPath={socket}", "-O", "exit", "-"], capture_output=True, check=False,
+                       timeout=30)
 
 
 SCRATCH = "deploy.yml, from scratch, smoke off"
@@ -220,6 +248,10 @@ SMOKE = "smoke.yml"
 MITOGEN = "deploy.yml, no-op rerun, smoke off, mitogen"
 BASELINE = "bash baseline (build, start, checks)"
 NOOP_RUNS = 3  # the no-op rerun is short and this machine is noisy (+-20 % run to run): the median of 3
+# a deploy from scratch: one run at 4 machines took 16.0, 16.0 and 19.0 s on 2026-12-07 (the first while OAR was
+# still releasing a job of 128 machines): the median of 3, each on a fresh copy of the compositions
+SCRATCH_RUNS = 3
+QUIET = 0.15  # settle: the share of the machine's CPU busy under which a run may start
 # smoke.yml and OAR alone, each smoke.yml run followed by one OAR alone run (both see the machine as it is then).
 # OAR's own run of the same jobs varies by the target's 20 % and more (OAR alone 6.7, 6.7 and 10.6 s at 4 machines;
 # the batch job on 14 nodes ran 9 to 12 s at 16): the median of 5 pairs up to SMOKE_RUNS_UP_TO machines, of 3 above
@@ -275,6 +307,8 @@ def repeats(label: str, machines: int) -> int:
     """How many runs a row's median is taken of."""
     if label == NOOP:
         return NOOP_RUNS
+    if label == SCRATCH:
+        return SCRATCH_RUNS
     if label == SMOKE:  # and OAR alone, which runs once after each smoke.yml run
         return SMOKE_RUNS if machines <= SMOKE_RUNS_UP_TO else SMOKE_RUNS_LARGE
     return 1
@@ -294,10 +328,14 @@ def measure(machines: int, mitogen: dict[str, str] | None) -> list[dict[str, obj
         runs.append((MITOGEN, "deploy.yml", ["-e", "oar_nxc_smoke=false"], mitogen))
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            compositions = copy_compositions(Path(tmp))
+            compositions = Path(tmp) / "none" / "compositions"
             for label, name, extra, env in runs:
                 measured: list[tuple[Run, dict[str, float], dict[str, Any]]] = []  # with smoke.yml's report
-                for _unused in range(repeats(label, machines)):
+                for attempt in range(repeats(label, machines)):
+                    if label == SCRATCH:  # nothing built or deployed from it yet, no connection open to a node
+                        shutil.rmtree(compositions.parent, ignore_errors=True)  # the last run's deployment is gone
+                        compositions = copy_compositions(Path(tmp) / f"scratch-{attempt}")
+                        close_masters()
                     settle(reservation.job_id)
                     run, cost = timed(name, "-e", roles, *extra, inventory=reservation.nodefile,
                                       compositions=compositions, env=env)
