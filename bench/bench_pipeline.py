@@ -252,6 +252,10 @@ NOOP_RUNS = 3  # the no-op rerun is short and this machine is noisy (+-20 % run 
 # still releasing a job of 128 machines): the median of 3, each on a fresh copy of the compositions
 SCRATCH_RUNS = 3
 QUIET = 0.15  # settle: the share of the machine's CPU busy under which a run may start
+# the smallest size's deploy runs again after the largest size's: this machine's speed drifts by 20 % and more
+# within an hour (a no-op rerun at 4 machines: 4.2 s at 04:20, 3.0 s at 11:05, the same code), and a ratio of
+# the largest size to the smallest is read against both, the runs before and after it
+AGAIN = ", again after the largest size"
 # smoke.yml and OAR alone, each smoke.yml run followed by one OAR alone run (both see the machine as it is then).
 # OAR's own run of the same jobs varies by the target's 20 % and more (OAR alone 6.7, 6.7 and 10.6 s at 4 machines;
 # the batch job on 14 nodes ran 9 to 12 s at 16): the median of 5 pairs up to SMOKE_RUNS_UP_TO machines, of 3 above
@@ -305,6 +309,7 @@ def row(machines: int, label: str, run: Run | None, wall: float, cost: dict[str,
 
 def repeats(label: str, machines: int) -> int:
     """How many runs a row's median is taken of."""
+    label = label.removesuffix(AGAIN)
     if label == NOOP:
         return NOOP_RUNS
     if label == SCRATCH:
@@ -314,7 +319,8 @@ def repeats(label: str, machines: int) -> int:
     return 1
 
 
-def measure(machines: int, mitogen: dict[str, str] | None) -> list[dict[str, object]]:
+def measure(machines: int, mitogen: dict[str, str] | None, again: bool = False) -> list[dict[str, object]]:
+    """The rows of MACHINES; AGAIN: the deploy runs only, labelled AGAIN (the smallest size after the largest)."""
     clear_jobs()
     reservation = tb.reserve(machines, walltime="1:00:00", timeout=180)
     rows: list[dict[str, object]] = []
@@ -324,7 +330,9 @@ def measure(machines: int, mitogen: dict[str, str] | None) -> list[dict[str, obj
         (SCRATCH, "deploy.yml", ["-e", "oar_nxc_smoke=false"], None),
         (NOOP, "deploy.yml", ["-e", "oar_nxc_smoke=false"], None),
         (SMOKE, "smoke.yml", [], None)]
-    if mitogen is not None:
+    if again:
+        runs = [(label + AGAIN, name, extra, env) for label, name, extra, env in runs[:2]]
+    if mitogen is not None and not again:
         runs.append((MITOGEN, "deploy.yml", ["-e", "oar_nxc_smoke=false"], mitogen))
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -332,7 +340,7 @@ def measure(machines: int, mitogen: dict[str, str] | None) -> list[dict[str, obj
             for label, name, extra, env in runs:
                 measured: list[tuple[Run, dict[str, float], dict[str, Any]]] = []  # with smoke.yml's report
                 for attempt in range(repeats(label, machines)):
-                    if label == SCRATCH:  # nothing built or deployed from it yet, no connection open to a node
+                    if label.startswith(SCRATCH):  # nothing built or deployed from it yet, no connection open
                         shutil.rmtree(compositions.parent, ignore_errors=True)  # the last run's deployment is gone
                         compositions = copy_compositions(Path(tmp) / f"scratch-{attempt}")
                         close_masters()
@@ -369,10 +377,11 @@ def measure(machines: int, mitogen: dict[str, str] | None) -> list[dict[str, obj
                                             for m in measured),
                                  checks=len(report["checks"]))
                 rows.append(entry)
-        rows.append(row(machines, OAR_ALONE, None, sorted(alone)[len(alone) // 2]))
+        if alone:
+            rows.append(row(machines, OAR_ALONE, None, sorted(alone)[len(alone) // 2]))
         if len(alone) > 1:
             rows[-1]["runs_wall_s"] = sorted(round(a, 1) for a in alone)
-        if machines <= BASELINE_UP_TO:
+        if machines <= BASELINE_UP_TO and not again:
             clear_jobs()
             rows.append(row(machines, BASELINE, None, baseline(machines, reservation.nodefile)))
     finally:
@@ -396,6 +405,15 @@ def report(rows: list[dict[str, object]], sizes: list[int]) -> None:
             print(f"{label}: {large}/{small} machines {float(b['wall_s']) / float(a['wall_s']):.2f}x wall "  # type: ignore[arg-type]
                   f"({a['wall_s']} s -> {b['wall_s']} s); controller CPU {a['cpu_s']} s -> {b['cpu_s']} s, "
                   f"{per:.0f} ms per added machine (target <= 50 ms); peak {b['maxrss_mb']} MB")
+            if (small, label + AGAIN) in got:  # against the smallest size after the largest, and the mean of both
+                c = got[(small, label + AGAIN)]
+                mean = (float(a["wall_s"]) + float(c["wall_s"])) / 2  # type: ignore[arg-type]
+                cpu = (float(a["cpu_s"]) + float(c["cpu_s"])) / 2  # type: ignore[arg-type]
+                print(f"{label}: {small} machines again after {large}: {c['wall_s']} s, CPU {c['cpu_s']} s; "
+                      f"{large}/{small} {float(b['wall_s']) / float(c['wall_s']):.2f}x against it, "  # type: ignore[arg-type]
+                      f"{float(b['wall_s']) / mean:.2f}x against the mean of both ({mean:.1f} s); controller CPU "  # type: ignore[arg-type]
+                      f"{(float(b['cpu_s']) - cpu) / max(1, large - small) * 1000:.0f} ms per added machine "  # type: ignore[arg-type]
+                      "against the mean")
     for size in sizes:
         if (size, NOOP) in got:
             print(f"{size} machines, no-op rerun: {got[(size, NOOP)]['wall_s']} s, the median of "
@@ -425,6 +443,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             mitogen = mitogen_env(Path(tmp) / "mitogen") if os.environ.get("OAR_NXC_BENCH_MITOGEN") else None
             rows = [entry for size in sizes for entry in measure(size, mitogen)]
+            if len(sizes) > 1:  # the smallest size again: the machine's drift during the bench
+                rows += measure(min(sizes), mitogen, again=True)
     finally:  # the testbed as the bench found it: down, or up with its own number of nodes
         subprocess.run([script, "up" if was else "down"], check=True, capture_output=True,
                        env={**os.environ, "TESTBED_NODES": was or "4"})

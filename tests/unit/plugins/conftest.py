@@ -6,9 +6,12 @@ finder, and its module_utils tests see only ``ansible.module_utils``: there is n
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import sys
+from collections.abc import Iterator
 
+import pytest
 from tests.conftest import REPO
 
 FINDER_INSTALLED = any(type(f).__name__ == "_AnsibleCollectionFinder" for f in sys.meta_path)
@@ -17,3 +20,11 @@ if importlib.util.find_spec("ansible.plugins") is not None and not FINDER_INSTAL
 
     # installs Ansible's collection finder (a sys.meta_path hook) for the whole test session
     init_plugin_loader([str(REPO / "collections")])
+
+
+@pytest.fixture(autouse=True)
+def _unfrozen_heap() -> Iterator[None]:
+    """The oar_nxc inventory plugin freezes the heap once it has read a source (gc.freeze(): an Ansible run forks
+    a worker per task); the test process gets its collector back after each test."""
+    yield
+    gc.unfreeze()

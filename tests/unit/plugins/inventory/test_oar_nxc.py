@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,19 @@ def test_nodefile_two_clusters(plugin_class: Any) -> None:
                                                                                    strict=True))
     assert inventory.get_host(hosts[3]).vars["g5k_cluster"] == "chifflot"
     assert "oar_job_id" not in inventory.get_host(hosts[0]).vars
+
+
+def test_the_heap_read_is_out_of_the_collectors_walks(plugin_class: Any) -> None:
+    """Once a source is read, the inventory's objects are in the collector's permanent generation: the workers
+    Ansible forks for each task, and the run itself, do not walk them again at each full collection."""
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    _unused, inventory = parse(plugin_class, FIXTURES / "nodefiles" / "g5k-two-clusters")
+    assert gc.get_freeze_count() > 0
+    host = inventory.get_host("dahu-12.grenoble.grid5000.fr")
+    assert not any(any(o is host for o in gc.get_objects(generation)) for generation in (0, 1, 2))
+    gc.unfreeze()
+    assert any(o is host for o in gc.get_objects(2))  # the collector's again (the fixture's unfreeze)
 
 
 def test_job_id_from_environment(plugin_class: Any, monkeypatch: pytest.MonkeyPatch) -> None:
