@@ -237,9 +237,15 @@ def close_masters() -> None:
     image drops them on Grid'5000, and the testbed's stand-in for the reboot keeps the nodes' sshd running, so a
     deploy from scratch would otherwise find the last run's connections open."""
     folder = Path.home() / ".ansible" / "cp"
+    alive = []
     for socket in sorted(folder.iterdir()) if folder.is_dir() else []:
-        subprocess.run(["ssh", "-o", f"ControlPath={socket}", "-O", "exit", "-"], capture_output=True, check=False,
-                       timeout=30)
+        # the host name is only a word ssh checks (the path names the master), but it must be a valid one
+        ask = ["ssh", "-o", f"ControlPath={socket}", "-O"]
+        subprocess.run([*ask, "exit", "bench"], capture_output=True, check=False, timeout=30)
+        if subprocess.run([*ask, "check", "bench"], capture_output=True, check=False, timeout=30).returncode == 0:
+            alive.append(socket.name)
+    if alive:
+        raise SystemExit(f"bench: ssh masters still open after -O exit: {', '.join(alive[:5])}")
 
 
 SCRATCH = "deploy.yml, from scratch, smoke off"
