@@ -44,7 +44,7 @@ description:
     inventory) are moved out of reach of the cyclic garbage collector (C(gc.collect()), then C(gc.freeze())).
     Ansible forks a worker for each task; each full collection in a worker, and in the run itself, would
     otherwise walk that whole heap again and copy the pages it touches. A no-op rerun at 128 machines took
-    0.7 s less (4.3 s instead of 5.0 s, the mean of 3 runs each, testbed, 2026-12-07); at 4 machines, 0.2 s."
+    0.7 s less (4.3 s instead of 5.0 s, the mean of 3 runs each, testbed, 2026-12-07)."
   - "A source this plugin recognises and refuses stops the run: no other inventory plugin gets to re-read it
     (Ansible would otherwise try C(yaml) or C(script) next, and could run a nodefile whose execute bit is set).
     The message is printed as an Ansible error, and the exit status is 1. A file that only looks like an INI
