@@ -34,8 +34,8 @@ def test_a_running_process_started_before_its_pidfile(tmp_path: Path, sleeper: s
     assert alive(pidfile)
 
 
-def test_a_pid_reused_after_the_pidfile_was_written_is_not_ours(tmp_path: Path,
-                                                                 sleeper: subprocess.Popen[bytes]) -> None:
+def test_a_pid_reused_after_the_pidfile_was_written_is_not_ours(
+        tmp_path: Path, sleeper: subprocess.Popen[bytes]) -> None:
     pidfile = tmp_path / "daemon.pid"
     pidfile.write_text(f"{sleeper.pid}\n")
     written = time.time() - 3600  # the file from before a restart; the process that has the pid now is younger
