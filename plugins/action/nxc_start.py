@@ -88,15 +88,25 @@ class ActionModule(OarNxcAction):
         except OarNxcError as exc:
             result.update(failed=True, msg=str(exc))
         result["probe"] = not (plan.run and args["state"] == "started") and bool(result["hosts"])
-        added = result["hosts"]
-        result["add_hosts"] = added if result.get("failed") else self._to_add(request, plan, added, task_vars)
+        grouped = bool(result["changed"] and args["started_group"])
+        result["inventory_refresh"], result["inventory_record"] = False, ""
+        # a refresh gives the recorded hosts, not the started group
+        least = None if grouped else known.REFRESH_FROM if args["refresh_from"] is None else args["refresh_from"]
+        added = result["hosts"] if result.get("failed") else self._to_add(request, plan, result["hosts"], task_vars,
+                                                                         result, least)
+        # a play over the started group waits for these hosts only after a start
+        result["add_hosts"] = [{**h, "groups": [*h["groups"], args["started_group"]]} for h in added] if grouped \
+            else added
         return result
 
-    def _to_add(self, request: Any, plan: Any, hosts: list[dict[str, Any]], task_vars: dict[str, Any]
-                ) -> list[dict[str, Any]]:
+    def _to_add(self, request: Any, plan: Any, hosts: list[dict[str, Any]], task_vars: dict[str, Any],
+                result: dict[str, Any], refresh_from: int | None) -> list[dict[str, Any]]:
         """The deployed hosts the play must add to its inventory: none when the inventory already read them from
         the job's record (oar_nxc.inventory.known) and the record is what nxc start gives now; else all, and the
-        record is written for the next run's inventory."""
+        record is written for the next run's inventory. When that record was written, for at least REFRESH_FROM
+        hosts (None: never), and the inventory's every source is one the oar_nxc plugin reads the job's record
+        for, RESULT says so (inventory_refresh): a refresh of the inventory then gives these hosts, with no
+        add_host per host."""
         from oar_nxc.plugin_api import known
 
         if request.job_id is None or not hosts or not plan.machines:
@@ -117,4 +127,8 @@ class ActionModule(OarNxcAction):
                 known.write(record)
             except OSError as exc:  # a cache: the run goes on, its hosts added as before
                 self._display.warning(f"nxc_start: the deployed hosts are not recorded for the next run: {exc}")
+            else:
+                result["inventory_record"] = path
+                result["inventory_refresh"] = refresh_from is not None and len(hosts) >= refresh_from and \
+                    known.read_by_plugin(task_vars.get("ansible_inventory_sources"))
         return hosts

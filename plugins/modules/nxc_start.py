@@ -90,6 +90,18 @@ options:
         is not C(ok), and RV(why) names them.
     type: list
     elements: dict
+  started_group:
+    description:
+      - When nxc start ran (or would run), the hosts of RV(add_hosts) also join this group, besides their own
+        (a play over it then waits for these hosts only after a start). Empty for none.
+    type: str
+    default: ""
+  refresh_from:
+    description:
+      - The fewest hosts to add for which RV(inventory_refresh) may be true. When not given, the number from which a
+        refresh of the inventory costs less than one C(add_host) per host, as measured with ansible-core on the
+        testbed (C(oar_nxc.inventory.known.REFRESH_FROM)).
+    type: int
   state:
     description:
       - C(started) runs nxc start when needed; C(loaded) only returns the hosts of the current deployment file
@@ -168,6 +180,24 @@ add_hosts:
   returned: always
   type: list
   elements: dict
+inventory_refresh:
+  description:
+    - Whether C(ansible.builtin.meta) C(refresh_inventory) would give the inventory the hosts of RV(add_hosts), so
+      that the play may refresh instead of one C(add_host) per host. True when the record of the OAR job's
+      deployed hosts was written now (RV(inventory_record)), at least O(refresh_from) hosts are to be added,
+      O(started_group) is empty or nxc start did not run, and
+      every source of the inventory (C(ansible_inventory_sources)) is a file the oar.nxc.oar_nxc plugin reads a
+      job from (a nodefile, an C(OAR.<id>.stdout) or a config whose C(plugin) is C(oar.nxc.oar_nxc)); a refresh reads
+      them all again.
+    - After a refresh, the inventory holds these hosts when each of them is in the C(nxc_nodes) group and the
+      first carries C(nxc_deployed_record) equal to RV(inventory_record); else add RV(add_hosts) as before.
+  returned: always
+  type: bool
+inventory_record:
+  description: The record of the OAR job's deployed hosts written now, which the oar.nxc.oar_nxc plugin reads;
+    empty when none was written.
+  returned: always
+  type: str
 probe:
   description: Whether the returned hosts come from an earlier deployment and should be probed.
   returned: always

@@ -191,6 +191,57 @@ def results(run: Run, task_name: str) -> list[dict]:
             for res in task["hosts"].values()]
 
 
+START = "oar.nxc.nxc_deploy : Start the composition with nxc (-f g5k-nfs-store)"
+REFRESH = "oar.nxc.nxc_deploy : Refresh the inventory from its sources"
+ADD = "oar.nxc.nxc_deploy : Add the deployed hosts to the inventory"
+
+
+def task_names(run: Run) -> list[str]:
+    return [task["task"]["name"] for play in run.result["plays"] for task in play["tasks"]]
+
+
+def test_a_start_refreshes_the_inventory_from_the_record_instead_of_adding_each_host(deployed: Deployed) -> None:
+    """From nxc_deploy_refresh_from hosts (REFRESH_FROM by default; 1 here, for the testbed's 4), a start that
+    wrote the job's record refreshes the inventory, which reads the record: no add_host at all."""
+    again = playbook("deploy.yml", "-e", "oar_nxc_smoke=false", "-e", "oar_nxc_force_deploy=true",
+                     "-e", "nxc_deploy_refresh_from=1", inventory=deployed.reservation.nodefile,
+                     compositions=deployed.compositions)
+    assert again.rc == 0, again.explain()
+    (start,) = results(again, START)[:1]
+    record = known.record_path(deployed.reservation.job_id)
+    assert (start["changed"], start["inventory_refresh"], start["inventory_record"]) == (True, True, record)
+    assert [h["name"] for h in start["add_hosts"]] == ["frontend", "node1", "node2", "server"]
+    assert task_names(again).count(REFRESH) == 1
+    (added,) = results(again, ADD)[:1]
+    assert (added.get("skipped"), added["results"]) == (True, [])  # the refreshed inventory holds them all
+    (asked,) = results(again, ASK)
+    assert sorted((p["host"], p["ok"]) for p in asked["probes"]) == [
+        ("frontend", True), ("node1", True), ("node2", True), ("server", True)]
+    inventory = inventory_list(deployed.reservation.nodefile)
+    for host in start["hosts"]:
+        assert inventory["_meta"]["hostvars"][host["name"]] == {**host["vars"], "nxc_deployed_record": record}
+
+
+def test_a_refresh_that_does_not_read_the_record_adds_each_host_as_before(deployed: Deployed) -> None:
+    """A config that names its deployment file reads no record: after the refresh, every host is added."""
+    config = deployed.compositions.parent / "named.oar_nxc.yml"
+    config.write_text(f"plugin: oar_nxc\nnodefile: {deployed.reservation.nodefile}\n"
+                      f"deployment: {deployed.master / 'deploy/composition::g5k-nfs-store.json'}\n"
+                      "python_interpreter: /usr/bin/python3\nprivate_key_file: /run/oar-testbed/id_ed25519\n")
+    again = playbook("deploy.yml", "-e", "oar_nxc_smoke=false", "-e", "oar_nxc_force_deploy=true",
+                     "-e", "nxc_deploy_refresh_from=1", inventory=str(config), compositions=deployed.compositions)
+    assert again.rc == 0, again.explain()
+    (start,) = results(again, START)[:1]
+    assert (start["changed"], start["inventory_refresh"]) == (True, True)
+    assert task_names(again).count(REFRESH) == 1
+    (added,) = results(again, ADD)[:1]
+    assert sorted(item["add_host"]["host_name"] for item in added["results"]) == [
+        "frontend", "node1", "node2", "server"]
+    (asked,) = results(again, ASK)
+    assert sorted((p["host"], p["ok"]) for p in asked["probes"]) == [
+        ("frontend", True), ("node1", True), ("node2", True), ("server", True)]
+
+
 def test_a_node_that_lost_its_deployment_is_started_again(deployed: Deployed) -> None:
     role_file = Path("/etc/netns/oarnode3/nxc/role")
     role_file.write_text("rebooted\n")  # as if the node had been rebooted into another system

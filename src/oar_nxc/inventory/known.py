@@ -30,12 +30,19 @@ from typing import Any
 
 from oar_nxc.errors import OarNxcError
 from oar_nxc.formats import reading
+from oar_nxc.formats.detect import sniff
 from oar_nxc.formats.names import host_name_problem
 
 # the variable of each host the plugin adds from a record: the record's path. A rerun whose hosts all carry it,
 # from a record equal to what nxc start gives now, adds none of them again
 RECORD_VAR = "nxc_deployed_record"
 KEEP_DAYS = 30  # a record older than this (its job long gone) is removed when another is written
+# from this many deployed hosts to add, a run that just wrote their record refreshes its inventory (which reads
+# the record) rather than adding them one add_host each: a refresh costs about as much as REFRESH_FROM add_host
+# (measured with ansible-core 2.19 on the testbed: see nxc_start's inventory_refresh)
+REFRESH_FROM = 32
+# the kinds of source (oar_nxc.formats.detect.sniff) the oar_nxc plugin reads an OAR job from, and so its record
+_JOB_SOURCES = frozenset({"nodefile", "config", "executable"})
 VERSION = 1
 
 
@@ -104,6 +111,18 @@ def write(record: Mapping[str, Any]) -> str:
         except OSError:
             pass
     return path
+
+
+def read_by_plugin(sources: Any) -> bool:
+    """Whether every inventory source of SOURCES (the ``ansible_inventory_sources`` variable) is a file the
+    oar_nxc plugin reads an OAR job from, and so the job's record: then a refresh of the inventory gives the
+    deployed hosts of the record just written, and re-reads nothing else (no other plugin's source, no script).
+    A config that names its deployment file reads no record: the run finds that out after the refresh."""
+    if isinstance(sources, str):
+        sources = [sources]
+    if not isinstance(sources, (list, tuple)) or not sources:
+        return False
+    return all(isinstance(s, str) and sniff(s) in _JOB_SOURCES for s in sources)
 
 
 def forget(job_id: int) -> bool:

@@ -171,3 +171,30 @@ def test_a_record_of_an_earlier_job_with_the_same_id_is_not_used(deployment: Pat
         f"{path}: the deployed hosts recorded for OAR job 7 are not used: recorded for job 7 of nodefile {nodefile}, "
         "which changed since"]
     assert "nxc_nodes" not in later.groups and "nxc_nodes" not in unread.groups
+
+
+def test_a_refresh_is_advised_only_when_every_source_is_a_file_the_plugin_reads_a_job_from(tmp_path: Path) -> None:
+    nodefile = tmp_path / "1234"
+    nodefile.write_text("dahu-1.grenoble.grid5000.fr\ndahu-1.grenoble.grid5000.fr\ndahu-2.grenoble.grid5000.fr\n")
+    config = tmp_path / "job.oar_nxc.yml"
+    config.write_text("plugin: oar.nxc.oar_nxc\njob_id: 1234\n")
+    ini = tmp_path / "hosts.ini"
+    ini.write_text("[web]\nweb1 ansible_host=10.0.0.9\n")
+    script = tmp_path / "inventory.sh"
+    script.write_text("#!/bin/sh\necho '{}'\n")
+    script.chmod(0o755)
+    deployment = tmp_path / "composition::g5k-nfs-store.json"
+    deployment.write_text('{"deployment": {}}\n')
+    assert known.read_by_plugin([str(nodefile)]) is True
+    assert known.read_by_plugin(str(nodefile)) is True
+    assert known.read_by_plugin([str(nodefile), str(config)]) is True
+    # a refresh would read these again too (a script runs again), or they give no job: one add_host per host
+    assert known.read_by_plugin([str(nodefile), str(ini)]) is False
+    assert known.read_by_plugin([str(nodefile), str(script)]) is False
+    assert known.read_by_plugin([str(deployment)]) is False
+    assert known.read_by_plugin([str(tmp_path)]) is False  # a directory: Ansible reads each of its files
+    assert known.read_by_plugin([str(tmp_path / "missing")]) is False
+    assert known.read_by_plugin(["node1,node2,"]) is False  # a host list
+    assert known.read_by_plugin([]) is False
+    assert known.read_by_plugin(None) is False
+    assert known.read_by_plugin([7]) is False
