@@ -74,11 +74,12 @@ class ActionModule(OarNxcAction):
             try:
                 outcome = start.run(request, plan, error_line=error_line)
             except start.StartError as exc:
-                result.update(failed=True, msg=str(exc), rc=exc.rc, stdout=exc.stdout, stderr=exc.stderr)
+                result.update(failed=True, msg=str(exc), rc=exc.rc, stdout=exc.stdout, stderr=exc.stderr,
+                              cmd=exc.cmd or result["cmd"])
                 return result
             started = outcome["started"]
             result.update(rc=outcome["rc"], stdout=outcome["stdout"], stderr=outcome["stderr"],
-                          elapsed=outcome["elapsed"])
+                          elapsed=outcome["elapsed"], cmd=outcome["argv"])
         try:
             if os.path.isfile(plan.paths.deployment):
                 result["hosts"] = start.deployed(request, plan, not_older_than=started)
@@ -92,11 +93,12 @@ class ActionModule(OarNxcAction):
         result["inventory_refresh"], result["inventory_record"] = False, ""
         # a refresh gives the recorded hosts, not the started group
         least = None if grouped else known.REFRESH_FROM if args["refresh_from"] is None else args["refresh_from"]
-        added = result["hosts"] if result.get("failed") else self._to_add(request, plan, result["hosts"], task_vars,
-                                                                         result, least)
-        # a play over the started group waits for these hosts only after a start
-        result["add_hosts"] = [{**h, "groups": [*h["groups"], args["started_group"]]} for h in added] if grouped \
-            else added
+        added = result["hosts"]
+        if not result.get("failed"):
+            added = self._to_add(request, plan, added, task_vars, result, least)
+        if grouped:  # a play over the started group waits for these hosts only after a start
+            added = [{**h, "groups": [*h["groups"], args["started_group"]]} for h in added]
+        result["add_hosts"] = added
         return result
 
     def _to_add(self, request: Any, plan: Any, hosts: list[dict[str, Any]], task_vars: dict[str, Any],

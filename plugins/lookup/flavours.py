@@ -14,7 +14,8 @@ description:
     the one place the flavours are written. The playbooks read it as C(oar_nxc_flavours).
   - "Settings: C(local) (no reserved machines), C(nix_install_method), C(deploy_timeout),
     C(remote_deployment_info), C(answer_prompt), C(background) (nxc start holds VMs in the
-    foreground), C(collections) (needed by the flavour's hosts)."
+    foreground), C(kexec) (nxc start reboots each machine with one ssh command, launched in the background by
+    M(oar.nxc.nxc_start)), C(collections) (needed by the flavour's hosts)."
 options:
   _terms:
     description: Flavour names; none for every flavour.

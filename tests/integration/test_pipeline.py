@@ -85,6 +85,16 @@ def test_deploy_end_to_end(deployed: Deployed) -> None:
         {"role": "server", "hostname": "server", "ip_addr": "10.213.0.14"}]
     assert (deployed.master / ".oar-nxc/machines-g5k-nfs-store").read_text() == \
         "oarnode1\noarnode2\noarnode3\noarnode4\n"
+    # nxc launched each machine through kexec-launch.sh, in the background, and the action waited for each:
+    # nxc's own ssh command (the testbed's stand-in, NIXOS_COMPOSE_START_SSH), the address, nxc's remote command
+    launches = deployed.master / ".oar-nxc/launches-g5k-nfs-store"
+    standin = str(REPO / "tests/testbed/standin/nxc-standin-kexec-ssh")
+    kexec = f"{deployed.master}/artifact/composition/g5k-nfs-store/kexec_scripts/kexec.sh"
+    assert [(launches / f"{n}.argv").read_text().splitlines() for n in range(4)] == [
+        [standin, f"10.213.0.{11 + n}", f'screen -dm bash -c "  {kexec}"'] for n in range(4)]
+    assert [(launches / f"{n}.rc").read_text() for n in range(4)] == ["0\n"] * 4
+    assert sorted(p.name for p in launches.iterdir() if not p.name.startswith("slot.")) == sorted(
+        f"{n}.{kind}" for n in range(4) for kind in ("argv", "out", "pid", "rc"))
 
 
 def test_deployed_hosts_get_the_plugins_groups_and_variables(deployed: Deployed) -> None:

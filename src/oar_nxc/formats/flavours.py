@@ -20,6 +20,7 @@ class Flavour:
     remote_deployment_info: bool = False  # serve the deployment file over HTTP (--remote-deployment-info)
     answer_prompt: bool = False  # answer kadeploy's "Do you want to launch kadeploy" prompt
     background: bool = False  # nxc start stays in the foreground while the VMs run
+    kexec: bool = False  # nxc start reboots each machine with one ssh command (one_ssh_kexec): launched at once
     collections: tuple[str, ...] = ()  # collections its hosts need (the preflight names a missing one)
     job_types: tuple[str, ...] = ()  # OAR job types its reservation needs (oarsub -t): deploy for kadeploy
 
@@ -35,8 +36,8 @@ _TABLE = (
             collections=("community.docker",)),
     Flavour("g5k-image", local=False, nix_install_method="nxc-helper", deploy_timeout=1800,
             remote_deployment_info=True, answer_prompt=True, job_types=("deploy",)),
-    Flavour("g5k-nfs-store", local=False, nix_install_method="nxc-helper", deploy_timeout=900),
-    Flavour("g5k-ramdisk", local=False, nix_install_method="nxc-helper", deploy_timeout=900),
+    Flavour("g5k-nfs-store", local=False, nix_install_method="nxc-helper", deploy_timeout=900, kexec=True),
+    Flavour("g5k-ramdisk", local=False, nix_install_method="nxc-helper", deploy_timeout=900, kexec=True),
     Flavour("nspawn", local=True, nix_install_method="official", deploy_timeout=600),
     Flavour("vm", local=True, nix_install_method="official", deploy_timeout=600, background=True),
     Flavour("vm-ramdisk", local=True, nix_install_method="official", deploy_timeout=600, background=True),

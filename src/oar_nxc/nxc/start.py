@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import time
@@ -42,13 +43,21 @@ POLL = 0.5  # seconds between looks at a background nxc start
 # it before it starts the VMs' network, so a missing vde_switch or KVM ends it just after
 SETTLE = 3.0
 STOP_GRACE = 20.0  # seconds a background nxc start has to stop its VMs after SIGINT
+# kexec flavours: nxc start's ssh command is kexec-launch.sh, which starts each machine's launch in the background
+# (at most LAUNCH_PARALLEL at a time) instead of nxc's one after the other, waiting for each
+LAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kexec-launch.sh")
+LAUNCH_PARALLEL = 32
+LAUNCH_TOOLS = ("sh", "setsid", "flock")  # what kexec-launch.sh runs (util-linux: Debian, Grid'5000's frontends)
+NXC_SSH = "ssh -l root"  # nxc start's own ssh command (its --ssh default, or $NIXOS_COMPOSE_START_SSH)
 
 
 class StartError(OarNxcError):
     """nxc start failed, timed out or wrote no deployment file; ``rc``/``stdout``/``stderr`` when it ran."""
 
-    def __init__(self, message: str, *, rc: int | None = None, stdout: str = "", stderr: str = "") -> None:
+    def __init__(self, message: str, *, rc: int | None = None, stdout: str = "", stderr: str = "",
+                 cmd: Sequence[str] = ()) -> None:
         super().__init__(message)
+        self.cmd = list(cmd)  # the command that ran (for a kexec flavour, with the launcher as nxc's ssh)
         self.rc = rc
         self.stdout = stdout
         self.stderr = stderr
@@ -244,6 +253,8 @@ def run(req: Request, p: Plan, *, error_line: Callable[[str], str] = _last_line,
     setup_file = os.path.join(p.cwd, "setup.toml")
     saved = Path(setup_file).read_bytes() if os.path.isfile(setup_file) else None
     env = {**os.environ, **{str(k): str(v) for k, v in req.environment.items()}}
+    command, launches = launching(req, p, env)
+    since = _uptime()  # the launches start after this (seconds since boot, the clock of their start times)
     started = time.time()
     try:
         if flavour.background:
@@ -251,26 +262,140 @@ def run(req: Request, p: Plan, *, error_line: Callable[[str], str] = _last_line,
         else:
             # g5k-image asks "Do you want to launch kadeploy": answer it; nothing else reads stdin
             stdin: dict[str, Any] = {"input": "y\n"} if flavour.answer_prompt else {"stdin": subprocess.DEVNULL}
-            proc = subprocess.run(p.argv, cwd=p.cwd, env=env, capture_output=True, text=True, check=False, **stdin)
+            proc = subprocess.run(command, cwd=p.cwd, env=env, capture_output=True, text=True, check=False, **stdin)
             rc, stdout, stderr = proc.returncode, proc.stdout, proc.stderr
+        # the machines' launches nxc started: all ended, else stopped (at once when nxc failed)
+        launched = wait_launches(launches, started + req.timeout if rc == 0 else 0.0, since=since) \
+            if launches else None
     finally:
         if saved is not None and Path(setup_file).read_bytes() != saved:
             Path(setup_file).write_bytes(saved)
     ended = time.time()
     error = "" if rc == 0 else error_line(stderr or stdout)
-    _write_json(p.paths.record, {"argv": p.argv, "rc": rc, "started": started, "ended": ended,
-                                 "deployment_file": p.paths.deployment, "error": error})
-    if rc != 0:
+    quoted = " ".join(shlex.quote(a) for a in command)
+    problem = launched.problem if launched is not None else ""
+    _write_json(p.paths.record, {"argv": command, "rc": rc, "started": started, "ended": ended,
+                                 "deployment_file": p.paths.deployment, "error": error or problem})
+    if rc != 0 or problem:
         if rc == TIMEOUT_RC:
             head = f"nxc start did not finish within {req.timeout} s{_unanswered(p.machines)}"
-        else:
+        elif rc != 0:
             head = f"nxc start failed (rc {rc}): {error}"
-        raise StartError(f"{head} [{p.command}]", rc=rc, stdout=stdout, stderr=stderr)
+        else:
+            head = f"nxc start ended, but {problem}"
+        raise StartError(f"{head} [{quoted}]", rc=rc, stdout=stdout, stderr=stderr, cmd=command)
     if not os.path.isfile(p.paths.deployment) or os.path.getmtime(p.paths.deployment) < started - 1:
-        raise StartError(f"nxc start succeeded but did not write {p.paths.deployment} [{p.command}]", rc=rc,
+        raise StartError(f"nxc start succeeded but did not write {p.paths.deployment} [{quoted}]", rc=rc, cmd=command,
                          stdout=stdout, stderr=stderr)
     _write_json(p.paths.current, p.wanted)
-    return {"rc": rc, "stdout": stdout, "stderr": stderr, "started": started, "elapsed": round(ended - started, 3)}
+    return {"rc": rc, "stdout": stdout, "stderr": stderr, "started": started, "elapsed": round(ended - started, 3),
+            "argv": command}
+
+
+def launching(req: Request, p: Plan, env: Mapping[str, str]) -> tuple[list[str], str]:
+    """The command that runs nxc start, and the directory of its machines' launches ('' for none). For a kexec
+    flavour, nxc's ssh command (its default, or $NIXOS_COMPOSE_START_SSH) goes through kexec-launch.sh, which
+    starts each machine's launch in the background; not when the request gives nxc an ssh command of its own
+    (--ssh in extra_args), nor where util-linux's setsid and flock are missing. The plan's argv, which decides
+    whether to start, does not hold it."""
+    extra = [str(a) for a in req.extra_args]
+    if not flavours_mod.FLAVOURS[req.flavour].kexec or any(a == "--ssh" or a.startswith("--ssh=") for a in extra) \
+            or not all(shutil.which(tool, path=env.get("PATH")) for tool in LAUNCH_TOOLS):
+        return list(p.argv), ""
+    launches = os.path.join(p.paths.state, f"launches-{req.flavour}")
+    shutil.rmtree(launches, ignore_errors=True)  # the last start's
+    os.makedirs(launches, mode=0o700)
+    ssh = env.get("NIXOS_COMPOSE_START_SSH") or NXC_SSH  # a shell fragment for nxc: given to it as it is
+    wrapped = f"sh {shlex.quote(LAUNCHER)} {shlex.quote(launches)} {LAUNCH_PARALLEL} {ssh}"
+    return [*p.argv, "--ssh", wrapped], launches
+
+
+@dataclass(frozen=True)
+class Launches:
+    count: int  # launches nxc started
+    failed: list[str]  # "IP (rc N: last line)"
+    stopped: list[str]  # IPs whose launch was still running at the deadline (stopped)
+
+    @property
+    def problem(self) -> str:
+        """Why the launches did not all succeed, naming the machines; '' when they did."""
+        said = []
+        if self.failed:
+            said.append(f"the launch of {len(self.failed)} of {self.count} machine(s) failed: "
+                        f"{'; '.join(self.failed[:probes.SHOWN])}")
+        if self.stopped:
+            said.append(f"the launch of {len(self.stopped)} of {self.count} machine(s) did not end in time and was "
+                        f"stopped: {', '.join(self.stopped[:probes.SHOWN])}")
+        return "; ".join(said)
+
+
+def wait_launches(directory: str, deadline: float, *, since: float, poll: float = 0.05) -> Launches:
+    """Wait until every launch kexec-launch.sh recorded in DIRECTORY has ended, or until DEADLINE (time.time());
+    then stop, by its session, each that still runs (the pid it recorded, if that process is still that
+    launch's: a session leader started since SINCE, seconds since boot when nxc start began). The launches'
+    outcome."""
+    while True:
+        names = sorted({f.split(".", 1)[0] for f in os.listdir(directory) if f.endswith(".pid")}, key=_number)
+        running = [n for n in names if not os.path.exists(os.path.join(directory, f"{n}.rc"))]
+        if not running or time.time() >= deadline:
+            break
+        time.sleep(poll)
+    stopped = []
+    for name in running:
+        _stop_session(_read_text(os.path.join(directory, f"{name}.pid")), since)
+        stopped.append(_launch_target(directory, name))
+    failed = []
+    for name in names:
+        rc = _read_text(os.path.join(directory, f"{name}.rc")).strip()
+        if name not in running and rc != "0":
+            said = _last_line(_read_text(os.path.join(directory, f"{name}.out"), 4096))
+            failed.append(f"{_launch_target(directory, name)} (rc {rc or '?'}: {said})")
+    return Launches(count=len(names), failed=failed, stopped=stopped)
+
+
+def _number(name: str) -> int:
+    return int(name) if name.isdigit() else -1
+
+
+def _read_text(path: str, limit: int = 65536) -> str:
+    """The last LIMIT bytes of PATH, as text ('' when it cannot be read)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, os.fstat(handle.fileno()).st_size - limit))
+            return handle.read(limit).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _launch_target(directory: str, name: str) -> str:
+    """The destination of launch NAME (the word before the remote command: [user@]IP)."""
+    words = _read_text(os.path.join(directory, f"{name}.argv")).splitlines()
+    return words[-2] if len(words) >= 2 else f"launch {name}"
+
+
+def _uptime() -> float:
+    """Seconds since boot (/proc/uptime): the clock of a process's start time (/proc/PID/stat field 22)."""
+    try:
+        return float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _stop_session(pid_text: str, since: float) -> None:
+    """SIGKILL the session of PID_TEXT, if that pid still names a session leader started after SINCE (seconds
+    since boot): a pid reused by another process since is left alone."""
+    pid = int(pid_text) if pid_text.strip().isdigit() else 0
+    ticks = _start_time(pid) if pid > 1 else None
+    if ticks is None:
+        return
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text()
+        session = int(fields[fields.rindex(")") + 2:].split()[3])
+    except (OSError, ValueError, IndexError):
+        return
+    if session == pid and ticks / os.sysconf("SC_CLK_TCK") >= since - 0.05:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
 
 
 def _unanswered(machines: Sequence[str], timeout: float = 5) -> str:

@@ -19,8 +19,9 @@ def test_table() -> None:
     assert [n for n, f in flavours.FLAVOURS.items() if f.background] == list(flavours.VM)
     assert flavours.table()["g5k-image"] == {
         "name": "g5k-image", "local": False, "nix_install_method": "nxc-helper", "deploy_timeout": 1800,
-        "remote_deployment_info": True, "answer_prompt": True, "background": False, "collections": [],
-        "job_types": ["deploy"]}
+        "remote_deployment_info": True, "answer_prompt": True, "background": False, "kexec": False,
+        "collections": [], "job_types": ["deploy"]}
+    assert [n for n, f in flavours.FLAVOURS.items() if f.kexec] == ["g5k-nfs-store", "g5k-ramdisk"]
     assert flavours.unknown("g5k-ramdisk") is None
     assert flavours.unknown("kvm") == ("unknown flavour 'kvm': one of docker, g5k-image, g5k-nfs-store, "
                                        "g5k-ramdisk, nspawn, vm, vm-ramdisk")

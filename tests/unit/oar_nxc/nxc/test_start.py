@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import time
 from pathlib import Path
@@ -95,8 +96,20 @@ def test_argv_per_flavour(comp: Path) -> None:
 
 
 STANDIN = """#!/bin/sh
-# stand-in nxc for the unit tests: rewrites setup.toml, then writes the deployment file
+# stand-in nxc for the unit tests: rewrites setup.toml, launches each machine of -m as nixos-compose 0.7.11 does
+# for kexec flavours (through a shell, one after the other: <ssh command> IP "screen -dm bash -c ..."), then
+# writes the deployment file
 echo changed-by-nxc > setup.toml
+ssh="${NIXOS_COMPOSE_START_SSH:-ssh -l root}" machines=""
+while [ $# -gt 0 ]; do
+  case "$1" in --ssh) ssh=$2; shift ;; -m) machines=$2; shift ;; esac
+  shift
+done
+if [ -n "$machines" ] && [ -n "$LAUNCH" ]; then
+  while read -r ip; do
+    sh -c "$ssh $ip \\"screen -dm bash -c \\\\\\" /envdir/kexec_scripts/kexec.sh\\\\\\"\\""
+  done < "$machines"
+fi
 case "$MODE" in
   fail) echo "Error: Kadeploy failed on m2" >&2; exit 1 ;;
   sleep) sleep 30 ;;
@@ -126,8 +139,16 @@ def test_run_records_and_restores_setup_toml(comp: Path, tmp_path: Path) -> None
     assert (comp / ".oar-nxc/machines-g5k-nfs-store").read_text() == "m1\nm2\nm3\nm4\n"
     assert json.loads(Path(p.paths.current).read_text()) == p.wanted
     record = json.loads(Path(p.paths.record).read_text())
-    assert (record["argv"], record["rc"], record["error"]) == (p.argv, 0, "")
-    assert start.plan(req).run is False
+    launches = str(comp / ".oar-nxc/launches-g5k-nfs-store")
+    wrapped = f"sh {start.LAUNCHER} {launches} {start.LAUNCH_PARALLEL} ssh -l root"  # nxc's own ssh command
+    assert (record["argv"], record["rc"], record["error"]) == ([*p.argv, "--ssh", wrapped], 0, "")
+    assert start.plan(req).run is False  # the plan's argv decides, without the launcher
+
+
+def executed(comp: Path, p: start.Plan) -> str:
+    """The command run for plan P of a kexec flavour: its argv, nxc's ssh command through the launcher."""
+    wrapped = f"sh {start.LAUNCHER} {comp}/.oar-nxc/launches-g5k-nfs-store {start.LAUNCH_PARALLEL} ssh -l root"
+    return f"{p.command} --ssh {shlex.quote(wrapped)}"
 
 
 def test_run_names_nxc_error_and_forgets_the_deployment(comp: Path, tmp_path: Path) -> None:
@@ -135,7 +156,7 @@ def test_run_names_nxc_error_and_forgets_the_deployment(comp: Path, tmp_path: Pa
     p = start.plan(req)
     with pytest.raises(start.StartError) as err:
         start.run(req, p)
-    assert str(err.value) == f"nxc start failed (rc 1): Error: Kadeploy failed on m2 [{p.command}]"
+    assert str(err.value) == f"nxc start failed (rc 1): Error: Kadeploy failed on m2 [{executed(comp, p)}]"
     assert err.value.rc == 1
     assert not os.path.exists(p.paths.current)
     assert json.loads(Path(p.paths.record).read_text())["error"] == "Error: Kadeploy failed on m2"
@@ -263,3 +284,131 @@ def test_after_probes_the_hosts_that_did_not_answer_start_again() -> None:
     assert start.after_probes([{"host": "node1", "ok": True}, {"host": "node2", "ok": False, "error": "timed out"},
                                {"host": "node3", "ok": False, "role": "server"}]) == (
         ["node2 (timed out)", "node3 (server)"], "")
+
+
+FAKE_SSH = """#!/bin/sh
+# stands in for ssh: $1 the machine, $2 the remote command. Records when it ran; per machine, fails or hangs
+echo "start $(date +%s.%N)" >> "$LOG/$1"
+case "$1" in
+  bad) echo "ssh: connect to host bad port 22: Connection refused" >&2; exit 255 ;;
+  hang) sleep 60 ;;
+  *) sleep 0.4 ;;
+esac
+echo "end $(date +%s.%N) $2" >> "$LOG/$1"
+"""
+
+
+def launch_run(comp: Path, tmp_path: Path, machines: list[str], **kw: object) -> tuple[start.Request, start.Plan]:
+    ssh = tmp_path / "fake-ssh"
+    ssh.write_text(FAKE_SSH)
+    ssh.chmod(0o755)
+    (tmp_path / "log").mkdir()
+    env = {"LAUNCH": "1", "NIXOS_COMPOSE_START_SSH": str(ssh), "LOG": str(tmp_path / "log")}
+    req = request(comp, nxc=standin(tmp_path), machines=machines, environment=env, **kw)
+    return req, start.plan(req)
+
+
+def spans(log: Path) -> list[tuple[float, float]]:
+    out = []
+    for path in log.iterdir():
+        words = dict(line.split(" ", 1) for line in path.read_text().splitlines())
+        out.append((float(words["start"]), float(words["end"].split()[0])))
+    return out
+
+
+def test_kexec_launches_overlap_at_most_the_bound_and_are_all_awaited(comp: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(start, "LAUNCH_PARALLEL", 2)
+    req, p = launch_run(comp, tmp_path, ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"])
+    out = start.run(req, p)
+    assert out["rc"] == 0
+    done = spans(tmp_path / "log")
+    assert len(done) == 4  # every launch ended before run returned (each takes 0.4 s)
+    # they overlap, two at a time (nxc waits for each command, which returns at once), never more
+    assert max(sum(1 for s, e in done if s <= t < e) for t, _ in done) == 2
+    # each launch ran nxc's command: the machine, then the remote command, as nxc wrote it
+    ends = {path.name: path.read_text().splitlines()[-1].split(" ", 2)[2] for path in (tmp_path / "log").iterdir()}
+    assert ends == {ip: 'screen -dm bash -c " /envdir/kexec_scripts/kexec.sh"' for ip in p.machines}
+    launches = comp / ".oar-nxc/launches-g5k-nfs-store"
+    assert sorted(f.name for f in launches.iterdir() if f.suffix == ".rc") == ["0.rc", "1.rc", "2.rc", "3.rc"]
+    assert {(launches / f"{n}.rc").read_text() for n in range(4)} == {"0\n"}
+
+
+def test_a_failed_launch_fails_the_start_naming_the_machine_and_sshs_error(comp: Path, tmp_path: Path) -> None:
+    req, p = launch_run(comp, tmp_path, ["10.0.0.1", "bad", "10.0.0.3", "10.0.0.4"])
+    with pytest.raises(start.StartError) as err:
+        start.run(req, p)
+    said = str(err.value)
+    assert said.startswith("nxc start ended, but the launch of 1 of 4 machine(s) failed: bad (rc 255: ssh: connect "
+                           "to host bad port 22: Connection refused) [timeout -k 10 60 ")
+    assert err.value.rc == 0  # nxc's own exit status: it ignores its launches' (subprocess.call)
+    assert not os.path.exists(p.paths.current)  # not recorded as deployed: the next run starts again
+    assert json.loads(Path(p.paths.record).read_text())["error"].startswith("the launch of 1 of 4 machine(s) failed")
+
+
+def test_a_launch_still_running_at_the_timeout_is_stopped_by_its_session(comp: Path, tmp_path: Path) -> None:
+    req, p = launch_run(comp, tmp_path, ["10.0.0.1", "hang", "10.0.0.3", "10.0.0.4"], timeout=2)
+    began = time.monotonic()
+    with pytest.raises(start.StartError) as err:
+        start.run(req, p)
+    assert time.monotonic() - began < 6  # the 2 s timeout, not the 60 s the launch would take
+    assert "the launch of 1 of 4 machine(s) did not end in time and was stopped: hang [" in str(err.value)
+    pid = int((comp / ".oar-nxc/launches-g5k-nfs-store/1.pid").read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and start._start_time(pid) is not None:
+        time.sleep(0.05)
+    assert start._start_time(pid) is None  # the session (flock, sh, the fake ssh and its sleep) is gone
+    assert session_members(pid) == []  # none of the session's processes runs (a zombie waits for init)
+
+
+def session_members(session: int) -> list[int]:
+    """The processes of SESSION that run (not zombies)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[3]) == session and fields[0] != "Z":
+                found.append(int(entry))
+    return found
+
+
+def test_the_launcher_is_not_used_without_kexec_or_with_the_users_own_ssh(comp: Path, tmp_path: Path) -> None:
+    env = {"NIXOS_COMPOSE_START_SSH": "my-ssh -p 2222"}
+    kexec = start.plan(request(comp))
+    command, launches = start.launching(request(comp, environment=env), kexec, env)
+    assert command == [*kexec.argv, "--ssh", f"sh {start.LAUNCHER} {launches} {start.LAUNCH_PARALLEL} my-ssh -p 2222"]
+    assert launches == str(comp / ".oar-nxc/launches-g5k-nfs-store") and os.path.isdir(launches)
+    own = request(comp, extra_args=["--ssh", "ssh -l admin"])
+    assert start.launching(own, start.plan(own), env) == (start.plan(own).argv, "")
+    assert start.launching(request(comp), kexec, {"PATH": str(tmp_path)}) == (kexec.argv, "")  # no setsid, flock
+    for flavour in ("g5k-image", "docker", "vm"):
+        other = request(comp, flavour=flavour)
+        assert start.launching(other, start.plan(other), env) == (start.plan(other).argv, "")
+    # a composition directory with a space, a quote and a dollar: one word for nxc's shell, as it is
+    odd = tmp_path / "it's $HOME"
+    odd.mkdir()
+    (odd / "comp").mkdir()
+    weird = make(odd / "comp", COMP)
+    command, launches = start.launching(request(weird), start.plan(request(weird)), {})
+    assert launches == f"{weird}/.oar-nxc/launches-g5k-nfs-store"
+    assert shlex.split(command[-1]) == ["sh", start.LAUNCHER, launches, str(start.LAUNCH_PARALLEL), "ssh", "-l", "root"]
+
+
+def test_a_recorded_launch_pid_is_signalled_only_if_it_names_a_launch_started_since() -> None:
+    leader = subprocess.Popen(["sleep", "30"], start_new_session=True)  # a session leader, as a launch is
+    try:
+        time.sleep(0.2)
+        start._stop_session(str(leader.pid), start._uptime())  # started before: another process, by now
+        assert leader.poll() is None
+        start._stop_session("garbage", 0.0)
+        assert leader.poll() is None
+        start._stop_session(str(leader.pid), start._uptime() - 60)
+        assert leader.wait(timeout=5) == -9
+    finally:
+        if leader.poll() is None:
+            leader.kill()
+            leader.wait()
