@@ -36,7 +36,7 @@ class ActionModule(OarNxcAction):
                 public_key=args["public_key"], tag=args["tag"], timeout=args["timeout"],
                 extra_args=args["extra_args"], environment={str(k): str(v) for k, v in args["environment"].items()},
                 force=args["force"], stale=stale, private_key=args["private_key"],
-                python_interpreter=args["python_interpreter"],
+                python_interpreter=args["python_interpreter"], parallel_launch=args["parallel_launch"],
                 job_id=job_id_from_value(args["job_id"] or None, "job_id"))
             plan = start.plan(request, check_machines=args["state"] == "started")
             result["current"] = plan.paths.current

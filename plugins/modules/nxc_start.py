@@ -23,17 +23,6 @@ description:
     build (the digest of the last nxc build) and the deployment file exists. The deployed hosts are then returned
     for a probe: run M(oar.nxc.nxc_roles) with O(oar.nxc.nxc_roles#module:timeout=0) on them, then this
     action again with O(probes); it starts again only if a host did not answer."
-  - "Kexec flavours (C(kexec) in C(ansible-doc -t lookup oar.nxc.flavours)): nixos-compose 0.7.11 launches the
-    machines one after the other, one ssh command each that it waits for
-    (C(ssh -l root <ip> \"screen -dm bash -c ...kexec.sh\")), then sleeps 10 s and waits for their port 22.
-    The action gives nxc, as its C(--ssh), that same ssh command (nxc's own, or C($NIXOS_COMPOSE_START_SSH))
-    behind C(oar_nxc/nxc/kexec-launch.sh), which starts each launch in the background and returns at once: the
-    launches overlap, at most C(oar_nxc.nxc.start.LAUNCH_PARALLEL) at a time, during nxc's sleep. After nxc
-    start, the action waits for every launch; one that failed (its exit status and last line of output) fails
-    the task naming the machine, and one still running at O(timeout) is stopped (SIGKILL to its session). Each
-    launch's command, pid, output and exit status are in C(.oar-nxc/launches-<flavour>/). Not when
-    O(extra_args) gives nxc an C(--ssh) of its own, nor without util-linux's C(setsid) and C(flock): nxc then
-    launches as it does."
   - nxc rewrites C(setup.toml); the action puts it back byte for byte. The run is recorded in
     C(.oar-nxc/start-<flavour>.json) (argv, rc, times, nxc's error line).
   - RV(hosts) are the deployed hosts as the oar.nxc.oar_nxc inventory plugin describes them (the same core
@@ -107,6 +96,23 @@ options:
         (a play over it then waits for these hosts only after a start). Empty for none.
     type: str
     default: ""
+  parallel_launch:
+    description:
+      - "Kexec flavours (C(kexec) in C(ansible-doc -t lookup oar.nxc.flavours)): nixos-compose 0.7.11 launches the
+        machines one after the other, one ssh command each that it waits for
+        (C(ssh -l root <ip> \"screen -dm bash -c ...kexec.sh\")), then sleeps 10 s and waits for their port 22.
+        With O(parallel_launch=true), the action gives nxc, as its C(--ssh), that same ssh command (nxc's own, or
+        C($NIXOS_COMPOSE_START_SSH)) behind C(oar_nxc/nxc/kexec-launch.sh), which starts each launch in the
+        background and returns at once: the launches overlap, at most C(oar_nxc.nxc.start.LAUNCH_PARALLEL) at a
+        time, during nxc's sleep. After nxc start, the action waits for every launch; one that failed (its exit
+        status and last line of output) fails the task naming the machine, and one still running at O(timeout)
+        is stopped (SIGKILL to its session). Each launch's command, pid, output and exit status are in
+        C(.oar-nxc/launches-<flavour>/)."
+      - For many machines whose launch waits on the network (ssh handshakes to Grid'5000 nodes). Each launch
+        costs a few more processes on the controller. Ignored for the other flavours, when O(extra_args) gives
+        nxc an C(--ssh) of its own, and without util-linux's C(setsid) and C(flock).
+    type: bool
+    default: false
   refresh_from:
     description:
       - The fewest hosts to add for which RV(inventory_refresh) may be true. When not given, the number from which a
@@ -152,8 +158,8 @@ EXAMPLES = r"""
 RETURN = r"""
 cmd:
   description:
-    - The nxc start command line (run, or that would run). When it ran for a kexec flavour, with its C(--ssh)
-      (the launcher and nxc's ssh command); RV(command) and RV(plan) show the plan's, without it.
+    - The nxc start command line (run, or that would run). When it ran with O(parallel_launch), with its
+      C(--ssh) (the launcher and nxc's ssh command); RV(command) and RV(plan) show the plan's, without it.
   returned: always
   type: list
   elements: str

@@ -85,16 +85,7 @@ def test_deploy_end_to_end(deployed: Deployed) -> None:
         {"role": "server", "hostname": "server", "ip_addr": "10.213.0.14"}]
     assert (deployed.master / ".oar-nxc/machines-g5k-nfs-store").read_text() == \
         "oarnode1\noarnode2\noarnode3\noarnode4\n"
-    # nxc launched each machine through kexec-launch.sh, in the background, and the action waited for each:
-    # nxc's own ssh command (the testbed's stand-in, NIXOS_COMPOSE_START_SSH), the address, nxc's remote command
-    launches = deployed.master / ".oar-nxc/launches-g5k-nfs-store"
-    standin = str(REPO / "tests/testbed/standin/nxc-standin-kexec-ssh")
-    kexec = f"{deployed.master}/artifact/composition/g5k-nfs-store/kexec_scripts/kexec.sh"
-    assert [(launches / f"{n}.argv").read_text().splitlines() for n in range(4)] == [
-        [standin, f"10.213.0.{11 + n}", f'screen -dm bash -c "  {kexec}"'] for n in range(4)]
-    assert [(launches / f"{n}.rc").read_text() for n in range(4)] == ["0\n"] * 4
-    assert sorted(p.name for p in launches.iterdir() if not p.name.startswith("slot.")) == sorted(
-        f"{n}.{kind}" for n in range(4) for kind in ("argv", "out", "pid", "rc"))
+    assert not (deployed.master / ".oar-nxc/launches-g5k-nfs-store").exists()  # nxc's own launches by default
 
 
 def test_deployed_hosts_get_the_plugins_groups_and_variables(deployed: Deployed) -> None:
@@ -212,11 +203,23 @@ def task_names(run: Run) -> list[str]:
 
 def test_a_start_refreshes_the_inventory_from_the_record_instead_of_adding_each_host(deployed: Deployed) -> None:
     """From nxc_deploy_refresh_from hosts (REFRESH_FROM by default; 1 here, for the testbed's 4), a start that
-    wrote the job's record refreshes the inventory, which reads the record: no add_host at all."""
+    wrote the job's record refreshes the inventory, which reads the record: no add_host at all. With
+    nxc_deploy_parallel_launch, the machines' launches run in the background, each awaited."""
     again = playbook("deploy.yml", "-e", "oar_nxc_smoke=false", "-e", "oar_nxc_force_deploy=true",
-                     "-e", "nxc_deploy_refresh_from=1", inventory=deployed.reservation.nodefile,
-                     compositions=deployed.compositions)
+                     "-e", "nxc_deploy_refresh_from=1", "-e", "nxc_deploy_parallel_launch=true",
+                     inventory=deployed.reservation.nodefile, compositions=deployed.compositions)
     assert again.rc == 0, again.explain()
+    # nxc launched each machine through kexec-launch.sh, in the background, and the action waited for each:
+    # nxc's own ssh command (the testbed's stand-in, NIXOS_COMPOSE_START_SSH), the address, nxc's remote command
+    launches = deployed.master / ".oar-nxc/launches-g5k-nfs-store"
+    standin = str(REPO / "tests/testbed/standin/nxc-standin-kexec-ssh")
+    kexec = f"{deployed.master}/artifact/composition/g5k-nfs-store/kexec_scripts/kexec.sh"
+    assert [(launches / f"{n}.argv").read_text().splitlines() for n in range(4)] == [
+        [standin, f"10.213.0.{11 + n}", f'screen -dm bash -c "  {kexec}"'] for n in range(4)]
+    assert [(launches / f"{n}.rc").read_text() for n in range(4)] == ["0\n"] * 4
+    assert sorted(p.name for p in launches.iterdir() if not p.name.startswith("slot.")) == sorted(
+        f"{n}.{kind}" for n in range(4) for kind in ("argv", "out", "pid", "rc"))
+
     (start,) = results(again, START)[:1]
     record = known.record_path(deployed.reservation.job_id)
     assert (start["changed"], start["inventory_refresh"], start["inventory_record"]) == (True, True, record)

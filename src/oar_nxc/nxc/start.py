@@ -82,6 +82,7 @@ class Request:
     job_id: int | None = None
     private_key: str = ""
     python_interpreter: str = NIXOS_PYTHON
+    parallel_launch: bool = False  # kexec flavours: nxc's launches in the background (launching)
 
 
 @dataclass(frozen=True)
@@ -293,13 +294,15 @@ def run(req: Request, p: Plan, *, error_line: Callable[[str], str] = _last_line,
 
 
 def launching(req: Request, p: Plan, env: Mapping[str, str]) -> tuple[list[str], str]:
-    """The command that runs nxc start, and the directory of its machines' launches ('' for none). For a kexec
-    flavour, nxc's ssh command (its default, or $NIXOS_COMPOSE_START_SSH) goes through kexec-launch.sh, which
-    starts each machine's launch in the background; not when the request gives nxc an ssh command of its own
-    (--ssh in extra_args), nor where util-linux's setsid and flock are missing. The plan's argv, which decides
-    whether to start, does not hold it."""
+    """The command that runs nxc start, and the directory of its machines' launches ('' for none). When the
+    request asks for it (parallel_launch), for a kexec flavour, nxc's ssh command (its default, or
+    $NIXOS_COMPOSE_START_SSH) goes through kexec-launch.sh, which starts each machine's launch in the
+    background; not when the request gives nxc an ssh command of its own (--ssh in extra_args), nor where
+    util-linux's setsid and flock are missing. The plan's argv, which decides whether to start, does not hold
+    it."""
     extra = [str(a) for a in req.extra_args]
-    if not flavours_mod.FLAVOURS[req.flavour].kexec or any(a == "--ssh" or a.startswith("--ssh=") for a in extra) \
+    own_ssh = any(a == "--ssh" or a.startswith("--ssh=") for a in extra)
+    if not (req.parallel_launch and flavours_mod.FLAVOURS[req.flavour].kexec) or own_ssh \
             or not all(shutil.which(tool, path=env.get("PATH")) for tool in LAUNCH_TOOLS):
         return list(p.argv), ""
     launches = os.path.join(p.paths.state, f"launches-{req.flavour}")

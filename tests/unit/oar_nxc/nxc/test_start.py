@@ -139,16 +139,16 @@ def test_run_records_and_restores_setup_toml(comp: Path, tmp_path: Path) -> None
     assert (comp / ".oar-nxc/machines-g5k-nfs-store").read_text() == "m1\nm2\nm3\nm4\n"
     assert json.loads(Path(p.paths.current).read_text()) == p.wanted
     record = json.loads(Path(p.paths.record).read_text())
+    assert (record["argv"], record["rc"], record["error"]) == (p.argv, 0, "")  # nxc's own launches by default
+    assert not (comp / ".oar-nxc/launches-g5k-nfs-store").exists()
+    assert start.plan(req).run is False
+    # with parallel_launch, the launcher is nxc's ssh command; the plan's argv decides, without it
+    parallel = request(comp, nxc=standin(tmp_path), parallel_launch=True, force=True)
+    start.run(parallel, start.plan(parallel))
     launches = str(comp / ".oar-nxc/launches-g5k-nfs-store")
     wrapped = f"sh {start.LAUNCHER} {launches} {start.LAUNCH_PARALLEL} ssh -l root"  # nxc's own ssh command
-    assert (record["argv"], record["rc"], record["error"]) == ([*p.argv, "--ssh", wrapped], 0, "")
-    assert start.plan(req).run is False  # the plan's argv decides, without the launcher
-
-
-def executed(comp: Path, p: start.Plan) -> str:
-    """The command run for plan P of a kexec flavour: its argv, nxc's ssh command through the launcher."""
-    wrapped = f"sh {start.LAUNCHER} {comp}/.oar-nxc/launches-g5k-nfs-store {start.LAUNCH_PARALLEL} ssh -l root"
-    return f"{p.command} --ssh {shlex.quote(wrapped)}"
+    assert json.loads(Path(p.paths.record).read_text())["argv"] == [*p.argv, "--ssh", wrapped]
+    assert start.plan(req).run is False
 
 
 def test_run_names_nxc_error_and_forgets_the_deployment(comp: Path, tmp_path: Path) -> None:
@@ -156,7 +156,7 @@ def test_run_names_nxc_error_and_forgets_the_deployment(comp: Path, tmp_path: Pa
     p = start.plan(req)
     with pytest.raises(start.StartError) as err:
         start.run(req, p)
-    assert str(err.value) == f"nxc start failed (rc 1): Error: Kadeploy failed on m2 [{executed(comp, p)}]"
+    assert str(err.value) == f"nxc start failed (rc 1): Error: Kadeploy failed on m2 [{p.command}]"
     assert err.value.rc == 1
     assert not os.path.exists(p.paths.current)
     assert json.loads(Path(p.paths.record).read_text())["error"] == "Error: Kadeploy failed on m2"
@@ -304,7 +304,7 @@ def launch_run(comp: Path, tmp_path: Path, machines: list[str], **kw: object) ->
     ssh.chmod(0o755)
     (tmp_path / "log").mkdir()
     env = {"LAUNCH": "1", "NIXOS_COMPOSE_START_SSH": str(ssh), "LOG": str(tmp_path / "log")}
-    req = request(comp, nxc=standin(tmp_path), machines=machines, environment=env, **kw)
+    req = request(comp, nxc=standin(tmp_path), machines=machines, environment=env, parallel_launch=True, **kw)
     return req, start.plan(req)
 
 
@@ -379,21 +379,23 @@ def session_members(session: int) -> list[int]:
 def test_the_launcher_is_not_used_without_kexec_or_with_the_users_own_ssh(comp: Path, tmp_path: Path) -> None:
     env = {"NIXOS_COMPOSE_START_SSH": "my-ssh -p 2222"}
     kexec = start.plan(request(comp))
-    command, launches = start.launching(request(comp, environment=env), kexec, env)
+    assert start.launching(request(comp, environment=env), kexec, env) == (kexec.argv, "")  # not asked for
+    command, launches = start.launching(request(comp, environment=env, parallel_launch=True), kexec, env)
     assert command == [*kexec.argv, "--ssh", f"sh {start.LAUNCHER} {launches} {start.LAUNCH_PARALLEL} my-ssh -p 2222"]
     assert launches == str(comp / ".oar-nxc/launches-g5k-nfs-store") and os.path.isdir(launches)
-    own = request(comp, extra_args=["--ssh", "ssh -l admin"])
+    own = request(comp, extra_args=["--ssh", "ssh -l admin"], parallel_launch=True)
     assert start.launching(own, start.plan(own), env) == (start.plan(own).argv, "")
-    assert start.launching(request(comp), kexec, {"PATH": str(tmp_path)}) == (kexec.argv, "")  # no setsid, flock
+    assert start.launching(request(comp, parallel_launch=True), kexec, {"PATH": str(tmp_path)}) == (
+        kexec.argv, "")  # no setsid, no flock
     for flavour in ("g5k-image", "docker", "vm"):
-        other = request(comp, flavour=flavour)
+        other = request(comp, flavour=flavour, parallel_launch=True)
         assert start.launching(other, start.plan(other), env) == (start.plan(other).argv, "")
     # a composition directory with a space, a quote and a dollar: one word for nxc's shell, as it is
     odd = tmp_path / "it's $HOME"
     odd.mkdir()
     (odd / "comp").mkdir()
     weird = make(odd / "comp", COMP)
-    command, launches = start.launching(request(weird), start.plan(request(weird)), {})
+    command, launches = start.launching(request(weird, parallel_launch=True), start.plan(request(weird)), {})
     assert launches == f"{weird}/.oar-nxc/launches-g5k-nfs-store"
     assert shlex.split(command[-1]) == ["sh", start.LAUNCHER, launches, str(start.LAUNCH_PARALLEL), "ssh", "-l", "root"]
 
