@@ -325,7 +325,7 @@ def test_kexec_launches_overlap_at_most_the_bound_and_are_all_awaited(comp: Path
     done = spans(tmp_path / "log")
     assert len(done) == 4  # every launch ended before run returned (each takes 0.4 s)
     # they overlap, two at a time (nxc waits for each command, which returns at once), never more
-    assert max(sum(1 for s, e in done if s <= t < e) for t, _ in done) == 2
+    assert max(sum(1 for s, e in done if s <= t < e) for t, _end in done) == 2
     # each launch ran nxc's command: the machine, then the remote command, as nxc wrote it
     ends = {path.name: path.read_text().splitlines()[-1].split(" ", 2)[2] for path in (tmp_path / "log").iterdir()}
     assert ends == {ip: 'screen -dm bash -c " /envdir/kexec_scripts/kexec.sh"' for ip in p.machines}
