@@ -43,8 +43,8 @@ POLL = 0.5  # seconds between looks at a background nxc start
 # it before it starts the VMs' network, so a missing vde_switch or KVM ends it just after
 SETTLE = 3.0
 STOP_GRACE = 20.0  # seconds a background nxc start has to stop its VMs after SIGINT
-# kexec flavours: nxc start's ssh command is kexec-launch.sh, which starts each machine's launch in the background
-# (at most LAUNCH_PARALLEL at a time) instead of nxc's one after the other, waiting for each
+# kexec flavours with parallel_launch: nxc start's ssh command is kexec-launch.sh, which starts each machine's launch
+# in the background (at most LAUNCH_PARALLEL at a time) instead of nxc's one after the other, waiting for each
 LAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kexec-launch.sh")
 LAUNCH_PARALLEL = 32
 LAUNCH_TOOLS = ("sh", "setsid", "flock")  # what kexec-launch.sh runs (util-linux: Debian, Grid'5000's frontends)
@@ -57,7 +57,7 @@ class StartError(OarNxcError):
     def __init__(self, message: str, *, rc: int | None = None, stdout: str = "", stderr: str = "",
                  cmd: Sequence[str] = ()) -> None:
         super().__init__(message)
-        self.cmd = list(cmd)  # the command that ran (for a kexec flavour, with the launcher as nxc's ssh)
+        self.cmd = list(cmd)  # the command that ran (with parallel_launch, the launcher as nxc's ssh)
         self.rc = rc
         self.stdout = stdout
         self.stderr = stderr
@@ -388,15 +388,10 @@ def _stop_session(pid_text: str, since: float) -> None:
     """SIGKILL the session of PID_TEXT, if that pid still names a session leader started after SINCE (seconds
     since boot): a pid reused by another process since is left alone."""
     pid = int(pid_text) if pid_text.strip().isdigit() else 0
-    ticks = _start_time(pid) if pid > 1 else None
-    if ticks is None:
+    fields = _stat(pid) if pid > 1 else None  # one read: the session (field 6) and the start time (field 22)
+    if fields is None:
         return
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text()
-        session = int(fields[fields.rindex(")") + 2:].split()[3])
-    except (OSError, ValueError, IndexError):
-        return
-    if session == pid and ticks / os.sysconf("SC_CLK_TCK") >= since - 0.05:
+    if int(fields[3]) == pid and int(fields[19]) / os.sysconf("SC_CLK_TCK") >= since - 0.05:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
 
@@ -446,15 +441,21 @@ def _run_background(p: Plan, env: dict[str, str], timeout: int, started: float,
     return rc, "", output
 
 
-def _start_time(pid: int) -> int | None:
-    """The process's start time (clock ticks since boot, /proc/PID/stat field 22): with the pid, it names
-    one process, not a later one that got the same pid; None when PID does not run."""
+def _stat(pid: int) -> list[str] | None:
+    """/proc/PID/stat from field 3 (the state) onwards, for a process that runs (not a zombie); else None."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": field 3 onwards
-    return int(fields[19]) if len(fields) > 19 and fields[0] != "Z" else None
+    return fields if len(fields) > 19 and fields[0] != "Z" else None
+
+
+def _start_time(pid: int) -> int | None:
+    """The process's start time (clock ticks since boot, /proc/PID/stat field 22): with the pid, it names
+    one process, not a later one that got the same pid; None when PID does not run."""
+    fields = _stat(pid)
+    return int(fields[19]) if fields is not None else None
 
 
 def _remove(path: str) -> None:
