@@ -20,10 +20,14 @@ first play); the controller's CPU per added machine at most 50 ms. Earlier targe
 deploy.yml within 1.5x the bash baseline; smoke.yml within 1.2x its slowest check plus start-up.
 
 The no-op rerun is run NOOP_RUNS times and its median kept (its row says all of them); smoke.yml and OAR alone
-in pairs, each smoke.yml run followed by an OAR alone run, SMOKE_RUNS pairs up to SMOKE_RUNS_UP_TO machines and
-SMOKE_RUNS_LARGE above, and the median of each kept. Each run starts once OAR has finished the jobs of the previous
-one (the smoke checks' jobs): what is measured is the pipeline, not OAR's clean-up of the last run sharing the 2
-cores.
+in pairs, SMOKE_RUNS pairs up to SMOKE_RUNS_UP_TO machines and SMOKE_RUNS_LARGE above, the first run of a pair
+alternating (smoke.yml first, then OAR alone first, and so on: neither always runs on the machine the other left),
+and the median of each kept. smoke.yml is judged both ways: its median against OAR alone's median plus its
+start-up, and the median of the pairs' own ratios (each smoke.yml run against the OAR alone run beside it). Its
+row also splits its wall time: start-up, the checks' span (the runner, from the first check's start to the last
+one's end, as the report says) and the rest (Ansible's own part: its plays before and after the checks, and the
+exit). Each run starts once OAR has finished the jobs of the previous one (the smoke checks' jobs): what is
+measured is the pipeline, not OAR's clean-up of the last run sharing the 2 cores.
 
 Work = the time the external programs ran: every command result's `delta` (times its attempts,
 plus the retry delays between them: OAR polling), every wait_for's `elapsed` and the smoke
@@ -262,10 +266,11 @@ QUIET = 0.15  # settle: the share of the machine's CPU busy under which a run ma
 # within an hour (a no-op rerun at 4 machines: 4.2 s at 04:20, 3.0 s at 11:05, the same code), and a ratio of
 # the largest size to the smallest is read against both, the runs before and after it
 AGAIN = ", again after the largest size"
-# smoke.yml and OAR alone, each smoke.yml run followed by one OAR alone run (both see the machine as it is then).
-# OAR's own run of the same jobs varies by the target's 20 % and more (OAR alone 6.7, 6.7 and 10.6 s at 4 machines;
-# the batch job on 14 nodes ran 9 to 12 s at 16): the median of 5 pairs up to SMOKE_RUNS_UP_TO machines, of 3 above
-SMOKE_RUNS, SMOKE_RUNS_UP_TO, SMOKE_RUNS_LARGE = 5, 16, 3
+# smoke.yml and OAR alone in pairs, the two runs of a pair one right after the other (both see the machine as it
+# is then). OAR's own run of the same jobs varies by the target's 20 % and more (OAR alone 4.4 to 7.3 s at 4
+# machines in 4 runs on 2026-12-07, the slowest check, oardel's, 4.6 to 7.7 s; the batch job on 14 nodes ran 9 to
+# 12 s at 16): the median of 7 pairs up to SMOKE_RUNS_UP_TO machines, of 5 above
+SMOKE_RUNS, SMOKE_RUNS_UP_TO, SMOKE_RUNS_LARGE = 7, 16, 5
 BASELINE_UP_TO = 16  # machines: the bash baseline's checks run one after the other; enough to compare with
 
 
@@ -313,6 +318,18 @@ def row(machines: int, label: str, run: Run | None, wall: float, cost: dict[str,
             "maxrss_mb": (cost or {}).get("maxrss_mb", 0.0)}
 
 
+def checks_span(report: dict[str, Any]) -> float:
+    """Seconds from the first check's start to the last check's end, as a smoke report says: the runner's part of
+    smoke.yml (its OAR commands and polls), without Ansible's plays around it."""
+    checks = report.get("checks") or []
+    return max(float(c["ended"]) for c in checks) - min(float(c["started"]) for c in checks) if checks else 0.0
+
+
+def median(values: list[float]) -> float:
+    """The middle value (of an odd count; the upper middle of an even one, as the rows' medians)."""
+    return sorted(values)[len(values) // 2]
+
+
 def repeats(label: str, machines: int) -> int:
     """How many runs a row's median is taken of."""
     label = label.removesuffix(AGAIN)
@@ -330,7 +347,8 @@ def measure(machines: int, mitogen: dict[str, str] | None, again: bool = False) 
     clear_jobs()
     reservation = tb.reserve(machines, walltime="1:00:00", timeout=180)
     rows: list[dict[str, object]] = []
-    alone: list[float] = []  # OAR alone, one run after each smoke.yml run
+    alone: list[float] = []  # OAR alone, one run beside each smoke.yml run (the pairs, in order)
+    compute: list[str] = []  # the batch job's hosts, as the last smoke.yml report said
     roles = json.dumps({"oar_nxc_roles": {"node": machines - 2}})
     runs: list[tuple[str, str, list[str], dict[str, str] | None]] = [
         (SCRATCH, "deploy.yml", ["-e", "oar_nxc_smoke=false"], None),
@@ -350,6 +368,10 @@ def measure(machines: int, mitogen: dict[str, str] | None, again: bool = False) 
                         shutil.rmtree(compositions.parent, ignore_errors=True)  # the last run's deployment is gone
                         compositions = copy_compositions(Path(tmp) / f"scratch-{attempt}")
                         close_masters()
+                    alone_first = name == "smoke.yml" and attempt % 2 == 1 and bool(compute)
+                    if alone_first:  # every other pair, OAR alone first, then smoke.yml on the machine it left
+                        settle(reservation.job_id)
+                        alone.append(oar_alone_checks(compute))
                     settle(reservation.job_id)
                     run, cost = timed(name, "-e", roles, *extra, inventory=reservation.nodefile,
                                       compositions=compositions, env=env)
@@ -358,10 +380,12 @@ def measure(machines: int, mitogen: dict[str, str] | None, again: bool = False) 
                     measured.append((run, cost, report))
                     if run.rc != 0:
                         break
-                    if name == "smoke.yml":  # its reference right after it, on the machine as it is then
-                        compute = next(c.get("job_hosts") or [] for c in report["checks"] if c["name"] == "batch_job")
-                        settle(reservation.job_id)
-                        alone.append(oar_alone_checks(sorted(compute)))
+                    if name == "smoke.yml":
+                        compute = sorted(next(c.get("job_hosts") or [] for c in report["checks"]
+                                              if c["name"] == "batch_job"))
+                        if not alone_first:  # its reference right after it, on the machine as it is then
+                            settle(reservation.job_id)
+                            alone.append(oar_alone_checks(compute))
                 run, cost, report = sorted(measured, key=lambda m: m[0].seconds)[len(measured) // 2]  # the median
                 if any(m[0].rc != 0 for m in measured):
                     run = next(m[0] for m in measured if m[0].rc != 0)
@@ -377,14 +401,20 @@ def measure(machines: int, mitogen: dict[str, str] | None, again: bool = False) 
                 keep.write_text(json.dumps(run.result))  # per play, task and host: where the time went
                 if name == "smoke.yml":  # against its own checks (issue 15) and OAR alone (issue 28)
                     seconds = [float(c["seconds"]) for c in report["checks"]]
+                    span = checks_span(report)
                     entry.update(checks_sum_s=round(sum(seconds), 1), slowest_check_s=round(max(seconds), 1),
-                                 startup_s=round(run.startup(), 1),  # the fewest passed of all runs
+                                 startup_s=round(run.startup(), 1), checks_span_s=round(span, 1),
+                                 ansible_rest_s=round(run.seconds - run.startup() - span, 2),
                                  passed=min(sum(1 for c in m[2]["checks"] if c["status"] == "passed")
-                                            for m in measured),
+                                            for m in measured),  # the fewest passed of all runs
                                  checks=len(report["checks"]))
+                    pairs = sorted(m[0].seconds / (a + m[0].startup()) for m, a in zip(measured, alone, strict=False))
+                    entry.update(paired_ratios=[round(r, 2) for r in pairs], paired_ratio=round(median(pairs), 2),
+                                 ansible_rest_runs_s=sorted(round(m[0].seconds - m[0].startup() - checks_span(m[2]), 2)
+                                                            for m in measured))
                 rows.append(entry)
         if alone:
-            rows.append(row(machines, OAR_ALONE, None, sorted(alone)[len(alone) // 2]))
+            rows.append(row(machines, OAR_ALONE, None, median(alone)))
         if len(alone) > 1:
             rows[-1]["runs_wall_s"] = sorted(round(a, 1) for a in alone)
         if machines <= BASELINE_UP_TO and not again:
@@ -430,6 +460,10 @@ def report(rows: list[dict[str, object]], sizes: list[int]) -> None:
             print(f"{size} machines, smoke.yml {s['wall_s']} s, {s['passed']}/{s['checks']} checks passed; OAR alone "
                   f"{alone['wall_s']} s + start-up {s['startup_s']} s: {float(s['wall_s']) / bound:.2f}x "  # type: ignore[arg-type]
                   f"(target <= 1.2x); the slowest check {s['slowest_check_s']} s")
+            print(f"{size} machines, smoke.yml against the OAR alone run beside it, pair by pair: median "
+                  f"{s.get('paired_ratio')}x of {s.get('paired_ratios')}; its wall {s['wall_s']} s = start-up "
+                  f"{s['startup_s']} s + the checks' span {s.get('checks_span_s')} s + Ansible's rest "
+                  f"{s.get('ansible_rest_s')} s (all runs: {s.get('ansible_rest_runs_s')})")
         if (size, BASELINE) in got:
             ratio = float(got[(size, SCRATCH)]["wall_s"]) / float(got[(size, BASELINE)]["wall_s"])  # type: ignore[arg-type]
             print(f"{size} machines, deploy.yml from scratch (smoke off) / bash baseline (with checks): {ratio:.2f}x")
