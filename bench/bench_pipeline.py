@@ -48,10 +48,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from tests.conftest import BIN, REPO, WORK_DIR
@@ -62,6 +63,8 @@ from tests.testbed.record_oar import API_URLS, RecordingHost
 from oar_nxc.smoke import checks as smoke_checks
 from oar_nxc.smoke import jobs as smoke_jobs
 from oar_nxc.smoke.model import Node, Options
+
+T = TypeVar("T")
 
 OAR_ALONE = "OAR alone: the smoke checks' jobs"
 
@@ -325,9 +328,15 @@ def checks_span(report: dict[str, Any]) -> float:
     return max(float(c["ended"]) for c in checks) - min(float(c["started"]) for c in checks) if checks else 0.0
 
 
-def median(values: list[float]) -> float:
-    """The middle value (of an odd count; the upper middle of an even one, as the rows' medians)."""
-    return sorted(values)[len(values) // 2]
+def median(values: Sequence[T], key: Callable[[T], Any] | None = None) -> T:
+    """The middle value, by KEY (of an odd count; the upper middle of an even one): every median of the rows."""
+    return sorted(values, key=key)[len(values) // 2]  # type: ignore[type-var, arg-type]
+
+
+def ansible_rest(run: Run, report: dict[str, Any]) -> float:
+    """smoke.yml's wall time less its start-up and the checks' span: Ansible's own part (its plays around the
+    checks, and the exit)."""
+    return run.seconds - run.startup() - checks_span(report)
 
 
 def repeats(label: str, machines: int) -> int:
@@ -386,7 +395,7 @@ def measure(machines: int, mitogen: dict[str, str] | None, again: bool = False) 
                         if not alone_first:  # its reference right after it, on the machine as it is then
                             settle(reservation.job_id)
                             alone.append(oar_alone_checks(compute))
-                run, cost, report = sorted(measured, key=lambda m: m[0].seconds)[len(measured) // 2]  # the median
+                run, cost, report = median(measured, key=lambda m: m[0].seconds)
                 if any(m[0].rc != 0 for m in measured):
                     run = next(m[0] for m in measured if m[0].rc != 0)
                     if label == MITOGEN:  # measured only: a failure under mitogen is a finding, not the bench's
@@ -401,17 +410,15 @@ def measure(machines: int, mitogen: dict[str, str] | None, again: bool = False) 
                 keep.write_text(json.dumps(run.result))  # per play, task and host: where the time went
                 if name == "smoke.yml":  # against its own checks (issue 15) and OAR alone (issue 28)
                     seconds = [float(c["seconds"]) for c in report["checks"]]
-                    span = checks_span(report)
                     entry.update(checks_sum_s=round(sum(seconds), 1), slowest_check_s=round(max(seconds), 1),
-                                 startup_s=round(run.startup(), 1), checks_span_s=round(span, 1),
-                                 ansible_rest_s=round(run.seconds - run.startup() - span, 2),
+                                 startup_s=round(run.startup(), 1), checks_span_s=round(checks_span(report), 1),
+                                 ansible_rest_s=round(ansible_rest(run, report), 2),
                                  passed=min(sum(1 for c in m[2]["checks"] if c["status"] == "passed")
                                             for m in measured),  # the fewest passed of all runs
                                  checks=len(report["checks"]))
                     pairs = sorted(m[0].seconds / (a + m[0].startup()) for m, a in zip(measured, alone, strict=False))
                     entry.update(paired_ratios=[round(r, 2) for r in pairs], paired_ratio=round(median(pairs), 2),
-                                 ansible_rest_runs_s=sorted(round(m[0].seconds - m[0].startup() - checks_span(m[2]), 2)
-                                                            for m in measured))
+                                 ansible_rest_runs_s=sorted(round(ansible_rest(m[0], m[2]), 2) for m in measured))
                 rows.append(entry)
         if alone:
             rows.append(row(machines, OAR_ALONE, None, median(alone)))
