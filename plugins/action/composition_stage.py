@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible_collections.oar.nxc.plugins.plugin_utils import checks
 from ansible_collections.oar.nxc.plugins.plugin_utils.action import OarNxcAction
 
 
@@ -27,8 +28,8 @@ class ActionModule(OarNxcAction):
             removed: list[str] = []
             if where.source:
                 written, removed = staging.stage(where.source, where.root, check=bool(self._task.check_mode))
-        except staging.StagingError as exc:
-            result.update(failed=True, msg=str(exc))
+        except staging.StagingError as exc:  # bad input: oar-nxc exits 2
+            result.update(failed=True, msg=str(exc), oar_nxc_exit=checks.BAD_INPUT)
             return result
         result.update(changed=bool(written or removed), composition_dir=where.directory, root=where.root,
                       source=where.source, staged=bool(where.source), written=written, removed=removed)

@@ -43,10 +43,12 @@ class ActionModule(OarNxcAction):
         from oar_nxc.plugin_api import request as jobrequest
 
         shell = _Frontend(self)
-        frontend = joblife.Frontend(shell, args["user"], progress=self._display.display)
         poll = max(1, args["poll_interval"])
         armed: list[int] = []
         try:
+            # the user (su - USER) and the added job types are checked before any command line is built
+            frontend = joblife.Frontend(shell, args["user"], progress=self._display.display)
+            job_types = jobrequest.job_types(args["job_types"], "job_types")
             if args["state"] == "absent":
                 return self._absent(result, frontend, args, poll)
             if args["state"] == "running":
@@ -56,7 +58,7 @@ class ActionModule(OarNxcAction):
             values = {**args["request_defaults"], **given} if isinstance(given, Mapping) else given
             # a job given by id needs no request: it is used as it is
             request = None if args["job_id"] else \
-                jobrequest.from_mapping(values, args["request_name"]).with_types(args["job_types"])
+                jobrequest.from_mapping(values, args["request_name"]).with_types(job_types)
             name = request.name if request is not None else f"job {args['job_id']}"
 
             def arm(held: Any) -> None:  # as soon as the job is known: a SIGINT during the wait releases it too
@@ -209,25 +211,17 @@ class ActionModule(OarNxcAction):
     def _arm(self, record: Path, job_id: int, user: str, name: str) -> None:
         """The guard: after ansible-playbook (this worker's parent) exits, oardel unless the run did."""
         from oar_nxc.plugin_api import guard as jobguard
-        from oar_nxc.plugin_api import remote
 
-        release = remote.command_line(["oardel", str(job_id)], user or None)
-        state = remote.command_line(["oarstat", "-s", "-J", "-j", str(job_id)])
-        jobguard.spawn(record, watch_pid=os.getppid(), release=self._argv(release), state=self._argv(state),
-                       job_id=job_id, description={"name": name})
+        jobguard.spawn(record, watch_pid=os.getppid(), job_id=job_id, user=user, frontend=self._frontend(),
+                       description={"name": name})
 
-    def _argv(self, line: str) -> list[str]:
-        """The argv that runs a command line on the frontend from this controller: its own shell for a local
-        connection, ssh otherwise (the connection's address, port, user and key)."""
+    def _frontend(self) -> dict[str, Any] | None:
+        """How the guard reaches the frontend from this controller, as data (the guard builds the command
+        itself): None for a local connection, else the ssh connection's address, port, user and key."""
         transport = str(getattr(self._connection, "transport", "") or "")
         if transport.endswith("local"):
-            return ["/bin/sh", "-c", line]
+            return None
         pc = self._play_context
-        argv = ["ssh", "-o", "BatchMode=yes"]
-        if pc.port:
-            argv += ["-p", str(pc.port)]
-        if pc.remote_user:
-            argv += ["-l", pc.remote_user]
-        if pc.private_key_file:
-            argv += ["-i", str(pc.private_key_file)]
-        return [*argv, "--", str(pc.remote_addr), line]
+        return {"host": str(pc.remote_addr), "port": int(pc.port) if pc.port else None,
+                "user": str(pc.remote_user) if pc.remote_user else None,
+                "private_key_file": str(pc.private_key_file) if pc.private_key_file else None}

@@ -174,6 +174,10 @@ def variant_sources(composition_dir: str, setup: str) -> tuple[dict[str, str], s
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise ValueError(f"{path}: cannot be read as TOML ({exc})") from None
+    # as the core's setup.toml check (oar_nxc.formats.nxcsetup.check): every top-level key is a table
+    for key, value in data.items():
+        if not isinstance(value, dict):
+            raise ValueError(f"{path}: key '{key}': must be a table ([section]), not a value")
     selected = (data.get("project") or {}).get("selected") if isinstance(data.get("project"), dict) else None
     if selected is not None and not isinstance(selected, str):
         raise ValueError(f"{path}: key 'project.selected': must be the name of a variant, not a "

@@ -226,6 +226,9 @@ def decide(module: Any) -> dict[str, Any]:
                "bad timeout")
     if not os.path.isfile(os.path.join(comp, "flake.nix")):
         refuse(f"{comp}: not an nxc composition (no flake.nix)", "no composition")
+    if os.path.lexists(record_path) and not os.path.isfile(record_path):  # a directory, a FIFO: never written over
+        refuse(f"{record_path}: the build record's path is not a regular file (a directory?): remove it",
+               "bad build record")
     try:
         sources, variant = variant_sources(comp, p["setup"])
     except ValueError as exc:

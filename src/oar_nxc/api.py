@@ -475,13 +475,16 @@ def release(run_dir: str) -> tuple[int, str]:
     """Make sure the OAR job that ``oar-nxc run`` or ``submit`` recorded in ``run_dir/job.json`` has ended
     (a CI job's ``after_script``: the run may have been cancelled, or killed with its guard): OK and what was
     done, or ERROR when OAR still runs the job after the release. No record: OK, nothing to release (the run
-    ended before it reserved a job)."""
+    ended before it reserved a job). A record that is not one: BAD_INPUT, and nothing runs."""
     from oar_nxc.oar import guard as jobguard
 
     record = Path(run_dir) / "job.json"
-    if not record.is_file():
+    if not os.path.lexists(record):
         return OK, f"{record}: no OAR job recorded there, nothing to release"
-    ended, said = jobguard.release_now(record)
+    try:
+        ended, said = jobguard.release_now(record)
+    except OarNxcError as exc:  # not a job record (a special file, too large, garbage, a bad key): never run
+        return BAD_INPUT, f"{exc}: nothing released"
     return (OK if ended else ERROR), said
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -27,74 +28,119 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from oar_nxc import api
+from oar_nxc import api, bounded
 from oar_nxc.errors import ConfigError
+from oar_nxc.formats.reading import excerpt
 from oar_nxc.oar import guard as jobguard
+from oar_nxc.oar import identity
 from oar_nxc.oar import lifecycle as joblife
 from oar_nxc.oar import output as oarjson
 from oar_nxc.oar import request as jobrequest
 from oar_nxc.oar.remote import Output
+from oar_nxc.terminal import shown
 
 POLL = 2.0  # seconds between two looks at the job and its output files
 SUBMIT_TIMEOUT = 120
+OUTPUT_LIMIT = 16 << 20  # bytes kept of what an OAR command prints on each stream
+_DIRECTIVE = re.compile(r"#OAR(\s|$)")
+_PATH_CHARS = "_./+@%,:=-"
+# C0 and C1 controls, DEL, the line and paragraph separators: never on one of the script's lines
+_CONTROL = re.compile("[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]")
 
 
 class LocalShell:
-    """oar_nxc.oar.remote.Shell on this machine (the frontend, where ``oar-nxc submit`` runs)."""
+    """oar_nxc.oar.remote.Shell on this machine (the frontend, where ``oar-nxc submit`` runs), bounded in time and
+    in what it keeps of the output."""
 
     def run(self, command: str) -> Output:
         try:
-            done = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, check=False,
-                                  timeout=SUBMIT_TIMEOUT, stdin=subprocess.DEVNULL)
+            done = bounded.run(["/bin/sh", "-c", command], timeout=SUBMIT_TIMEOUT, limit=OUTPUT_LIMIT)
         except subprocess.TimeoutExpired:
             return Output(124, "", f"did not answer within {SUBMIT_TIMEOUT} s")
-        return Output(done.returncode, done.stdout, done.stderr)
+        except bounded.OutputTooLarge as exc:
+            return Output(125, "", str(exc))
+        except OSError as exc:
+            return Output(127, "", f"/bin/sh: {exc.strerror}")
+        return Output(done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"))
+
+
+def one_line(value: str, flag: str) -> str:
+    """VALUE, which the job script carries on one of its lines: a line break (or any control character) would
+    start a line of its own, which OAR reads as a directive when it starts with #OAR: refused, naming FLAG."""
+    bad = _CONTROL.search(value)
+    if bad:
+        raise ConfigError(f"{flag}: {excerpt(value, 60)} holds a control character ({shown(bad.group())}): the job "
+                          "script carries it on one line, and a line break there would start a line of its own "
+                          "(OAR reads a line that starts with #OAR as a directive); give it on one line (-e: JSON "
+                          "on one line, or @FILE)")
+    return value
 
 
 def run_arguments(options: Any, args: argparse.Namespace) -> list[str]:
-    """The ``oar-nxc run`` flags the job's script repeats (the job itself is the reservation)."""
-    out: list[str] = []
+    """The ``oar-nxc run`` flags the job's script repeats (the job itself is the reservation), each value checked
+    to stay on its line (:func:`one_line`)."""
+    pairs: list[tuple[str, str]] = []
     if options.flavour:
-        out += ["--flavour", options.flavour]
+        pairs.append(("--flavour", options.flavour))
     if options.composition:
-        out += ["--composition", options.composition]
+        pairs.append(("--composition", options.composition))
     if options.setup:
-        out += ["--setup", options.setup]
+        pairs.append(("--setup", options.setup))
     if options.nodes is not None:
-        out += ["--nodes", str(options.nodes)]
+        pairs.append(("--nodes", str(options.nodes)))
     if options.min_machines is not None:
-        out += ["--min-machines", str(options.min_machines)]
-    for pattern in options.exclude:
-        out += ["--exclude", pattern]
-    for role in args.roles:
-        out += ["--roles", role]
-    for value in options.extra_vars:
-        out += ["-e", value]
-    return out
+        pairs.append(("--min-machines", str(options.min_machines)))
+    pairs += [("--exclude", pattern) for pattern in options.exclude]
+    pairs += [("--roles", role) for role in args.roles]
+    pairs += [("-e", value) for value in options.extra_vars]
+    return [word for flag, value in pairs for word in (flag, one_line(value, flag))]
+
+
+def directives(text: str) -> list[str]:
+    """The #OAR directives OAR reads in a script, by the rule OAR 2.5 (oarsub, Perl) and OAR 3
+    (``oar.lib.submission.scan_script``) share, read wide: every line (split on ``\\n`` only) that starts with
+    ``#OAR`` and a white space or its end (OAR 2.5 sees the line's newline), wherever it is in the script, quoted
+    words of the shell included."""
+    return [line for line in text.split("\n") if _DIRECTIVE.match(line)]
 
 
 def script(request: jobrequest.JobRequest, *, runs: Path, cwd: Path, oar_nxc: str, run_args: list[str]) -> str:
-    """The job script: ``#OAR`` directives, then ``exec oar-nxc run`` on the job's own nodefile."""
-    lines = ["#!/bin/sh", "# oar-nxc batch job, written by `oar-nxc submit`: the whole chain runs inside this job,",
-             "# on its first machine, on $OAR_NODEFILE; the job's exit status is the run's.",
-             f"#OAR -n {request.name}", f"#OAR -l {request.resource_request}"]
-    lines += [f"#OAR -t {kind}" for kind in request.types]
+    """The job script: ``#OAR`` directives, then ``exec oar-nxc run`` on the job's own nodefile. Every value is on
+    its line: the script's directives are exactly the request's, or ConfigError."""
+    wanted = [f"#OAR -n {request.name}", f"#OAR -l {request.resource_request}"]
+    wanted += [f"#OAR -t {kind}" for kind in request.types]
     if request.queue:
-        lines.append(f"#OAR -q {request.queue}")
+        wanted.append(f"#OAR -q {request.queue}")
     if request.project:
-        lines.append(f"#OAR --project {request.project}")
+        wanted.append(f"#OAR --project {request.project}")
     if request.properties:
-        lines.append(f"#OAR -p {request.properties}")
-    lines += [f"#OAR -O {runs}/OAR.%jobid%.stdout", f"#OAR -E {runs}/OAR.%jobid%.stderr",
-              "set -e", f"cd {shlex.quote(str(cwd))}",
-              f"exec {shlex.quote(oar_nxc)} run --nodefile \"$OAR_NODEFILE\" "
-              f"--run-dir {shlex.quote(str(runs) + '/job-')}\"$OAR_JOB_ID\" {shlex.join(run_args)}".rstrip()]
-    return "\n".join(lines) + "\n"
+        wanted.append(f"#OAR -p {request.properties}")
+    wanted += [f"#OAR -O {runs}/OAR.%jobid%.stdout", f"#OAR -E {runs}/OAR.%jobid%.stderr"]
+    for line in wanted:
+        one_line(line, "the job request")
+    lines = ["#!/bin/sh", "# oar-nxc batch job, written by `oar-nxc submit`: the whole chain runs inside this job,",
+             "# on its first machine, on $OAR_NODEFILE; the job's exit status is the run's.", *wanted,
+             "set -e", f"cd {shlex.quote(one_line(str(cwd), 'the working directory'))}",
+             f"exec {shlex.quote(one_line(oar_nxc, 'the oar-nxc program'))} run --nodefile \"$OAR_NODEFILE\" "
+             f"--run-dir {shlex.quote(str(runs) + '/job-')}\"$OAR_JOB_ID\" "
+             f"{shlex.join(one_line(a, 'a run argument') for a in run_args)}".rstrip()]
+    text = "\n".join(lines) + "\n"
+    if directives(text) != wanted:  # cannot happen once every value is on its line: checked all the same
+        raise ConfigError("the job script would carry #OAR directives other than the request's: not submitted")
+    return text
 
 
-def _check_path(path: Path, what: str) -> None:
-    if any(ord(c) < 32 for c in str(path)):
-        raise ConfigError(f"{what} {str(path)!r} holds a control character: an #OAR directive is one line")
+def check_run_dir(path: Path) -> Path:
+    """The run directory, whose path the job script's ``-O``/``-E`` directives and ``oarsub -S`` carry: OAR keeps
+    only the first word of ``-S``'s script and OAR 2.5 opens it through a shell, so the path holds only the
+    characters no shell or word split reads (letters, digits, ``_ . / + @ % , : = -``)."""
+    text = str(path)
+    bad = next((c for c in text if not (c.isascii() and (c.isalnum() or c in _PATH_CHARS))), None)
+    if bad is not None:
+        raise ConfigError(f"--run-dir: {excerpt(text, 80)} holds {excerpt(bad)}: OAR keeps only the first word of "
+                          "oarsub -S's script path and OAR 2.5 reads it through a shell, so the run directory's "
+                          "path may hold only letters, digits and _ . / + @ % , : = -")
+    return path
 
 
 def follow(shell: LocalShell, frontend: joblife.Frontend, job_id: int, files: list[Path], *, out: TextIO,
@@ -131,11 +177,11 @@ def follow(shell: LocalShell, frontend: joblife.Frontend, job_id: int, files: li
             drain()
             code = status.exit_code if status else None
             if status is None or code is None:
-                print(f"oar-nxc: OAR job {job_id} ended {status.state if status else 'unknown to OAR'} without an "
-                      f"exit status ({status.why() if status else ''})", file=err)
+                print(f"oar-nxc: OAR job {job_id} ended {shown(status.state) if status else 'unknown to OAR'} without "
+                      f"an exit status ({shown(status.why()) if status else ''})", file=err)
                 return 1
             exit_status, signal = code >> 8, code & 127
-            print(f"oar-nxc: OAR job {job_id} {status.state}, exit status {exit_status}"
+            print(f"oar-nxc: OAR job {job_id} {shown(status.state)}, exit status {exit_status}"
                   + (f", signal {signal}" if signal else ""), file=err)
             return exit_status if not signal else 128 + signal
         sleep(POLL)
@@ -145,40 +191,39 @@ def main(args: argparse.Namespace, options: Any, request_values: dict[str, Any],
          err: TextIO | None = None, cancel: Callable[[], bool] = lambda: False) -> int:
     err = err or sys.stderr
     request = jobrequest.from_mapping(request_values, "job")
+    user = identity.user(args.user, "--user") if args.user else ""
     cwd = Path(options.cwd or Path.cwd()).resolve()
-    runs = Path(options.run_dir or cwd / "oar-nxc-runs").resolve()
-    _check_path(runs, "--run-dir")
+    runs = check_run_dir(Path(options.run_dir or cwd / "oar-nxc-runs").resolve())
     oar_nxc = str(Path(sys.argv[0]).resolve()) if Path(sys.argv[0]).name == "oar-nxc" else \
         str(Path(sys.executable).parent / "oar-nxc")
     text = script(request, runs=runs, cwd=cwd, oar_nxc=oar_nxc, run_args=run_arguments(options, args))
     path = runs / f"oar-nxc-submit-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.sh"
     argv = ["oarsub", "-S", str(path)]
     shell = LocalShell()
-    frontend = joblife.Frontend(shell, args.user)
+    frontend = joblife.Frontend(shell, user)
     if args.dry_run:
-        print(f"# {path}\n{text}# submitted with:\n{frontend.line(argv)}", file=out)
+        print(f"# {shown(path)}\n{text}# submitted with:\n{shown(frontend.line(argv))}", file=out)
         return 0
     try:
         runs.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
         path.chmod(0o700)  # its -e values may hold a password: only its owner, who runs it, reads it
     except OSError as exc:
-        print(f"oar-nxc: --run-dir {runs}: cannot write the job script there: {exc.strerror}", file=err)
+        print(f"oar-nxc: --run-dir {shown(runs)}: cannot write the job script there: {exc.strerror}", file=err)
         return 2
     try:
         job_id = frontend.submit_argv(argv)
     except joblife.JobError as exc:
-        print(f"oar-nxc: {exc}\n  cmd: {exc.cmd}", file=err)
+        print(f"oar-nxc: {shown(str(exc))}\n  cmd: {shown(exc.cmd)}", file=err)
         return api.RESERVATION if exc.reservation else api.BAD_INPUT
     record = runs / "job.json"
+    # the record names the job, its user and its frontend (this machine): release derives oardel from them
     jobguard.write(record, {"job_id": job_id, "name": request.name, "kind": "batch", "guard": jobguard.ARMED,
                             "watch_pid": os.getpid(), "watch_started": jobguard.start_time(os.getpid()),
-                            "release_argv": ["/bin/sh", "-c", frontend.line(["oardel", str(job_id)])],
-                            "state_argv": ["/bin/sh", "-c", frontend.line(["oarstat", "-s", "-J", "-j", str(job_id)])],
-                            "script": str(path), "armed_at": time.time()})
+                            "user": user, "frontend": None, "script": str(path), "armed_at": time.time()})
     print(f"OAR_JOB_ID={job_id}", file=out)
-    print(f"oar-nxc: batch job {job_id} submitted ({path}); results in {runs}/job-{job_id}, output in "
-          f"{runs}/OAR.{job_id}.stdout", file=err)
+    print(f"oar-nxc: batch job {job_id} submitted ({shown(path)}); results in {shown(runs)}/job-{job_id}, output in "
+          f"{shown(runs)}/OAR.{job_id}.stdout", file=err)
     if not args.follow:
         return 0
     tty = sys.stdin.isatty()

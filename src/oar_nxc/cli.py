@@ -39,6 +39,7 @@ from oar_nxc.inventory.spec import InventorySpec
 from oar_nxc.terminal import shown
 
 RUN_COMMANDS = ("deploy", "redeploy", "smoke", "plan", "teardown", "run")
+MAX_MACHINES = 100_000  # the most --nodes and --min-machines may say (oar_nxc.oar.request.MAX_NODES)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -137,6 +138,26 @@ def flag_names(message: str) -> str:
     return _JOB_KEY.sub(lambda m: JOB_FLAGS.get(m.group(1), m.group(0)), message)
 
 
+def check_flags(args: argparse.Namespace) -> None:
+    """What argparse cannot refuse, refused before anything starts (exit 2), naming the flag."""
+    if getattr(args, "composition", None) == "":
+        raise OarNxcError("--composition: empty: give a directory of compositions/ (master) or a path")
+    counts = (("--nodes", getattr(args, "nodes", None)), ("--min-machines", getattr(args, "min_machines", None)))
+    for flag, value in counts:
+        if value is not None and not 1 <= value <= MAX_MACHINES:
+            raise OarNxcError(f"{flag}: {value} is not a number of machines (1 to {MAX_MACHINES})")
+    if args.command == "run" and args.nodefile:
+        given = [flag for key, flag in JOB_FLAGS.items()
+                 if key != "name" and getattr(args, _ARG_OF.get(key, key), None) not in (None, "", [])]
+        if given:
+            raise OarNxcError(f"{', '.join(given)}: ask OAR for a job, but --nodefile (or $OAR_NODEFILE) names the "
+                              "machines of a job you hold already: give one or the other")
+
+
+# the argparse destination of a job key's flag, where it differs from the key
+_ARG_OF = {"nodes": "job_nodes", "types": "job_type", "name": "job_name"}
+
+
 def job_request(args: argparse.Namespace) -> dict[str, Any]:
     """The ``oar_nxc_job`` of the run/submit flags (checked by oar_nxc.oar.request, naming the flag's key)."""
     pairs = {"nodes": args.job_nodes, "resources": args.resources, "walltime": args.walltime,
@@ -152,7 +173,7 @@ def ci_timeout_warning(request: dict[str, Any], environ: Mapping[str, str] | Non
     from oar_nxc.oar import request as jobrequest
 
     given = str((os.environ if environ is None else environ).get("CI_JOB_TIMEOUT", ""))
-    if not given.isdigit():
+    if not re.fullmatch(r"[0-9]{1,9}", given, re.ASCII):  # not '²' (isdigit), not 5000 digits: no timeout known
         return None
     try:
         walltime = jobrequest.from_mapping(request, "job").walltime_seconds
@@ -267,8 +288,9 @@ def main(argv: list[str] | None = None, out: TextIO | None = None, tty: bool | N
     try:
         if args.command == "release":
             code, said = api.release(args.run_dir)
-            print(f"oar-nxc release: {said}", file=out if code == api.OK else sys.stderr)
+            print(f"oar-nxc release: {shown(said)}", file=out if code == api.OK else sys.stderr)
             return code
+        check_flags(args)
         if args.command == "report":
             from oar_nxc import statustable
 

@@ -64,8 +64,14 @@ def _word(value: Any) -> str | None:
     return value if isinstance(value, str) and _WORD_RE.fullmatch(value) else None
 
 
+MAX_TIME = 253402300799  # 9999-12-31 23:59:59 UTC: the last second a date can show
+
+
 def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    """A time (seconds since the epoch) a date can show: from 0 to the year 9999, else None."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    return float(value) if 0 <= value <= MAX_TIME else None
 
 
 def parse(summary: Path) -> Run:
@@ -78,7 +84,8 @@ def parse(summary: Path) -> Run:
     started, code = _number(data.get("started")), data.get("exit_code")
     for key, value in (("composition", composition), ("flavour", flavour), ("started", started)):
         if value is None:
-            raise SourceError(source, f"{key}: missing or not a name (a summary of oar-nxc 1.0.0 or later?)")
+            what = "a time (seconds since the epoch, up to the year 9999)" if key == "started" else "a name"
+            raise SourceError(source, f"{key}: missing or not {what} (a summary of oar-nxc 1.0.0 or later?)")
     if not isinstance(code, int) or isinstance(code, bool):
         raise SourceError(source, "exit_code: missing or not an integer")
     found = data.get("checks")

@@ -24,11 +24,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from oar_nxc import bounded
 from oar_nxc.errors import ConfigError, OarNxcError, SourceError
 from oar_nxc.formats import nxcsetup, reading
 
 NIX_INSTANTIATE = os.environ.get("OAR_NXC_NIX_INSTANTIATE", "nix-instantiate")
 NIX_STATE = "/nix/var/nix"
+EVAL_TIMEOUT = 120  # seconds nix-instantiate may take to evaluate a composition's roles
+EVAL_OUTPUT = 16 * 1024 * 1024  # bytes kept of what it prints on each stream
 SYSTEM = "x86_64-linux"
 # the most hosts a composition may have (Grid'5000's largest jobs hold about a thousand machines): a count
 # beyond it is refused before any host name is made (1e9 names would take gigabytes)
@@ -188,6 +191,8 @@ def load(path: str | Path, *, setup: str | None = None, params: dict[str, Any] |
     ``""`` means no variant. ``params`` None keeps the file's ``[override-params]``.
     """
     comp_file, setup_file, nxc_json = files(path)
+    if params is not None:  # from a flag, a variable or JSON: as deep as a JSON input may be, no deeper
+        reading.check_nesting(params, "params")
     resolved: dict[str, Any] = {}
     variants: list[str] = []
     if setup_file is not None:
@@ -221,12 +226,26 @@ def evaluate(comp_file: Path, setup: dict[str, Any], flavour: dict[str, Any]) ->
         # a single-user nix that root installed (Debian's nix-bin): a user's nix-instantiate would fail making
         # its profile there; the evaluation writes nothing that matters, so its state goes in the user's cache
         env["NIX_STATE_DIR"] = str(Path.home() / ".cache" / "oar-nxc" / "nix-state")
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False, timeout=120)
+    try:  # bounded in time and in what is kept of its output, while it runs
+        proc = bounded.run(argv, timeout=EVAL_TIMEOUT, limit=EVAL_OUTPUT, env=env)
+    except subprocess.TimeoutExpired:
+        raise SourceError(str(comp_file), f"{NIX_INSTANTIATE} did not evaluate it within {EVAL_TIMEOUT} s: stopped "
+                                          "(an evaluation that loops, or a store it waits for)") from None
+    except bounded.OutputTooLarge:
+        raise SourceError(str(comp_file), f"{NIX_INSTANTIATE} printed more than {EVAL_OUTPUT // 2**20} MiB: "
+                                          "stopped") from None
+    except OSError as exc:
+        raise SourceError(str(comp_file), f"{NIX_INSTANTIATE} cannot run: {exc.strerror}") from None
+    stdout, stderr = proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
-        lines = [ln for ln in proc.stderr.splitlines() if ln.strip() and not ln.startswith("warning:")]
+        lines = [ln for ln in stderr.splitlines() if ln.strip() and not ln.startswith("warning:")]
         detail = next((ln.strip() for ln in lines if "error:" in ln), lines[-1].strip() if lines else "")
         raise SourceError(str(comp_file), f"cannot be evaluated offline: {detail}")
-    result = json.loads(proc.stdout)
+    try:
+        result = reading.loads_json(stdout, NIX_INSTANTIATE)
+    except SourceError as exc:
+        raise SourceError(str(comp_file), f"{NIX_INSTANTIATE} did not print an evaluation that can be read "
+                                          f"({exc.reason}): it printed {reading.excerpt(stdout)}") from None
     if not isinstance(result, dict):
         raise SourceError(str(comp_file), f"evaluated to {type(result).__name__}, not an attribute set")
     return result
@@ -270,9 +289,9 @@ def parse_assignments(items: list[str], what: str, *, names: bool = False) -> di
 
 def _json_mapping(text: str, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{what}: not JSON: {exc.msg}") from None
+        value = reading.loads_json(text, what)
+    except SourceError as exc:
+        raise ConfigError(f"{what}: not JSON that can be read: {exc.reason}") from None
     if not isinstance(value, dict):
         raise ConfigError(f"{what}: must be a JSON object, not {type(value).__name__}")
     return value

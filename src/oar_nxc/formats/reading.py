@@ -36,6 +36,8 @@ LIMITS: dict[str, int] = {
     # the project's own state: build and deployment records, job records, nxc.json, the smoke report
     "state record": 16 * MIB,
     "composition file": 4 * MIB,
+    # a job record (job.json): a job id, its machines and what the guard did
+    "job record": 1 * MIB,
 }
 CHUNK = 1 * MIB
 JSON_MAX_DEPTH = 32
@@ -75,6 +77,8 @@ def open_regular(source: str, what: str) -> Any:
         fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise SourceError(source, f"cannot read {what}: {exc.strerror or exc}") from None
+    except ValueError:  # a NUL byte in the path: no such file can exist
+        raise SourceError(excerpt(source, 200), f"cannot read {what}: a NUL byte in its path") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -190,6 +194,14 @@ def loads_json(text: str, source: str) -> Any:
     if refused is not None:
         raise SourceError(source, f"refused JSON: {refused[1].why}", key=refused[0])
     return data
+
+
+def check_nesting(data: Any, source: str) -> None:
+    """DATA (already parsed: variables, parameters) nested no deeper than a JSON input may be, found without
+    recursion; SourceError names SOURCE and the key path of the first value too deep."""
+    deep, _unused = _find(data)
+    if deep is not None:
+        raise SourceError(source, f"nested deeper than {JSON_MAX_DEPTH} levels", key=deep)
 
 
 _SHAPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean",

@@ -23,7 +23,15 @@ from oar_nxc.formats.detect import sniff
 from oar_nxc.formats.names import machine_name_problem, parse_g5k_name
 from oar_nxc.formats.reading import excerpt
 from oar_nxc.inventory import known
-from oar_nxc.inventory.spec import ALL_MACHINES_GROUP, NIXOS_PYTHON, InventorySpec, Options, add_job, describe
+from oar_nxc.inventory.spec import (
+    ALL_MACHINES_GROUP,
+    NIXOS_PYTHON,
+    InventorySpec,
+    Options,
+    add_job,
+    add_machines,
+    describe,
+)
 from oar_nxc.oar import jobs as oarjob
 from oar_nxc.oar.frontend import Frontend, FrontendError
 
@@ -340,6 +348,10 @@ class Request:
         may be lists (one job per site); each nodefile's job is the id in its name."""
         base = os.path.dirname(os.path.abspath(path))
         where = _Where(path, common.get("origins"))
+        given = common.get("properties_file")
+        if isinstance(given, str) and given and "properties_file" not in (common.get("origins") or {}):
+            # the configuration's own key: relative to the configuration, as its nodefile and deployment
+            common = {**common, "properties_file": os.path.normpath(os.path.join(base, os.path.expanduser(given)))}
         nodefiles = _many("nodefile", nodefile, where)
         job_values = _many("job_id", common.get("job_id"), where)
         several = len(nodefiles) > 1 or len(job_values) > 1
@@ -479,6 +491,8 @@ class Request:
         for job in jobs or []:
             if job.state:
                 add_job(spec, job)
+            elif job.machines:  # a properties file, without OAR to read the job from: its machines all the same
+                add_machines(spec, job)
 
 
 _JOB_GROUP = re.compile(r"oar_job_([0-9]+)")

@@ -222,10 +222,18 @@ def add_job(spec: InventorySpec, job: Job, now: float | None = None) -> None:
     if group not in spec.groups:
         return
     spec.group_vars.setdefault(group, {})["oar_job"] = job.summary(now)
+    add_machines(spec, job)
+
+
+def add_machines(spec: InventorySpec, job: Job) -> None:
+    """The job's machines as OAR (or its ``$OAR_RESOURCE_PROPERTIES_FILE``) names them, on the reserved machines
+    of ``spec``: ``oar_in_job``, the real core count and the resource properties. A job whose id is not known
+    (a properties file read without OAR) is the job of every reserved machine."""
     if job.machines is None:  # OAR 3's JSON names no host
         return
+    group = group_name("oar_job", job.job_id) if job.job_id else ALL_MACHINES_GROUP
     of_job = {m.name: m for m in job.machines}
-    for host in spec.groups[group]:
+    for host in spec.groups.get(group, ()):
         variables = spec.hosts[host]
         if "oar_cores" not in variables:  # a deployed host
             continue

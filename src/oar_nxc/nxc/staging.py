@@ -27,6 +27,8 @@ from oar_nxc.errors import OarNxcError
 OUTPUTS = frozenset({"build", "deploy", "artifact", ".oar-nxc"})
 # Never copied at any depth
 IGNORED = frozenset({".git", "__pycache__"})
+_SPECIAL = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
 
 class StagingError(OarNxcError):
@@ -72,8 +74,9 @@ def place(composition: str, compositions_dir: str, collection_dir: str, work_dir
     return Place(str(root / composition), str(root), str(source))
 
 
-def _wanted(source: Path) -> dict[Path, Path]:
-    """Relative path -> source path, for every file and symlink to copy."""
+def _wanted(source: Path, strict: bool = True) -> dict[Path, Path]:
+    """Relative path -> source path, for every file and symlink to copy (STRICT: a special file is refused; the
+    copy's own are only listed, to be removed unopened)."""
     wanted: dict[Path, Path] = {}
     for top, dirs, files in os.walk(source):  # a symlink to a directory is listed in dirs, and not followed
         here = Path(top)
@@ -84,8 +87,24 @@ def _wanted(source: Path) -> dict[Path, Path]:
         for name in sorted(files) + sorted(linked):
             if name in IGNORED or (len(rel.parts) == 1 and name in OUTPUTS):
                 continue
+            if strict:
+                _copyable(here / name)
             wanted[rel / name] = here / name
     return wanted
+
+
+def _copyable(path: Path) -> None:
+    """A regular file or a symlink (copied as a link, never followed); anything else is refused by name, unopened:
+    a FIFO would hang the copy, a device would be copied without end, a socket cannot be copied."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:
+        raise StagingError(f"{path}: cannot be read ({exc.strerror})") from None
+    if stat.S_ISREG(mode) or stat.S_ISLNK(mode):
+        return
+    kind = next((name for test, name in _SPECIAL if test(mode)), "not a regular file")
+    raise StagingError(f"{path}: is {kind}: a composition holds regular files, directories and symlinks only "
+                       "(remove it from the compositions directory)")
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -111,7 +130,7 @@ def plan(source: str, dest: str) -> tuple[list[str], list[str]]:
     write = sorted(str(rel) for rel, path in wanted.items() if not _same(path, dst / rel))
     remove: list[str] = []
     if dst.is_dir():
-        for rel in _wanted(dst):
+        for rel in _wanted(dst, strict=False):
             if rel not in wanted:
                 remove.append(str(rel))
     return write, sorted(remove)

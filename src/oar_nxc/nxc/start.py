@@ -195,6 +195,10 @@ def plan(req: Request, *, check_machines: bool = True) -> Plan:
     hosts = comp.hosts(roles)
     needed = comp.required_hosts(roles)
     paths = Paths.of(comp_dir, comp.name, req.flavour, req.tag)
+    for path, what in ((paths.record, "the deployment record"), (paths.current, "the current deployment's record"),
+                       (paths.deployment, "nxc's deployment file"), (paths.build_record, "the build record")):
+        if os.path.lexists(path) and not os.path.isfile(path):  # a directory, a FIFO: refused, never written over
+            raise ConfigError(f"{path}: {what}'s path is not a regular file (a directory?): remove it")
     selected = list(dict.fromkeys(req.machines))
     if flavour.local:
         machines: list[str] = []

@@ -17,11 +17,16 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from oar_nxc import bounded
+from oar_nxc.oar import identity
+
 # a host name, an IPv4 address or a bracket-less IPv6 address; never an ssh option
-_HOST = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$|^[0-9A-Fa-f:]{2,45}$")
-_USER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,31}$")
-_JUMP = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_.-]{0,31}@)?[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?$")
+_HOST = identity.HOST_RE
+_USER = identity.USER_RE
+_JUMP = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_.-]{0,31}@)?[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?",
+                   re.ASCII)
 CONNECT_TIMEOUT = 10  # seconds ssh may take to connect
+OUTPUT_LIMIT = 64 * 1024 * 1024  # bytes kept of each stream of an OAR command's answer (oar_nxc.oar.jobs')
 
 
 class FrontendError(ValueError):
@@ -56,13 +61,13 @@ class Frontend:
                 private_key_file: str | None = None, known_hosts_file: str | None = None,
                 proxy_jump: str | None = None) -> Frontend:
         """The frontend, each value checked: FrontendError names the first bad one."""
-        if not _HOST.match(host):
+        if not isinstance(host, str) or not _HOST.fullmatch(host):
             raise FrontendError("frontend", f"{host[:60]!r} is not a host name or an IP address")
-        if user is not None and not _USER.match(user):
+        if user is not None and (not isinstance(user, str) or not _USER.fullmatch(user)):
             raise FrontendError("frontend_user", f"{user[:40]!r} is not a user name")
         if port is not None and (isinstance(port, bool) or not 0 < port < 65536):
             raise FrontendError("frontend_port", f"{port} is not a TCP port (1-65535)")
-        if proxy_jump is not None and not all(_JUMP.match(hop) for hop in proxy_jump.split(",")):
+        if proxy_jump is not None and not all(_JUMP.fullmatch(hop) for hop in proxy_jump.split(",")):
             raise FrontendError("frontend_proxy_jump", f"{proxy_jump[:80]!r} is not [user@]host[:port][,...]")
         return cls(host=host, user=user, port=port,
                    private_key_file=_file("frontend_private_key_file", private_key_file) if private_key_file else None,
@@ -89,11 +94,12 @@ class Frontend:
 
     def run(self, command: Sequence[str], timeout: float) -> tuple[int, str, str]:
         """COMMAND on the frontend: (rc, stdout, stderr); rc 255 with what ssh said when it could not connect."""
-        try:
-            proc = subprocess.run(self.argv(command), capture_output=True, timeout=timeout + CONNECT_TIMEOUT,
-                                  check=False, stdin=subprocess.DEVNULL)
+        try:  # bounded while it reads (OUTPUT_LIMIT a stream), not after
+            proc = bounded.run(self.argv(command), timeout=timeout + CONNECT_TIMEOUT, limit=OUTPUT_LIMIT)
         except subprocess.TimeoutExpired:
             return 124, "", f"no answer from the frontend {self.label()} within {timeout + CONNECT_TIMEOUT:g} s"
+        except bounded.OutputTooLarge:
+            return 125, "", f"the frontend {self.label()} printed more than {OUTPUT_LIMIT // 2**20} MiB: stopped there"
         except OSError as exc:
             return 127, "", f"ssh: {exc.strerror}"
         out = proc.stdout.decode("utf-8", "replace")

@@ -12,7 +12,10 @@ The request: ``method``, ``url``, ``headers``, ``body`` (sent as JSON when not n
 socket operation) and ``limit`` (bytes of the answer's body kept). The answer: ``status`` (the HTTP
 status; -1 when nothing answered), ``body`` (text, at most ``limit`` bytes of it), ``truncated``,
 ``error`` (``HTTP Error <code>: <reason>`` or ``Request failed: <why>``; empty on success).
-Redirects are followed for GET and HEAD only, as ``ansible.builtin.uri`` does by default.
+Redirects are followed for GET and HEAD only, as ``ansible.builtin.uri`` does by default, at most 5, and
+the credentials only ever go to the origin (scheme, host, port) of the URL given. An answer that breaks
+HTTP (a bad status line; a header line over 64 KiB or more than 100 headers, the limits of
+``http.client``) is a ``Request failed`` error like any other, never an exception.
 """
 
 from __future__ import annotations
@@ -21,22 +24,46 @@ import base64
 import json
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
-from http.client import HTTPMessage
+from http.client import HTTPException, HTTPMessage
 from typing import IO, Any
 
 REQUEST_LIMIT = 1 << 20  # bytes of the request read from stdin
 SCHEMES = ("http://", "https://")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+CREDENTIALS = ("authorization", "cookie", "proxy-authorization")
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of URL, the port made explicit: what credentials are bound to."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1  # not a port: matches no origin
+    return scheme, (parts.hostname or "").lower(), port if port is not None else DEFAULT_PORTS.get(scheme)
 
 
 class _SafeRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow a redirect for GET and HEAD only: a POST is never re-sent elsewhere, or turned into a GET."""
+    """Follow a redirect for GET and HEAD only: a POST is never re-sent elsewhere, or turned into a GET. The
+    credentials (``Authorization``) go to the origin the request was given only: a redirect to another
+    scheme, host or port is followed without them."""
+
+    max_redirections = 5
 
     def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str, headers: HTTPMessage,
                          newurl: str) -> urllib.request.Request | None:
         if req.get_method() not in ("GET", "HEAD"):
             return None
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and origin(newurl) != origin(req.full_url):
+            for name in [k for k in new.headers if k.lower() in CREDENTIALS]:
+                del new.headers[name]
+            for name in [k for k in new.unredirected_hdrs if k.lower() in CREDENTIALS]:
+                del new.unredirected_hdrs[name]
+        return new
 
 
 def ask(request: dict[str, Any]) -> dict[str, Any]:
@@ -63,14 +90,20 @@ def ask(request: dict[str, Any]) -> dict[str, Any]:
     try:
         with opener.open(req, timeout=float(request["timeout"])) as response:
             status, raw = response.status, response.read(limit + 1)
+            declared = str(response.headers.get("Content-Length") or "")
+            if declared.isascii() and declared.isdigit() and len(raw) < min(int(declared), limit + 1):
+                return {"status": status, "body": "", "truncated": False,
+                        "error": f"Request failed: the answer ended after {len(raw)} of its {int(declared)} bytes"}
     except urllib.error.HTTPError as exc:  # an answer all the same: its status and body
         status, error = exc.code, f"HTTP Error {exc.code}: {exc.reason}"
         try:
             raw = exc.read(limit + 1)
-        except OSError:
+        except (OSError, HTTPException):
             raw = b""
     except (urllib.error.URLError, OSError, ValueError) as exc:
         error = f"Request failed: {exc}"
+    except HTTPException as exc:  # the answer broke HTTP: a bad status line, a header line over 64 KiB, 100 headers
+        error = f"Request failed: not an HTTP answer ({type(exc).__name__}: {str(exc)[:200]})"
     return {"status": status, "body": raw[:limit].decode("utf-8", "replace"), "truncated": len(raw) > limit,
             "error": error}
 

@@ -18,6 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from oar_nxc.errors import SourceError
+from oar_nxc.formats import reading
 from oar_nxc.oar.remote import Output
 
 TIMEOUT = 20  # seconds: each socket operation of a request
@@ -90,8 +92,8 @@ def answer(out: Output, request: Request) -> tuple[int, Any, str]:
     """(HTTP status, -1 when nothing answered; the body's JSON or None; the error) from what the client
     printed, or why it printed nothing readable."""
     try:
-        got = json.loads(out.stdout) if out.rc == 0 else None
-    except ValueError:
+        got = reading.loads_json(out.stdout, "the request's program") if out.rc == 0 else None
+    except SourceError:
         got = None
     if not isinstance(got, dict) or not isinstance(got.get("status"), int):
         return -1, None, _no_answer(out, request)
@@ -99,9 +101,9 @@ def answer(out: Output, request: Request) -> tuple[int, Any, str]:
     if got.get("truncated"):
         return status, None, f"{error + '; ' if error else ''}the answer is larger than {BODY_LIMIT} bytes"
     try:
-        return status, json.loads(body) if body.strip() else None, error
-    except ValueError:
-        return status, None, error or "the answer is not JSON"
+        return status, reading.loads_json(body, "the answer") if body.strip() else None, error
+    except SourceError as exc:  # not JSON, nested too deep, a duplicate key: never a traceback
+        return status, None, error or f"the answer is not JSON that can be read ({exc.reason})"
 
 
 def _no_answer(out: Output, request: Request) -> str:

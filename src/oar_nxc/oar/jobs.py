@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from oar_nxc import bounded
 from oar_nxc.errors import SourceError
 from oar_nxc.formats import reading
 from oar_nxc.oar import output as oarjson
@@ -165,15 +166,14 @@ def machines_of(resources: Iterable[Mapping[str, str]]) -> tuple[JobMachine, ...
 
 
 def _run(argv: Sequence[str], timeout: float) -> tuple[int, str, str]:
-    try:
-        proc = subprocess.run(list(argv), capture_output=True, timeout=timeout, check=False,
-                              stdin=subprocess.DEVNULL)
+    try:  # bounded while it reads: a command printing gigabytes is stopped at the limit, not read whole
+        proc = bounded.run(argv, timeout=timeout, limit=MAX_OUTPUT)
     except subprocess.TimeoutExpired:
         raise Unavailable(f"{' '.join(argv)} did not answer within {timeout:g} s") from None
+    except bounded.OutputTooLarge:
+        raise Unavailable(f"{' '.join(argv)} printed more than {MAX_OUTPUT // 2**20} MiB: stopped there") from None
     except OSError as exc:
         raise Unavailable(f"{argv[0]}: {exc.strerror}") from None
-    if len(proc.stdout) > MAX_OUTPUT:
-        raise Unavailable(f"{' '.join(argv)} printed more than {MAX_OUTPUT // 2**20} MiB")
     return proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from oar_nxc.errors import OarNxcError, SourceError
 from oar_nxc.formats import reading
+from oar_nxc.oar import identity
 from oar_nxc.oar import output as oarjson
 from oar_nxc.oar.remote import Output, Shell, command_line
 from oar_nxc.oar.request import JobRequest
@@ -179,7 +180,8 @@ class Frontend:
 
     def __init__(self, shell: Shell, user: str = "", *, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep, progress: Callable[[str], None] | None = None) -> None:
-        self.shell, self.user, self.clock, self.sleep = shell, user, clock, sleep
+        # checked once, here: a value su could read as an option never reaches a command line
+        self.shell, self.user, self.clock, self.sleep = shell, identity.user(user, "user") if user else "", clock, sleep
         self.progress = progress or (lambda line: None)
 
     def line(self, argv: list[str]) -> str:

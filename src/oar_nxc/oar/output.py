@@ -15,12 +15,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from oar_nxc.errors import SourceError
+from oar_nxc.formats import reading
 
 JOB_ID_RE = re.compile(r"^OAR_JOB_ID=(\d+)\s*$", re.MULTILINE)
 VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
@@ -38,10 +38,9 @@ RESERVATION_REJECTED = ("Reservation valid --> KO", "Advance reservation is REJE
 
 
 def _json(text: str, source: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(source, f"not JSON: {exc.msg}", line=exc.lineno) from None
+    """OAR's JSON, read as strictly and as bounded as any input (:func:`oar_nxc.formats.reading.loads_json`:
+    a depth bound, no duplicate keys, no huge integers): a SourceError naming the command otherwise."""
+    return reading.loads_json(text, source)
 
 
 def job_id(stdout: str, source: str = "oarsub") -> int:

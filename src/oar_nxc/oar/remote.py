@@ -11,6 +11,8 @@ import shlex
 from dataclasses import dataclass
 from typing import Protocol
 
+from oar_nxc.oar import identity
+
 COMMAND_TIMEOUT = 60  # seconds any one OAR command may take on the host
 
 
@@ -28,8 +30,9 @@ class Shell(Protocol):
 
 
 def command_line(argv: list[str], user: str | None = None, timeout: int = COMMAND_TIMEOUT) -> str:
-    """The shell command line for the host: every word quoted, as USER from its home."""
+    """The shell command line for the host: every word quoted, as USER from its home. USER is checked
+    (:func:`oar_nxc.oar.identity.user`): a value ``su`` could read as an option is a ConfigError, never a word."""
     words = [str(a) for a in argv]
     if user:
-        words = ["su", "-", user, "-c", "cd && " + shlex.join(words)]
+        words = ["su", "-", identity.user(user, "user"), "-c", "cd && " + shlex.join(words)]
     return shlex.join(["timeout", str(timeout), *words])

@@ -86,9 +86,10 @@ class JobRequest:
         """``oarsub OPTIONS COMMAND``: a reservation (no ``-r``) or an advance reservation."""
         return ["oarsub", *self.options(), self.command]
 
-    def with_types(self, types: tuple[str, ...] | list[str]) -> JobRequest:
-        """This request with ``types`` added (each once, the request's own first)."""
-        return replace(self, types=tuple(dict.fromkeys([*self.types, *types])))
+    def with_types(self, types: tuple[str, ...] | list[str], where: str = "job_types") -> JobRequest:
+        """This request with ``types`` added (each once, the request's own first), each checked as an OAR job
+        type (:func:`job_types`, naming WHERE)."""
+        return replace(self, types=tuple(dict.fromkeys([*self.types, *job_types(list(types), where)])))
 
 
 def walltime_seconds(text: str) -> int:
@@ -180,7 +181,12 @@ def _resources(values: Mapping[str, Any], where: str) -> str:
 
 
 def _types(value: Any, where: str) -> tuple[str, ...]:
-    key = _name("types", where)
+    return job_types(value, _name("types", where))
+
+
+def job_types(value: Any, key: str) -> tuple[str, ...]:
+    """OAR job types (``-t``): a name, or ``name=value`` (``timesharing=*,*``, ``inner=42``); never a value a shell
+    or oarsub could read otherwise (``;``, a space, a leading ``-``). ConfigError names KEY and the item."""
     if value is None or value == "":
         return ()
     items = [value] if isinstance(value, str) else value

@@ -219,7 +219,8 @@ def test_output_that_is_not_an_answer_is_no_answer_naming_what_was_printed(out: 
 
 def test_an_answer_whose_body_is_not_json_keeps_its_status() -> None:
     out = Output(0, json.dumps({"status": 200, "body": "<html/>", "truncated": False, "error": ""}), "")
-    assert http_request.answer(out, Request("GET", "http://h/")) == (200, None, "the answer is not JSON")
+    assert http_request.answer(out, Request("GET", "http://h/")) == (
+        200, None, "the answer is not JSON that can be read (invalid JSON: Expecting value (column 1))")
 
 
 @pytest.mark.parametrize(("configured", "discovered", "expected"), [

@@ -28,7 +28,7 @@ def test_node_states_both_shapes() -> None:
     assert oarjson.node_states(OARNODES_3) == {"node1": ["Alive", "Alive"], "node2": ["Absent"]}
     with pytest.raises(SourceError, match=r"neither the OAR 2.5 object nor the OAR 3 list"):
         oarjson.node_states("[1, 2]")
-    with pytest.raises(SourceError, match=r"oarnodes -s -J:1: not JSON"):
+    with pytest.raises(SourceError, match=r"oarnodes -s -J:1: invalid JSON"):
         oarjson.node_states("oops")
 
 

@@ -258,3 +258,10 @@ def test_the_setup_facts_are_the_cores() -> None:
     assert nxc.SETUP_SECTIONS == nxcsetup.SECTIONS
     assert reading.LIMITS["setup.toml"] == nxc.SETUP_LIMIT
     assert reading.LIMITS["state record"] == nxc.RECORD_LIMIT
+
+
+def test_a_setup_toml_whose_section_is_a_value_is_refused_by_the_build_module(tmp_path: Path) -> None:
+    (tmp_path / "setup.toml").write_text('project = "x"\n')
+    with pytest.raises(ValueError) as err:
+        nxc.variant_sources(str(tmp_path), "")
+    assert str(err.value) == f"{tmp_path / 'setup.toml'}: key 'project': must be a table ([section]), not a value"
