@@ -214,6 +214,21 @@ def changed_inputs(old: Mapping[str, str] | None, new: Mapping[str, str]) -> lis
     return sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
 
 
+MAX_DEPTH = 32  # levels of nesting a value may have (the core's reading.JSON_MAX_DEPTH)
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether VALUE nests mappings and lists deeper than LIMIT levels (found without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list, tuple)):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
 def build_argv(nxc: str, flavour: str, setup: str = "", params: Mapping[str, Any] | None = None,
                extra_args: Sequence[object] = (), timeout: int = 7200) -> list[str]:
     """The nxc build command line, under timeout(1) (SIGKILL 30 s after SIGTERM)."""

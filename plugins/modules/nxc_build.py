@@ -173,6 +173,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.oar.nxc.plugins.module_utils.nxc import (
     BAD_INPUT_SIGNAL,
     FLAVOURS,
+    MAX_DEPTH,
     MAX_TIMEOUT,
     InputError,
     build_argv,
@@ -185,6 +186,7 @@ from ansible_collections.oar.nxc.plugins.module_utils.nxc import (
     fingerprint,
     quote,
     read_record,
+    too_deep,
     tree_digest,
     variant_sources,
 )
@@ -224,6 +226,8 @@ def decide(module: Any) -> dict[str, Any]:
     if not 0 < p["timeout"] <= MAX_TIMEOUT:
         refuse(f"timeout (oar_nxc_build_timeout): {p['timeout']} is not a number of seconds from 1 to {MAX_TIMEOUT}",
                "bad timeout")
+    if too_deep(p["params"]):
+        refuse(f"params (oar_nxc_params): nested deeper than {MAX_DEPTH} levels", "bad params")
     if not os.path.isfile(os.path.join(comp, "flake.nix")):
         refuse(f"{comp}: not an nxc composition (no flake.nix)", "no composition")
     if os.path.lexists(record_path) and not os.path.isfile(record_path):  # a directory, a FIFO: never written over

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from oar_nxc import collection as collection_mod
-from oar_nxc import rundir, unsafe_vars
+from oar_nxc import rundir, unsafe_vars, uservars
 from oar_nxc.errors import (
     BAD_INPUT_SIGNAL,
     EXIT_SIGNAL,
@@ -225,6 +225,7 @@ def run_playbook(command: str, playbook: str, options: Options, *, extra: dict[s
     """Run the collection's playbook ``playbook`` (``deploy`` or ``oar.nxc.deploy``)."""
     import ansible_runner
 
+    uservars.check(options.extra_vars)  # the user's -e values Ansible could not read: refused, naming them
     forks: list[str] = []
     if options.nodefile:  # bad input first, before anything about this machine
         forks = ["--forks", str(forks_for(check_nodefile(options.nodefile, options)))]

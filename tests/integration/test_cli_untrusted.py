@@ -4,6 +4,7 @@ machine: the preflight, the build step's check and nxc start's check run; no tes
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import time
@@ -189,6 +190,7 @@ def test_a_variant_source_that_is_the_system_is_refused_in_seconds(tmp_path: Pat
     ('[dev.params]\nn = 1\n', "no setup variant 'nosuch' (variants: dev;"),
     ('[project]\nselected = ["dev"]\n', "key 'project.selected': must be the name of a variant, not a list"),
     ('[dev.build.oar]\nsrc = 42\n', "key 'build.oar.src': must be a path, not int '42'"),
+    ('project = "x"\n', "key 'project': must be a table ([section]), not a value"),
 ])
 def test_a_setup_nxc_would_refuse_is_bad_input_naming_the_key(tmp_path: Path, text: str, said: str) -> None:
     composition = copy_master(tmp_path / "c")
@@ -196,3 +198,40 @@ def test_a_setup_nxc_would_refuse_is_bad_input_naming_the_key(tmp_path: Path, te
     setup = ("--setup", "nosuch") if "nosuch" in said else ("--setup", "dev") if "src" in said else ()
     done = plan("--composition", str(composition), *setup, "--run-dir", str(tmp_path / "run"))
     assert_refused(done, f"{composition / 'setup.toml'}: {said}")
+
+
+def test_a_fifo_in_the_shipped_compositions_is_refused_by_name_without_a_hang(tmp_path: Path) -> None:
+    """The staging of the shipped compositions lists a FIFO by name and never opens it (check mode: the plan)."""
+    import os
+
+    fifo = REPO / "compositions" / "master" / f".oar-nxc-test-fifo-{os.getpid()}"
+    os.mkfifo(fifo)
+    try:
+        began = time.monotonic()
+        done = plan("--run-dir", str(tmp_path / "run"))
+        elapsed = time.monotonic() - began
+    finally:
+        fifo.unlink()
+    assert_refused(done, f"{fifo}: is a FIFO (named pipe): a composition holds regular files, directories and "
+                         "symlinks only (remove it from the compositions directory)")
+    assert elapsed < 60
+
+
+def test_a_job_user_su_would_read_as_an_option_fails_the_run_before_any_oar_command(tmp_path: Path) -> None:
+    """run.yml in check mode with oar_nxc_job_user = -s<payload>: refused at the reservation, nothing run."""
+    marker = tmp_path / "pwned"
+    payload = tmp_path / "payload.sh"
+    payload.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    payload.chmod(0o755)
+    began = time.monotonic()
+    done = subprocess.run([str(BIN / "ansible-playbook"), "run.yml", "--check", "-e",
+                           json.dumps({"oar_nxc_job_user": f"-s{payload}", "oar_nxc_job": {"nodes": 2}})],
+                          capture_output=True, text=True, timeout=120, check=False, env=clean_env(), cwd=str(REPO),
+                          stdin=subprocess.DEVNULL)
+    assert time.monotonic() - began < 60
+    assert done.returncode == 2, done.stdout[-3000:]
+    said = " ".join(done.stdout.replace("''", "'").split())
+    shown = f"-s{payload}"[:40] + "…"  # a value is quoted 40 characters at most
+    assert f"user: '{shown}' is not a user name (it starts with '-': su would read it as an option)" in said
+    assert "oar_nxc_exit: bad_input" in said
+    assert not marker.exists()

@@ -14,6 +14,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oar_nxc.oar.http_request import Request
 from tests.unit.oar_nxc.oar.test_http_request import Server, on_host
@@ -165,3 +167,31 @@ def test_the_clients_own_answer_is_read_bounded() -> None:
     assert (status, body) == (-1, None)
     assert error.startswith("Request failed: the request's program failed (rc 0)")
     assert json.dumps({"status": 200}) != deep  # the answer's shape, not its depth, decides
+
+
+@pytest.fixture(scope="module")
+def any_answer() -> Iterator[tuple[str, list[bytes]]]:
+    """A raw server whose answer is the last bytes put in the list it yields."""
+    answers: list[bytes] = [b""]
+    iterator = raw_server(lambda conn: conn.sendall(answers[-1]))
+    url = next(iterator)
+    yield url, answers
+    for _unused in iterator:
+        pass
+
+
+HEAD = st.sampled_from([b"HTTP/1.1 200 OK\r\n", b"HTTP/1.0 302 Found\r\nLocation: /x\r\n", b"HTTP/1.1 500 E\r\n",
+                        b"", b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(head=HEAD, rest=st.binary(max_size=300))
+def test_whatever_the_server_answers_the_client_answers_a_status_and_a_named_error(
+        any_answer: tuple[str, list[bytes]], head: bytes, rest: bytes) -> None:
+    url, answers = any_answer
+    answers.append(head + rest)
+    status, _body, error = on_host(Request("GET", f"{url}/oarapi/version.json", timeout=2,
+                                           user="oartest", password=PASSWORD))[0]
+    assert isinstance(status, int) and isinstance(error, str)
+    assert "Traceback" not in error
+    assert status != -1 or error.startswith("Request failed: ")

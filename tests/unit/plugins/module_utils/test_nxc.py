@@ -258,6 +258,7 @@ def test_the_setup_facts_are_the_cores() -> None:
     assert nxc.SETUP_SECTIONS == nxcsetup.SECTIONS
     assert reading.LIMITS["setup.toml"] == nxc.SETUP_LIMIT
     assert reading.LIMITS["state record"] == nxc.RECORD_LIMIT
+    assert reading.JSON_MAX_DEPTH == nxc.MAX_DEPTH
 
 
 def test_a_setup_toml_whose_section_is_a_value_is_refused_by_the_build_module(tmp_path: Path) -> None:
@@ -265,3 +266,12 @@ def test_a_setup_toml_whose_section_is_a_value_is_refused_by_the_build_module(tm
     with pytest.raises(ValueError) as err:
         nxc.variant_sources(str(tmp_path), "")
     assert str(err.value) == f"{tmp_path / 'setup.toml'}: key 'project': must be a table ([section]), not a value"
+
+
+def test_params_nested_deeper_than_a_json_input_are_found_without_recursion() -> None:
+    deep: dict[str, object] = {}
+    for _unused in range(5000):
+        deep = {"a": deep}
+    assert nxc.too_deep({"n": deep}) is True
+    assert nxc.too_deep({"n": 3, "x": [1, [2]]}) is False
+    assert nxc.too_deep({"a": [[[[]]]]}, limit=4) is True
