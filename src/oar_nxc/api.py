@@ -164,12 +164,13 @@ def git_commit(directory: Path | None) -> str:
 
     if directory is None or not directory.is_dir():
         return ""
+    from oar_nxc import bounded
+
     try:
-        done = subprocess.run(["git", "-C", str(directory), "rev-parse", "HEAD"], capture_output=True, text=True,
-                              timeout=10, check=False, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.SubprocessError):
+        done = bounded.run(["git", "-C", str(directory), "rev-parse", "HEAD"], timeout=10, limit=4096)
+    except (OSError, subprocess.SubprocessError, bounded.OutputTooLarge):
         return ""
-    commit = done.stdout.strip()
+    commit = done.stdout.decode("ascii", "replace").strip()
     return commit if done.returncode == 0 and len(commit) in (40, 64) and commit.isalnum() else ""
 
 

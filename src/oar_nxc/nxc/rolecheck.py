@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from oar_nxc import sshmux
+from oar_nxc import bounded, sshmux
 from oar_nxc.errors import ConfigError
 
 ROLE_FILE = "/etc/nxc/role"
@@ -157,14 +157,15 @@ def target(host: str, variables: Mapping[str, Any], *, connect_timeout: int = 10
 
 
 def _one(argv: Sequence[str], limit: float) -> tuple[int | None, str, str]:
-    try:
-        proc = subprocess.run(list(argv), capture_output=True, text=True, errors="replace", timeout=limit,
-                              stdin=subprocess.DEVNULL, check=False)
+    try:  # a host's answer is a role name: what it prints is read bounded (sshmux's limit), never whole
+        proc = bounded.run(argv, timeout=limit, limit=sshmux.MAX_OUTPUT)
     except subprocess.TimeoutExpired:
         return None, "", f"no answer within {limit:g} s"
+    except bounded.OutputTooLarge:
+        return None, "", f"printed more than {sshmux.MAX_OUTPUT} bytes: not a role"
     except OSError as exc:
         return None, "", f"cannot run {argv[0]}: {exc.strerror or exc}"
-    return proc.returncode, proc.stdout, proc.stderr
+    return proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
 
 
 def _flat(text: str, limit: int = 300) -> str:
