@@ -142,10 +142,11 @@ def check_flags(args: argparse.Namespace) -> None:
     """What argparse cannot refuse, refused before anything starts (exit 2), naming the flag."""
     if getattr(args, "composition", None) == "":
         raise OarNxcError("--composition: empty: give a directory of compositions/ (master) or a path")
-    counts = (("--nodes", getattr(args, "nodes", None)), ("--min-machines", getattr(args, "min_machines", None)))
-    for flag, value in counts:
-        if value is not None and not 1 <= value <= MAX_MACHINES:
-            raise OarNxcError(f"{flag}: {value} is not a number of machines (1 to {MAX_MACHINES})")
+    nodes, minimum = getattr(args, "nodes", None), getattr(args, "min_machines", None)
+    if nodes is not None and not 1 <= nodes <= MAX_MACHINES:  # worded as the inventory's own check says it
+        raise OarNxcError(f"--nodes: '{nodes}' is not a positive number of hosts")
+    if minimum is not None and not 0 <= minimum <= MAX_MACHINES:  # 0: no minimum, as the preflight takes it
+        raise OarNxcError(f"--min-machines: '{minimum}' is not a number of machines (0: no minimum)")
     if args.command == "run" and args.nodefile:
         given = [flag for key, flag in JOB_FLAGS.items()
                  if key != "name" and getattr(args, _ARG_OF.get(key, key), None) not in (None, "", [])]

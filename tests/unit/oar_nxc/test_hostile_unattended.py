@@ -398,10 +398,9 @@ def test_run_with_a_nodefile_refuses_job_flags_it_would_ignore(tmp_path: Path) -
 
 
 @pytest.mark.parametrize(("argv", "said"), [
-    (["submit", "--dry-run", "--job-nodes", "2", "--nodes", "-1"], "--nodes: -1 is not a number of machines (1 to "
-                                                                    "100000)"),
-    (["submit", "--dry-run", "--job-nodes", "2", "--min-machines", "0"], "--min-machines: 0 is not a number of "
-                                                                          "machines (1 to 100000)"),
+    (["submit", "--dry-run", "--job-nodes", "2", "--nodes", "-1"], "--nodes: '-1' is not a positive number of hosts"),
+    (["submit", "--dry-run", "--job-nodes", "2", "--min-machines", "-1"], "--min-machines: '-1' is not a number of "
+                                                                           "machines (0: no minimum)"),
     (["deploy", "--composition", ""], "--composition: empty: give a directory of compositions/ (master) or a path"),
 ])
 def test_a_bad_flag_is_refused_before_anything_naming_it(argv: list[str], said: str,
