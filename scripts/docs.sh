@@ -49,7 +49,7 @@ antsibull-docs --config-file "$site/antsibull-docs.cfg" collection --cleanup eve
 log "the guides: README.md, ARCHITECTURE.md, docs/, compositions/*/README.md, roles/*/README.md"
 guides=$site/rst/guides
 mkdir -p "$guides"
-git ls-files -z -- README.md ARCHITECTURE.md docs/ci.md docs/ci-status 'compositions/*/README.md' \
+git ls-files -z -- README.md ARCHITECTURE.md docs/ci.md docs/scenarios.md docs/ci-status 'compositions/*/README.md' \
   'roles/*/README.md' inventories | rsync -a --from0 --files-from=- ./ "$guides/"
 
 log "sphinx-build"

@@ -45,9 +45,10 @@ OAR3_PACKAGES=(openssh-server postgresql nmap perl libdbi-perl libdbd-pg-perl li
                gcc libc6-dev python3-venv apache2 apache2-utils rsync taktuk)
 OAR_HOME=/var/lib/oar
 
-o3_env() { # the environment the OAR 3 daemons and tools run with
+o3_env() { # the environment the OAR 3 daemons and tools run with: as systemd's User=oar gives it, USER and
+  # LOGNAME included (OAR 3's frag_job reads $USER: without it, a besteffort job to kill crashes kao in a loop)
   echo "OARDIR=$O3_LIB" "OARCONFFILE=$O3_ETC/oar.conf" "PATH=$O3_LIB:$O3_BIN:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" \
-       "HOME=$OAR_HOME" "PYTHONUNBUFFERED=1"
+       "HOME=$OAR_HOME" "USER=oar" "LOGNAME=oar" "PYTHONUNBUFFERED=1"
 }
 
 # The checkout: a directory (copied, never written) or a tarball (unpacked). Prints the root of the

@@ -48,6 +48,11 @@ class Reservation:
     hosts: list[str]
 
 
+def node_names() -> list[str]:
+    """The testbed's compute nodes, as OAR names them (oarnode1...): testbed.sh's state holds how many."""
+    return [f"oarnode{i}" for i in range(1, int((STATE / "nodes").read_text().strip()) + 1)]
+
+
 def held_jobs() -> list[int]:
     """The jobs the server epilogue holds at their end (each wrote ``held-<job>``; see HOLD)."""
     names = [p.name.removeprefix("held-") for p in FAULTS.glob("held-*")]

@@ -20,6 +20,12 @@ machines are held) until the timeout deletes it, more machines than exist, relea
 
     .venv/bin/python -m tests.testbed.record_oar faults tests/fixtures/oar/live <version>
 
+``scenarios`` tells OAR the scenarios of a directory (oar_nxc.scenarios) as oartest and records every
+command with its rc, output and time, and each outcome:
+
+    .venv/bin/python -m tests.testbed.record_oar scenarios tests/fixtures/oar/scenarios-<version>.json \\
+        compositions/master/scenarios
+
 ``faults`` records how a job ends when something goes wrong under it: ``oarstat -f -J`` of a 1-node
 job whose walltime (15 s) ran out (``walltime-<v>.json``), of a 4-node job (20 s) whose last machine was
 cut off the network while it ran (``cutoff-<v>.json``, the host side of its veth set down), and of a
@@ -271,6 +277,47 @@ def record_jobs(out: Path) -> int:
     return 0
 
 
+class TimedHost:
+    """A scenario's submit host on this machine: each command through bash, recorded with when it was asked
+    and answered (seconds since the scenario began) and the wall clock, for the replay's clocks."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.began = time.monotonic()
+
+    def run(self, command: str) -> smokerun.Output:
+        asked, wall = time.monotonic() - self.began, time.time()
+        done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, check=False, timeout=120)
+        self.calls.append({"command": command, "rc": done.returncode, "stdout": done.stdout, "stderr": done.stderr,
+                           "at": round(asked, 3), "done": round(time.monotonic() - self.began, 3),
+                           "wall": round(wall, 3)})
+        return smokerun.Output(done.returncode, done.stdout, done.stderr)
+
+    def http(self, method: str, url: str, **kwargs: Any) -> tuple[int, Any, str]:
+        return -1, None, "no REST API requests in a recorded scenario"
+
+
+def record_scenarios(out: Path, directory: Path, wanted: list[str]) -> int:
+    """Every scenario of DIRECTORY (or those WANTED) told to the testbed's OAR as oartest, each command recorded
+    with its time, and the outcome, for tests/unit/oar_nxc/scenarios/test_engine.py's replays."""
+    from oar_nxc.scenarios import engine, suite
+
+    generation = oar_generation()
+    runs = []
+    for scenario in suite.select(suite.load_dir(directory), wanted):
+        host = TimedHost()
+        outcome = engine.Story(host, scenario, tb.USER, generation=generation, addresses=tb.node_names()).run()
+        runs.append({"scenario": scenario.name, "calls": host.calls, "outcome": outcome.as_dict()})
+        print(f"{scenario.name}: {outcome.status}, {len(host.calls)} commands")
+    version = oarjson.version_line(subprocess.run(["oarsub", "-V"], capture_output=True, text=True,
+                                                  check=False).stdout)
+    out.write_text(json.dumps({"oar": version, "generation": generation, "user": tb.USER,
+                               "nodes": tb.node_names(), "scenarios": str(directory),
+                               "recorded_with": f"python -m tests.testbed.record_oar scenarios {out} {directory}",
+                               "runs": runs}, indent=1) + "\n")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="record_oar", description=__doc__.split("\n\n", maxsplit=1)[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -284,6 +331,10 @@ def main(argv: list[str]) -> int:
     faults.add_argument("version")
     jobs = sub.add_parser("jobs")
     jobs.add_argument("out", type=Path)
+    scen = sub.add_parser("scenarios")
+    scen.add_argument("out", type=Path)
+    scen.add_argument("directory", type=Path)
+    scen.add_argument("wanted", nargs="*")
     args = parser.parse_args(argv)
     if not (tb.STATE / "nodes").exists():
         print("record_oar: the testbed is not up (tests/testbed/testbed.sh up)", file=sys.stderr)
@@ -292,6 +343,8 @@ def main(argv: list[str]) -> int:
         return record_smoke(args.out)
     if args.what == "jobs":
         return record_jobs(args.out)
+    if args.what == "scenarios":
+        return record_scenarios(args.out, args.directory, args.wanted)
     if args.what == "faults":
         return record_faults(args.outdir, args.version)
     return record_live(args.outdir, args.version)

@@ -17,19 +17,25 @@ bad value is an error that names the file and the key.
 Steps: ``submit`` (``as``, ``resources``, ``walltime``, ``command``, ``types``, ``after``, ``array``,
 ``hold``, ``properties``, ``refused``: a pattern OAR's refusal must match), ``wait`` (``for``, ``until``:
 running, final or waiting, ``timeout``), ``hold``, ``resume``, ``delete`` (``job``, ``signal``,
-``checkpoint``), ``sleep`` (seconds). Expectations name a job and what OAR must report of every job it
+``checkpoint``), ``sleep`` (seconds), ``state`` (``of``, ``is``: what OAR must say of the jobs now). In a
+submission, ``$NODES`` is the number of compute nodes and ``$NODE1``, ``$NODE2``... their OAR network
+addresses. Expectations name a job and what OAR must report of every job it
 stands for (an array's jobs): ``state`` (one or a list), ``exit_status``, ``started_after`` (it started once
 that job had stopped), ``overlaps`` (it ran while that job ran), ``never_started``, ``event`` (a type among
 its events, OAR 2.5 only).
+
+``known_defect`` (``oar``: the generations, ``summary``: what OAR does wrong) marks a failure that is OAR's
+own defect: where it applies, a failed run is reported as "known OAR defect", its problems and the
+commands that reproduce it kept, never as passed.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from oar_nxc.errors import SourceError
+from oar_nxc.errors import OarNxcError, SourceError
 from oar_nxc.oar import request as jobrequest
 
 GENERATIONS = ("2.5", "3")
@@ -37,6 +43,7 @@ UNTIL = ("running", "final", "waiting")
 MAX_TIMEOUT = 3600
 MAX_SLEEP = 120
 MAX_ARRAY = 100
+DEFAULT_WALLTIME = "0:05:00"  # a scenario's jobs are short: a job left running ends soon all the same
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}", re.ASCII)
 _ALIAS = re.compile(r"[a-z][a-z0-9_]{0,30}", re.ASCII)
 _SIGNAL = re.compile(r"(SIG)?[A-Z0-9]{1,10}|[0-9]{1,2}", re.ASCII)
@@ -83,6 +90,8 @@ class Step:
     signal: str = ""
     checkpoint: bool = False
     seconds: float = 0
+    states: tuple[str, ...] = ()  # state: what the jobs must be now
+    index: int = 0
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,14 @@ class Expect:
 
 
 @dataclass(frozen=True)
+class KnownDefect:
+    """OAR's own defect that makes this scenario fail on some generations: the run says so, in every report."""
+
+    oar: tuple[str, ...]
+    summary: str
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     family: str
@@ -107,6 +124,7 @@ class Scenario:
     oar: tuple[str, ...] = GENERATIONS
     source: str = ""
     aliases: tuple[str, ...] = field(default=(), compare=False)
+    known_defect: KnownDefect | None = None
 
 
 class _Where:
@@ -160,12 +178,14 @@ def _submit(value: Any, key: str, where: _Where, known: set[str]) -> Submit:
     alias = _text(data.get("as"), f"{key}.as", where, pattern=_ALIAS, what="a job's name (a-z, 0-9, _)")
     if alias in known:
         raise where.error(f"{key}.as", f"{alias!r} names an earlier job already")
-    try:
-        request = jobrequest.from_mapping({k: data[k] for k in ("walltime", "properties") if k in data} | {
-            "resources": data.get("resources", "nodes=1"), "types": data.get("types")}, key)
-    except SourceError:
-        raise
-    except Exception as exc:  # ConfigError names the key
+    resources = data.get("resources", "nodes=1")
+    properties = data.get("properties", "")
+    try:  # checked as a request, $NODES and $NODE<n> standing for values they can take
+        request = jobrequest.from_mapping({"walltime": data.get("walltime", DEFAULT_WALLTIME)} | {
+            "resources": substitute(resources, ["node"]) if isinstance(resources, str) else resources,
+            "properties": substitute(properties, ["node"]) if isinstance(properties, str) else properties,
+            "types": data.get("types")}, key)
+    except OarNxcError as exc:  # ConfigError names the key
         raise SourceError(where.source, str(exc)) from None
     after = data.get("after", "")
     if after:
@@ -183,15 +203,15 @@ def _submit(value: Any, key: str, where: _Where, known: set[str]) -> Submit:
             re.compile(refused)
         except re.error as exc:
             raise where.error(f"{key}.refused", f"not a pattern: {exc}") from None
-    return Submit(alias=alias, resources=request.resources, walltime=request.walltime,
+    return Submit(alias=alias, resources=resources, walltime=request.walltime,
                   command=_text(data.get("command", "true"), f"{key}.command", where, what="a command"),
-                  types=request.types, after=after, array=int(array), hold=hold, properties=request.properties,
+                  types=request.types, after=after, array=int(array), hold=hold, properties=properties,
                   refused=refused)
 
 
 def _step(value: Any, key: str, where: _Where, known: set[str]) -> Step:
     if not isinstance(value, dict) or len(value) != 1:
-        raise where.error(key, "one of submit, wait, hold, resume, delete, sleep")
+        raise where.error(key, f"one of {', '.join(STEPS)}")
     kind, body = next(iter(value.items()))
     if kind == "submit":
         submit = _submit(body, f"{key}.submit", where, known)
@@ -218,7 +238,28 @@ def _step(value: Any, key: str, where: _Where, known: set[str]) -> Step:
                     checkpoint=checkpoint)
     if kind == "sleep":
         return Step(kind, seconds=_number(body, f"{key}.sleep", where, 0, MAX_SLEEP))
-    raise where.error(key, f"{str(kind)[:20]!r} is not one of submit, wait, hold, resume, delete, sleep")
+    if kind == "state":
+        data = _mapping(body, f"{key}.state", where, ("of", "is"))
+        return Step(kind, jobs=_aliases(data.get("of"), f"{key}.state.of", where, known),
+                    states=_states(data.get("is"), f"{key}.state.is", where))
+    raise where.error(key, f"{str(kind)[:20]!r} is not one of {', '.join(STEPS)}")
+
+
+STEPS = ("submit", "wait", "hold", "resume", "delete", "sleep", "state")
+
+
+def _states(value: Any, key: str, where: _Where) -> tuple[str, ...]:
+    states = (value,) if isinstance(value, str) else tuple(value) if isinstance(value, list) else None
+    if not states or any(s not in STATES for s in states):
+        raise where.error(key, f"{str(value)[:40]!r} is not an OAR job state ({', '.join(STATES[:5])}…)")
+    return states
+
+
+def substitute(word: str, addresses: list[str]) -> str:
+    """$NODES: how many compute nodes there are; $NODE1, $NODE2...: their OAR network addresses (checked host
+    names, so a property may quote them)."""
+    word = word.replace("$NODES", str(len(addresses)))
+    return re.sub(r"\$NODE([0-9]{1,4})", lambda m: addresses[(int(m.group(1)) - 1) % len(addresses)], word)
 
 
 EXPECT_KEYS = ("job", "state", "exit_status", "started_after", "overlaps", "never_started", "event")
@@ -227,10 +268,7 @@ EXPECT_KEYS = ("job", "state", "exit_status", "started_after", "overlaps", "neve
 def _expect(value: Any, key: str, where: _Where, known: set[str]) -> Expect:
     data = _mapping(value, key, where, EXPECT_KEYS)
     job = _aliases(data.get("job"), f"{key}.job", where, known)[0]
-    state = data.get("state", ())
-    states = (state,) if isinstance(state, str) else tuple(state) if isinstance(state, list) else None
-    if states is None or any(s not in STATES for s in states):
-        raise where.error(f"{key}.state", f"{str(state)[:40]!r} is not an OAR job state ({', '.join(STATES[:5])}…)")
+    states = _states(data["state"], f"{key}.state", where) if "state" in data else ()
     status = data.get("exit_status")
     if status is not None and (isinstance(status, bool) or not isinstance(status, int) or not 0 <= status <= 255):
         raise where.error(f"{key}.exit_status", f"{str(status)[:20]!r} is not an exit status (0 to 255)")
@@ -247,7 +285,7 @@ def _expect(value: Any, key: str, where: _Where, known: set[str]) -> Expect:
     return Expect(job=job, states=states, exit_status=status, never_started=never, event=event, **related)
 
 
-SCENARIO_KEYS = ("name", "family", "description", "timeout", "oar", "steps", "expect")
+SCENARIO_KEYS = ("name", "family", "description", "timeout", "oar", "steps", "expect", "known_defect")
 
 
 def parse(data: Any, source: str) -> Scenario:
@@ -266,7 +304,7 @@ def parse(data: Any, source: str) -> Scenario:
     known: set[str] = set()
     steps = []
     for index, value in enumerate(steps_data):
-        step = _step(value, f"steps[{index}]", where, known)
+        step = replace(_step(value, f"steps[{index}]", where, known), index=index)
         if step.submit is not None:
             known.add(step.submit.alias)
         steps.append(step)
@@ -276,6 +314,14 @@ def parse(data: Any, source: str) -> Scenario:
     expect = tuple(_expect(v, f"expect[{i}]", where, known) for i, v in enumerate(expect_data))
     if not expect and not any(s.submit and s.submit.refused for s in steps):
         raise where.error("expect", "nothing to judge: give an expectation, or a submission that must be refused")
+    defect = None
+    if "known_defect" in doc:
+        data = _mapping(doc["known_defect"], "known_defect", where, ("oar", "summary"))
+        found = data.get("oar")
+        if not isinstance(found, list) or not found or any(g not in GENERATIONS for g in found):
+            raise where.error("known_defect.oar", f"{str(found)[:40]!r} is not a list of {', '.join(GENERATIONS)}")
+        defect = KnownDefect(oar=tuple(found), summary=_text(data.get("summary"), "known_defect.summary", where,
+                                                             what="what OAR does wrong", limit=2000))
     return Scenario(name=name, family=family, description=description, steps=tuple(steps), expect=expect,
                     timeout=_number(doc.get("timeout", 120), "timeout", where, 1, MAX_TIMEOUT),
-                    oar=tuple(generations), source=source, aliases=tuple(sorted(known)))
+                    oar=tuple(generations), source=source, aliases=tuple(sorted(known)), known_defect=defect)
