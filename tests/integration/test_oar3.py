@@ -346,8 +346,9 @@ def test_down_removes_what_oar_3_added(oar3: Up, deployed3: Deployed3) -> None:
 def test_the_scenario_suite_on_oar_3(oar3: Up, tmp_path: Path) -> None:
     """compositions/master's scenarios on OAR 3: each passes, or fails as a known OAR 3 defect the scenario names
     (a dependency on a job that exited non-zero is never met); OAR 3's log of the run holds no traceback."""
-    from tests.integration.test_scenarios import no_job_left, run_suite
+    from tests.integration.test_scenarios import clear_jobs, no_job_left, run_suite
 
+    clear_jobs()
     log = tb.LOG / "oar3.log"
     offset = log.stat().st_size if log.exists() else 0
     done, outcomes, seconds = run_suite(tmp_path, "3")
