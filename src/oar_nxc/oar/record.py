@@ -19,6 +19,7 @@ key: the callers turn it into a refusal (exit 2), never a traceback.
 from __future__ import annotations
 
 import math
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 from oar_nxc.errors import OarNxcError, SourceError
 from oar_nxc.formats import reading
 from oar_nxc.oar import identity
+from oar_nxc.oar.frontend import Frontend
 from oar_nxc.oar.remote import command_line
 
 WHAT = "job record"
@@ -47,16 +49,11 @@ class FrontendRef:
     user: str | None = None
     private_key_file: str | None = None
 
-    def argv(self, line: str) -> list[str]:
-        """The ssh argv that runs the command LINE there (BatchMode, host keys checked, destination after --)."""
-        ssh = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10"]
-        if self.private_key_file:
-            ssh += ["-o", "IdentitiesOnly=yes", "-i", self.private_key_file]
-        if self.port:
-            ssh += ["-p", str(self.port)]
-        if self.user:
-            ssh += ["-l", self.user]
-        return [*ssh, "--", self.host, line]
+    def argv(self, words: list[str]) -> list[str]:
+        """The ssh argv that runs WORDS there: the frontend's own (:class:`oar_nxc.oar.frontend.Frontend`:
+        BatchMode, host keys checked, the destination after --, every word quoted)."""
+        return Frontend(host=self.host, user=self.user, port=self.port,
+                        private_key_file=self.private_key_file).argv(words)
 
     def as_dict(self) -> dict[str, Any]:
         return {"host": self.host, "port": self.port, "user": self.user, "private_key_file": self.private_key_file}
@@ -81,7 +78,7 @@ class JobRecord:
 
     def _on_frontend(self, argv: list[str], user: str) -> list[str]:
         line = command_line(argv, user or None)
-        return self.frontend.argv(line) if self.frontend else ["/bin/sh", "-c", line]
+        return self.frontend.argv(shlex.split(line)) if self.frontend else ["/bin/sh", "-c", line]
 
 
 def frontend_ref(value: Any, key: str = "frontend") -> FrontendRef | None:
