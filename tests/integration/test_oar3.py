@@ -320,29 +320,6 @@ def test_run_reserves_deploys_tests_and_releases_on_oar_3(oar3: Up, deployed3: D
     assert tb.state(deployed3.reservation.job_id) == "Running"
 
 
-def test_down_removes_what_oar_3_added(oar3: Up, deployed3: Deployed3) -> None:
-    """The last test of the module: down gives the machine back as up found it, with a job still
-    running (the module's reservation): its runtime files in the oar user's home go too."""
-    assert tb.state(deployed3.reservation.job_id) == "Running"
-    down = oar3_testbed("down")
-    assert (down.returncode, down.stdout.strip().splitlines()[-1]) == (0, "testbed: down"), down.stderr
-    assert not Path("/var/lib/oar-testbed").exists() and not tb.STATE.exists()
-    after = machine_state()
-    assert {k: v for k, v in after.items() if v != oar3.before[k]} == {}
-    # the database is gone: asked of PostgreSQL, started for the question when down stopped it
-    postgresql = ["pg_ctlcluster", "15", "main"]
-    running = subprocess.run([*postgresql, "status"], capture_output=True, check=False).returncode == 0
-    if not running:
-        subprocess.run([*postgresql, "start"], capture_output=True, check=True, timeout=60)
-    try:
-        asked = subprocess.run(["su", "-", "postgres", "-c", "psql -Atc 'select datname from pg_database'"],
-                               capture_output=True, text=True, check=True, timeout=60)
-    finally:
-        if not running:
-            subprocess.run([*postgresql, "stop"], capture_output=True, check=True, timeout=60)
-    assert "postgres" in asked.stdout.split() and "oar" not in asked.stdout.split()
-
-
 def test_the_scenario_suite_on_oar_3(oar3: Up, tmp_path: Path) -> None:
     """compositions/master's scenarios on OAR 3: each passes, or fails as a known OAR 3 defect the scenario names
     (a dependency on a job that exited non-zero is never met); OAR 3's log of the run holds no traceback."""
@@ -364,3 +341,26 @@ def test_the_scenario_suite_on_oar_3(oar3: Up, tmp_path: Path) -> None:
         said = handle.read().decode("utf-8", "replace")
     assert "Traceback" not in said and "[   ERROR]" not in said, said[-3000:]
     assert no_job_left() == []
+
+
+def test_down_removes_what_oar_3_added(oar3: Up, deployed3: Deployed3) -> None:
+    """The last test of the module: down gives the machine back as up found it, with a job still
+    running (the module's reservation): its runtime files in the oar user's home go too."""
+    assert tb.state(deployed3.reservation.job_id) == "Running"
+    down = oar3_testbed("down")
+    assert (down.returncode, down.stdout.strip().splitlines()[-1]) == (0, "testbed: down"), down.stderr
+    assert not Path("/var/lib/oar-testbed").exists() and not tb.STATE.exists()
+    after = machine_state()
+    assert {k: v for k, v in after.items() if v != oar3.before[k]} == {}
+    # the database is gone: asked of PostgreSQL, started for the question when down stopped it
+    postgresql = ["pg_ctlcluster", "15", "main"]
+    running = subprocess.run([*postgresql, "status"], capture_output=True, check=False).returncode == 0
+    if not running:
+        subprocess.run([*postgresql, "start"], capture_output=True, check=True, timeout=60)
+    try:
+        asked = subprocess.run(["su", "-", "postgres", "-c", "psql -Atc 'select datname from pg_database'"],
+                               capture_output=True, text=True, check=True, timeout=60)
+    finally:
+        if not running:
+            subprocess.run([*postgresql, "stop"], capture_output=True, check=True, timeout=60)
+    assert "postgres" in asked.stdout.split() and "oar" not in asked.stdout.split()

@@ -23,8 +23,11 @@ pytestmark = [
 SCENARIOS = REPO / "compositions" / "master" / "scenarios"
 
 
-def run_suite(tmp_path: Path, generation: str, *wanted: str) -> tuple[subprocess.CompletedProcess[str],
-                                                                       dict[str, dict[str, object]], float]:
+Outcomes = dict[str, dict[str, object]]
+
+
+def run_suite(tmp_path: Path, generation: str,
+              *wanted: str) -> tuple[subprocess.CompletedProcess[str], Outcomes, float]:
     """The suite as its module runs it on the testbed's frontend: (the process, each outcome by name, seconds)."""
     out = tmp_path / "scenarios.json"
     began = time.monotonic()

@@ -233,8 +233,8 @@ def bad_records(tmp_path: Path) -> dict[str, tuple[bytes | None, str]]:
                         ": key 'job_id': a str ('7') is not an OAR job id (an integer)"),
         "10^30": (b'{"job_id": 1000000000000000000000000000000, "guard": "armed"}',
                   ": key 'job_id': refused JSON: an integer of 31 digits (at most 18)"),
-        "true": (b'{"job_id": true, "guard": "armed"}', ": key 'job_id': a bool ('True') is not an OAR job id "
-                                                       "(an integer)"),
+        "true": (b'{"job_id": true, "guard": "armed"}',
+                 ": key 'job_id': a bool ('True') is not an OAR job id (an integer)"),
         "-5": (b'{"job_id": -5, "guard": "armed"}', ": key 'job_id': '-5' is not an OAR job id (1 to 2147483647)"),
         "watch_pid true": (b'{"job_id": 7, "guard": "armed", "watch_pid": true}',
                            ": key 'watch_pid': 'True' is not the pid of a run's process (an integer, 2 to 4194304)"),
@@ -399,8 +399,8 @@ def test_run_with_a_nodefile_refuses_job_flags_it_would_ignore(tmp_path: Path) -
 
 @pytest.mark.parametrize(("argv", "said"), [
     (["submit", "--dry-run", "--job-nodes", "2", "--nodes", "-1"], "--nodes: '-1' is not a positive number of hosts"),
-    (["submit", "--dry-run", "--job-nodes", "2", "--min-machines", "-1"], "--min-machines: '-1' is not a number of "
-                                                                           "machines (0: no minimum)"),
+    (["submit", "--dry-run", "--job-nodes", "2", "--min-machines", "-1"],
+     "--min-machines: '-1' is not a number of machines (0: no minimum)"),
     (["deploy", "--composition", ""], "--composition: empty: give a directory of compositions/ (master) or a path"),
 ])
 def test_a_bad_flag_is_refused_before_anything_naming_it(argv: list[str], said: str,

@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
 
@@ -84,6 +85,7 @@ def test_a_redirect_to_the_same_host_on_another_port_or_scheme_does_not_carry_it
     assert [auth for _port, _path, auth in Recorder.seen] == [AUTH, None]
 
 
+@contextmanager
 def raw_server(answer: Callable[[socket.socket], None]) -> Iterator[str]:
     """A TCP server on the loopback that reads a request and writes ANSWER's bytes, whatever HTTP says."""
     listener = socket.create_server(("127.0.0.1", 0))
@@ -125,15 +127,10 @@ ANSWERS: dict[str, bytes] = {
 
 @pytest.mark.parametrize("case", sorted(ANSWERS))
 def test_an_answer_that_breaks_http_is_a_named_request_failure(case: str) -> None:
-    iterator = raw_server(lambda conn: conn.sendall(ANSWERS[case]))
-    url = next(iterator)
-    try:
+    with raw_server(lambda conn: conn.sendall(ANSWERS[case])) as url:
         began = time.monotonic()
         status, body, error = on_host(Request("GET", f"{url}/oarapi/version.json", timeout=5))[0]
         assert time.monotonic() - began < 15
-    finally:
-        for _unused in iterator:
-            pass
     assert body is None
     assert error.startswith("Request failed: "), error
     assert "Traceback" not in error and len(error) < 400
@@ -147,14 +144,9 @@ def test_an_answer_that_breaks_http_is_a_named_request_failure(case: str) -> Non
 
 def test_a_body_nested_200000_deep_is_an_error_not_a_recursion() -> None:
     body = b"[" * 200_000 + b"]" * 200_000
-    iterator = raw_server(lambda conn: conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body)
-                                                    + body))
-    url = next(iterator)
-    try:
+    with raw_server(lambda conn: conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body)
+                                              + body)) as url:
         got = on_host(Request("GET", f"{url}/oarapi/resources.json", timeout=5))[0]
-    finally:
-        for _unused in iterator:
-            pass
     assert got == (200, None, "the answer is not JSON that can be read (refused JSON: nested deeper than 32 levels)")
 
 
@@ -173,11 +165,8 @@ def test_the_clients_own_answer_is_read_bounded() -> None:
 def any_answer() -> Iterator[tuple[str, list[bytes]]]:
     """A raw server whose answer is the last bytes put in the list it yields."""
     answers: list[bytes] = [b""]
-    iterator = raw_server(lambda conn: conn.sendall(answers[-1]))
-    url = next(iterator)
-    yield url, answers
-    for _unused in iterator:
-        pass
+    with raw_server(lambda conn: conn.sendall(answers[-1])) as url:
+        yield url, answers
 
 
 HEAD = st.sampled_from([b"HTTP/1.1 200 OK\r\n", b"HTTP/1.0 302 Found\r\nLocation: /x\r\n", b"HTTP/1.1 500 E\r\n",
