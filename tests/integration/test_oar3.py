@@ -124,6 +124,30 @@ def test_the_testbed_runs_oar_3_from_the_checkout(oar3: Up) -> None:
     assert len(hosts) == 3 and hosts[2] == hosts[1] and all(h.startswith("oarnode") for h in hosts), hosts
 
 
+def test_the_scenario_suite_on_oar_3(oar3: Up, tmp_path: Path) -> None:
+    """compositions/master's scenarios on OAR 3, before the module reserves its machines (they need every node
+    free): each passes, or fails as a known OAR 3 defect the scenario names (a dependency on a job that exited
+    non-zero is never met); OAR 3's log of the run holds no traceback."""
+    from tests.integration.test_scenarios import clear_jobs, no_job_left, run_suite
+
+    clear_jobs()
+    log = tb.LOG / "oar3.log"
+    offset = log.stat().st_size if log.exists() else 0
+    done, outcomes, seconds = run_suite(tmp_path, "3")
+    assert done.returncode == 0, done.stdout + done.stderr
+    statuses = {name: o["status"] for name, o in outcomes.items()}
+    assert {n: s for n, s in statuses.items() if s != "passed"} == {"dependency-after-failure": "known OAR defect"}
+    defect = outcomes["dependency-after-failure"]
+    assert str(defect["known_defect"]).startswith("OAR 3 never starts a job whose required job ended Terminated")
+    assert defect["problems"] and defect["commands"]  # what failed, and the commands that reproduce it
+    assert len(outcomes) >= 11 and seconds < 400, seconds
+    with log.open("rb") as handle:
+        handle.seek(offset)
+        said = handle.read().decode("utf-8", "replace")
+    assert "Traceback" not in said and "[   ERROR]" not in said, said[-3000:]
+    assert no_job_left() == []
+
+
 @dataclass
 class Deployed3:
     reservation: tb.Reservation
@@ -318,29 +342,6 @@ def test_run_reserves_deploys_tests_and_releases_on_oar_3(oar3: Up, deployed3: D
     report = json.loads((results / "report.json").read_text())
     assert [(c["name"], c["status"]) for c in report["checks"]] == [(name, "passed") for name in CHECKS]
     assert tb.state(deployed3.reservation.job_id) == "Running"
-
-
-def test_the_scenario_suite_on_oar_3(oar3: Up, tmp_path: Path) -> None:
-    """compositions/master's scenarios on OAR 3: each passes, or fails as a known OAR 3 defect the scenario names
-    (a dependency on a job that exited non-zero is never met); OAR 3's log of the run holds no traceback."""
-    from tests.integration.test_scenarios import clear_jobs, no_job_left, run_suite
-
-    clear_jobs()
-    log = tb.LOG / "oar3.log"
-    offset = log.stat().st_size if log.exists() else 0
-    done, outcomes, seconds = run_suite(tmp_path, "3")
-    assert done.returncode == 0, done.stdout + done.stderr
-    statuses = {name: o["status"] for name, o in outcomes.items()}
-    assert {n: s for n, s in statuses.items() if s != "passed"} == {"dependency-after-failure": "known OAR defect"}
-    defect = outcomes["dependency-after-failure"]
-    assert str(defect["known_defect"]).startswith("OAR 3 never starts a job whose required job ended Terminated")
-    assert defect["problems"] and defect["commands"]  # what failed, and the commands that reproduce it
-    assert len(outcomes) >= 11 and seconds < 400, seconds
-    with log.open("rb") as handle:
-        handle.seek(offset)
-        said = handle.read().decode("utf-8", "replace")
-    assert "Traceback" not in said and "[   ERROR]" not in said, said[-3000:]
-    assert no_job_left() == []
 
 
 def test_down_removes_what_oar_3_added(oar3: Up, deployed3: Deployed3) -> None:
