@@ -21,7 +21,6 @@ import argparse
 import os
 import re
 import shlex
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -36,7 +35,6 @@ from oar_nxc.oar import identity
 from oar_nxc.oar import lifecycle as joblife
 from oar_nxc.oar import output as oarjson
 from oar_nxc.oar import request as jobrequest
-from oar_nxc.oar.remote import Output
 from oar_nxc.terminal import shown
 
 POLL = 2.0  # seconds between two looks at the job and its output files
@@ -48,20 +46,12 @@ _PATH_CHARS = "_./+@%,:=-"
 _CONTROL = re.compile("[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]")
 
 
-class LocalShell:
+class LocalShell(bounded.Shell):
     """oar_nxc.oar.remote.Shell on this machine (the frontend, where ``oar-nxc submit`` runs), bounded in time and
     in what it keeps of the output."""
 
-    def run(self, command: str) -> Output:
-        try:
-            done = bounded.run(["/bin/sh", "-c", command], timeout=SUBMIT_TIMEOUT, limit=OUTPUT_LIMIT)
-        except subprocess.TimeoutExpired:
-            return Output(124, "", f"did not answer within {SUBMIT_TIMEOUT} s")
-        except bounded.OutputTooLarge as exc:
-            return Output(125, "", str(exc))
-        except OSError as exc:
-            return Output(127, "", f"/bin/sh: {exc.strerror}")
-        return Output(done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"))
+    def __init__(self) -> None:
+        super().__init__(SUBMIT_TIMEOUT, OUTPUT_LIMIT)
 
 
 def one_line(value: str, flag: str) -> str:

@@ -19,6 +19,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from oar_nxc.oar.remote import Output
+
 CHUNK = 1 << 16
 
 
@@ -82,3 +84,23 @@ def run(argv: Sequence[str], *, timeout: float, limit: int, env: Mapping[str, st
             proc.stdout.close()
             proc.stderr.close()
     return Done(code, bytes(kept[out_fd]), bytes(kept[err_fd]))
+
+
+class Shell:
+    """:class:`oar_nxc.oar.remote.Shell` on this machine: each command line through ``/bin/sh``, bounded by
+    :func:`run`; a time-out (124), an output over the limit (125) or a shell that cannot start (127) is an
+    answer with its reason on stderr, as ``timeout`` and a shell would give it."""
+
+    def __init__(self, timeout: float, limit: int) -> None:
+        self.timeout, self.limit = timeout, limit
+
+    def run(self, command: str) -> Output:
+        try:
+            done = run(["/bin/sh", "-c", command], timeout=self.timeout, limit=self.limit)
+        except subprocess.TimeoutExpired:
+            return Output(124, "", f"did not answer within {self.timeout:g} s")
+        except OutputTooLarge as exc:
+            return Output(125, "", str(exc))
+        except OSError as exc:
+            return Output(127, "", f"/bin/sh: {exc.strerror}")
+        return Output(done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"))

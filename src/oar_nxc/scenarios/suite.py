@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,16 +19,18 @@ from typing import Any
 
 import yaml
 
+from oar_nxc import bounded
 from oar_nxc.errors import OarNxcError, SourceError
 from oar_nxc.formats import reading
 from oar_nxc.oar import identity
-from oar_nxc.oar.remote import Output
 from oar_nxc.scenarios import spec
 from oar_nxc.scenarios.engine import Outcome, Story
 from oar_nxc.smoke.model import Host
 from oar_nxc.terminal import shown
 
 MAX_FILES = 200
+COMMAND_TIMEOUT = 120  # seconds one OAR command may take on the submit host
+OUTPUT_LIMIT = 64 * 1024 * 1024  # bytes kept of each stream of its answer
 
 
 def load_file(path: Path) -> list[spec.Scenario]:
@@ -92,13 +93,11 @@ def run(host: Host, scenarios: list[spec.Scenario], *, user: str, generation: st
     return outcomes
 
 
-class LocalHost:
-    """The submit host is this machine: each command line through /bin/sh (the testbed's frontend)."""
+class LocalHost(bounded.Shell):
+    """The submit host is this machine (the testbed's frontend): each command line through /bin/sh, bounded."""
 
-    def run(self, command: str) -> Output:
-        done = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, timeout=120, check=False,
-                              stdin=subprocess.DEVNULL)
-        return Output(done.returncode, done.stdout, done.stderr)
+    def __init__(self) -> None:
+        super().__init__(COMMAND_TIMEOUT, OUTPUT_LIMIT)
 
     def http(self, method: str, url: str, **kwargs: Any) -> tuple[int, Any, str]:
         return -1, None, "no REST API requests from this host"
